@@ -1,0 +1,77 @@
+using System;
+
+namespace StaticNet;
+
+/// <summary>
+/// What every generated network is. The runtime helpers (optimizers, gradient check, training,
+/// serialization) are generic over <c>TNet : INetwork</c>, so calls through this interface on a
+/// generated (sealed) network class are devirtualised by the JIT.
+/// </summary>
+public interface INetwork
+{
+    /// <summary>Floats per input row.</summary>
+    int InputSize { get; }
+
+    /// <summary>Floats per output row.</summary>
+    int OutputSize { get; }
+
+    /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
+    int ParameterCount { get; }
+
+    /// <summary>The largest batch the network's buffers were allocated for.</summary>
+    int BatchCapacity { get; }
+
+    /// <summary>
+    /// The declared architecture on one line, e.g. <c>Input(784) Dense(100) ReLU Dense(10) SoftmaxCrossEntropy</c>.
+    /// Two networks with the same architecture have the same parameter layout.
+    /// </summary>
+    string Architecture { get; }
+
+    /// <summary>All parameters in one contiguous block: each Dense layer's weights <c>[in, out]</c> row-major, then its bias.</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>The named blocks of <see cref="Parameters"/> (e.g. <c>W1</c>, <c>b1</c>), in order.</summary>
+    ReadOnlySpan<ParameterBlock> ParameterBlocks { get; }
+
+    /// <summary>Runs the network on <c>input.Length / InputSize</c> rows.</summary>
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// Propagates <paramref name="outputGradient"/> (dL/d output of the latest <see cref="Forward"/>)
+    /// back through the network, writing dL/dParameters into <see cref="Gradients"/> and dL/d input
+    /// into <paramref name="inputGradient"/> (pass an empty span to skip it).
+    /// </summary>
+    void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
+}
+
+/// <summary>A network that ends in a loss layer.</summary>
+public interface ILossNetwork : INetwork
+{
+    /// <summary>Forward pass plus the loss against <paramref name="targets"/> (one row of <c>OutputSize</c> per input row); keeps what <see cref="Backward()"/> needs.</summary>
+    float Loss(ReadOnlySpan<float> input, ReadOnlySpan<float> targets);
+
+    /// <summary>After <see cref="Loss"/>: writes dLoss/dParameters into <see cref="INetwork.Gradients"/> (overwriting).</summary>
+    void Backward();
+}
+
+/// <summary>What a block of parameters is.</summary>
+public enum ParameterKind
+{
+    /// <summary>A weight matrix.</summary>
+    Weights,
+    /// <summary>A bias vector.</summary>
+    Bias,
+}
+
+/// <summary>A named block of a network's parameters, e.g. <c>W1</c> of layer <c>Dense1</c>.</summary>
+/// <param name="Name">The block's name in the generated code (<c>W1</c>, <c>b1</c>).</param>
+/// <param name="Layer">The layer it belongs to (<c>Dense1</c>).</param>
+/// <param name="Kind">Weights or bias.</param>
+/// <param name="Offset">Where the block starts in <see cref="INetwork.Parameters"/>.</param>
+/// <param name="Length">How many floats it holds.</param>
+/// <param name="Rows">Rows of the block (inputs of the layer; 1 for a bias).</param>
+/// <param name="Columns">Columns of the block (outputs of the layer).</param>
+public readonly record struct ParameterBlock(string Name, string Layer, ParameterKind Kind, int Offset, int Length, int Rows, int Columns);
