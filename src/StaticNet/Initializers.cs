@@ -1,0 +1,26 @@
+using System;
+
+namespace StaticNet;
+
+/// <summary>Weight initialisers. The generated constructor uses <see cref="He"/> for a Dense layer
+/// followed by ReLU and <see cref="Xavier"/> otherwise; call these on a layer's weights (e.g.
+/// <c>net.W1</c>) to choose differently.</summary>
+public static class Initializers
+{
+    /// <summary>Normal with standard deviation <c>sqrt(2 / fanIn)</c> (He et al. 2015), for ReLU layers.</summary>
+    public static void He(Span<float> weights, int fanIn, ref Random64 random) =>
+        Normal(weights, (float)Math.Sqrt(2.0 / fanIn), ref random);
+
+    /// <summary>Normal with standard deviation <c>sqrt(1 / fanIn)</c> ("Xavier", as in the book), for sigmoid and tanh layers.</summary>
+    public static void Xavier(Span<float> weights, int fanIn, ref Random64 random) =>
+        Normal(weights, (float)Math.Sqrt(1.0 / fanIn), ref random);
+
+    /// <summary>Normal with the given standard deviation (the book's TwoLayerNet uses 0.01).</summary>
+    public static void Normal(Span<float> weights, float standardDeviation, ref Random64 random)
+    {
+        if (standardDeviation < 0 || float.IsNaN(standardDeviation))
+            throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation, "Must be zero or more.");
+        for (int i = 0; i < weights.Length; i++)
+            weights[i] = (float)(random.NextGaussian() * standardDeviation);
+    }
+}

@@ -1,0 +1,138 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The activation layers, forward and backward, as the book derives them (ch. 5.5). Every backward
+/// pass needs only the layer's output <c>y</c> and the incoming gradient <c>dout</c>.
+/// Called by generated code; public so that generated code in other assemblies can call it.
+/// </summary>
+public static class Activation
+{
+    /// <summary>ReLU forward: <c>y = max(0, x)</c>.</summary>
+    public static void ReluForward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Map<Relu>(x, y);
+
+    /// <summary>ReLU backward: <c>dx = dout</c> where <c>y &gt; 0</c> (that is, where <c>x &gt; 0</c>), else 0.</summary>
+    public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx) => Elementwise.Map<ReluGrad>(y, dout, dx);
+
+    /// <summary>Sigmoid forward: <c>y = 1 / (1 + exp(-x))</c>.</summary>
+    public static void SigmoidForward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Map<Sigmoid>(x, y);
+
+    /// <summary>Sigmoid backward: <c>dx = dout * y * (1 - y)</c>.</summary>
+    public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx) => Elementwise.Map<SigmoidGrad>(y, dout, dx);
+
+    /// <summary>Tanh forward: <c>y = tanh(x)</c>.</summary>
+    public static void TanhForward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Map<Tanh>(x, y);
+
+    /// <summary>Tanh backward: <c>dx = dout * (1 - y²)</c>.</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx) => Elementwise.Map<TanhGrad>(y, dout, dx);
+
+    /// <summary>Softmax forward over each row of <c>x [rows, n]</c>: <c>y = exp(x - max x) / Σ exp(x - max x)</c>.</summary>
+    public static void SoftmaxForward(ReadOnlySpan<float> x, Span<float> y, int rows, int n)
+    {
+        Check.Length(x, rows * n, nameof(x));
+        Check.Length(y, rows * n, nameof(y));
+        for (int r = 0; r < rows; r++)
+            SoftmaxRow(x.Slice(r * n, n), y.Slice(r * n, n));
+    }
+
+    /// <summary>Softmax backward over each row: <c>dx = y * (dout - Σ dout * y)</c>.</summary>
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx, int rows, int n)
+    {
+        Check.Length(y, rows * n, nameof(y));
+        Check.Length(dout, rows * n, nameof(dout));
+        Check.Length(dx, rows * n, nameof(dx));
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yr = y.Slice(r * n, n), gr = dout.Slice(r * n, n);
+            Span<float> dr = dx.Slice(r * n, n);
+            float dot = 0;
+            for (int j = 0; j < n; j++) dot += gr[j] * yr[j];
+            for (int j = 0; j < n; j++) dr[j] = yr[j] * (gr[j] - dot);
+        }
+    }
+
+    /// <summary>One row of softmax; returns <c>log Σ exp(x)</c> (the log-partition), which the loss needs.</summary>
+    internal static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        float max = Elementwise.Max(x);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        float sum = 0;
+        if (Simd.Use512) i = ExpShifted<W512, Vector512<float>>(ref xr, ref yr, i, n, max, ref sum);
+        if (Simd.Use256) i = ExpShifted<W256, Vector256<float>>(ref xr, ref yr, i, n, max, ref sum);
+        i = ExpShifted<W128, Vector128<float>>(ref xr, ref yr, i, n, max, ref sum);
+        for (; i < n; i++)
+        {
+            float e = MathF.Exp(Unsafe.Add(ref xr, i) - max);
+            Unsafe.Add(ref yr, i) = e;
+            sum += e;
+        }
+        float scale = 1f / sum;
+        for (i = 0; i < n; i++) Unsafe.Add(ref yr, i) *= scale;
+        return max + MathF.Log(sum);
+    }
+
+    private static int ExpShifted<TW, TV>(ref float x, ref float y, int i, int n, float shift, ref float sum)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        if (i + TW.Count > n) return i;
+        TV s = TW.Zero, m = TW.Broadcast(shift);
+        for (; i + TW.Count <= n; i += TW.Count)
+        {
+            TV e = TW.Exp(TW.Subtract(TW.Load(ref x, i), m));
+            TW.Store(e, ref y, i);
+            s = TW.Add(s, e);
+        }
+        sum += TW.Sum(s);
+        return i;
+    }
+
+    private readonly struct Relu : IUnary
+    {
+        public static TV Invoke<TW, TV>(TV x) where TW : struct, IWidth<TV> where TV : struct => TW.Max(x, TW.Zero);
+        public static float Invoke(float x) => x > 0 ? x : 0f;
+    }
+
+    private readonly struct ReluGrad : IBinary
+    {
+        public static TV Invoke<TW, TV>(TV y, TV dout) where TW : struct, IWidth<TV> where TV : struct => TW.WherePositive(y, dout);
+        public static float Invoke(float y, float dout) => y > 0 ? dout : 0f;
+    }
+
+    private readonly struct Sigmoid : IUnary
+    {
+        public static TV Invoke<TW, TV>(TV x) where TW : struct, IWidth<TV> where TV : struct =>
+            TW.Divide(TW.One, TW.Add(TW.One, TW.Exp(TW.Subtract(TW.Zero, x))));
+        public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+    }
+
+    private readonly struct SigmoidGrad : IBinary
+    {
+        public static TV Invoke<TW, TV>(TV y, TV dout) where TW : struct, IWidth<TV> where TV : struct =>
+            TW.Multiply(dout, TW.Multiply(y, TW.Subtract(TW.One, y)));
+        public static float Invoke(float y, float dout) => dout * (y * (1f - y));
+    }
+
+    private readonly struct Tanh : IUnary
+    {
+        // tanh x = 1 - 2 / (exp(2x) + 1): exact at both ends (exp overflowing to +inf gives 1, underflowing to 0 gives -1).
+        public static TV Invoke<TW, TV>(TV x) where TW : struct, IWidth<TV> where TV : struct
+        {
+            TV two = TW.Add(TW.One, TW.One);
+            return TW.Subtract(TW.One, TW.Divide(two, TW.Add(TW.Exp(TW.Multiply(two, x)), TW.One)));
+        }
+        public static float Invoke(float x) => MathF.Tanh(x);
+    }
+
+    private readonly struct TanhGrad : IBinary
+    {
+        public static TV Invoke<TW, TV>(TV y, TV dout) where TW : struct, IWidth<TV> where TV : struct =>
+            TW.Multiply(dout, TW.Subtract(TW.One, TW.Multiply(y, y)));
+        public static float Invoke(float y, float dout) => dout * (1f - y * y);
+    }
+}

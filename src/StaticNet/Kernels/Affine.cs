@@ -1,0 +1,118 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The Affine (Dense) layer's three products, as the book derives them (ch. 5.6):
+/// forward <c>y = x·W + b</c>; backward <c>dx = dout·Wᵀ</c>, <c>dW = xᵀ·dout</c>, <c>db = Σ dout</c>.
+/// Shapes: <c>x [batch, inputs]</c>, <c>W [inputs, outputs]</c> row-major, <c>b [outputs]</c>,
+/// <c>y [batch, outputs]</c>. Called by generated code with constant sizes; public so that
+/// generated code in other assemblies can call it, not meant to be called by hand.
+/// </summary>
+public static class Affine
+{
+    /// <summary><c>y = x·W + b</c>.</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> W, ReadOnlySpan<float> b, Span<float> y, int batch, int inputs, int outputs)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(b, outputs, nameof(b));
+        Check.Length(y, batch * outputs, nameof(y));
+        Gemm.Run(ref MemoryMarshal.GetReference(x), inputs, 1, ref MemoryMarshal.GetReference(W), ref MemoryMarshal.GetReference(y),
+            ref MemoryMarshal.GetReference(b), hasBias: true, m: batch, n: outputs, k: inputs);
+    }
+
+    /// <summary><c>dW = xᵀ·dout</c> and <c>db = Σ dout</c> (over the batch); both overwritten.</summary>
+    public static void BackwardWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dW, Span<float> db, int batch, int inputs, int outputs)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(dW, inputs * outputs, nameof(dW));
+        Check.Length(db, outputs, nameof(db));
+        // A = xᵀ: element [i, p] is x[p * inputs + i].
+        Gemm.Run(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(dW),
+            ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch);
+        ColumnSums(dout, db, batch, outputs);
+    }
+
+    /// <summary>
+    /// <c>dx = dout·Wᵀ</c>, computed as <c>dxᵀ = W·doutᵀ</c> so that the weights are read row by row
+    /// like in the forward pass; <paramref name="scratch"/> holds the two transposes
+    /// (<c>batch * (inputs + outputs)</c> floats; unused when batch is 1, where a row and its transpose are the same).
+    /// </summary>
+    public static void BackwardInput(ReadOnlySpan<float> dout, ReadOnlySpan<float> W, Span<float> dx, Span<float> scratch, int batch, int inputs, int outputs)
+    {
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(dx, batch * inputs, nameof(dx));
+        if (batch == 1)
+        {
+            Gemm.Run(ref MemoryMarshal.GetReference(W), outputs, 1, ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(dx),
+                ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: 1, k: outputs);
+            return;
+        }
+        Check.AtLeast(scratch, batch * (inputs + outputs), nameof(scratch));
+        Span<float> doutT = scratch.Slice(0, batch * outputs);
+        Span<float> dxT = scratch.Slice(batch * outputs, batch * inputs);
+        Transpose(dout, doutT, batch, outputs);
+        Gemm.Run(ref MemoryMarshal.GetReference(W), outputs, 1, ref MemoryMarshal.GetReference(doutT), ref MemoryMarshal.GetReference(dxT),
+            ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: batch, k: outputs);
+        Transpose(dxT, dx, inputs, batch);
+    }
+
+    /// <summary><c>sums[j] = Σ_r m[r, j]</c> for <c>m [rows, columns]</c>.</summary>
+    public static void ColumnSums(ReadOnlySpan<float> m, Span<float> sums, int rows, int columns)
+    {
+        Check.Length(m, rows * columns, nameof(m));
+        Check.Length(sums, columns, nameof(sums));
+        sums.Clear();
+        for (int r = 0; r < rows; r++)
+            Elementwise.AddInPlace(sums, m.Slice(r * columns, columns));
+    }
+
+    /// <summary><c>t[j, i] = m[i, j]</c> for <c>m [rows, columns]</c>.</summary>
+    public static void Transpose(ReadOnlySpan<float> m, Span<float> t, int rows, int columns)
+    {
+        Check.Length(m, rows * columns, nameof(m));
+        Check.AtLeast(t, rows * columns, nameof(t));
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+                t[j * rows + i] = m[i * columns + j];
+    }
+}
+
+internal static class Check
+{
+    public static void Length(ReadOnlySpan<float> span, int expected, string name)
+    {
+        if (span.Length != expected) Throw(name, expected, span.Length);
+    }
+
+    public static void AtLeast(ReadOnlySpan<float> span, int expected, string name)
+    {
+        if (span.Length < expected) Throw(name, expected, span.Length);
+    }
+
+    public static void SameLength(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        if (parameters.Length != gradients.Length)
+            throw new ArgumentException($"Expected as many gradients as parameters ({parameters.Length}), got {gradients.Length}.", nameof(gradients));
+    }
+
+    public static void StateLength(int state, int parameters)
+    {
+        if (state != parameters)
+            throw new ArgumentException($"This optimizer was created for {state} parameters, not {parameters}.", nameof(parameters));
+    }
+
+    public static void Positive(float value, string name)
+    {
+        if (!(value > 0) || float.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, "Must be a positive finite number.");
+    }
+
+    private static void Throw(string name, int expected, int actual) =>
+        throw new ArgumentException($"Expected {expected} floats, got {actual}.", name);
+}
