@@ -1,0 +1,52 @@
+using StaticNet.Generator.Emit;
+using StaticNet.Generator.Model;
+
+namespace StaticNet.Generator.Layers;
+
+/// <summary>The book's SoftmaxWithLoss: softmax, then cross-entropy against the targets <c>t</c>.</summary>
+internal sealed class SoftmaxCrossEntropy : LossKind
+{
+    public static readonly SoftmaxCrossEntropy Instance = new();
+    public override string Name => "SoftmaxCrossEntropy";
+    public override bool TakesLabels => true;
+
+    public override void EmitForward(CodeWriter w, LayerSpec l) =>
+        w.Step($"Softmax (the inference form of SoftmaxCrossEntropy): {l.Output} = exp({l.Input}) / Σ exp({l.Input}), row by row",
+            $"{Kernels}Activation.SoftmaxForward({l.Input}, {l.Output}, batch, {l.OutputSize});");
+
+    public override void EmitLoss(CodeWriter w, LayerSpec l) =>
+        w.Step($"SoftmaxWithLoss forward: {l.Output} = softmax({l.Input}), loss = -Σ t·log {l.Output} / N",
+            $"loss = {Kernels}Loss.SoftmaxCrossEntropy({l.Input}, t, {l.Output}, batch, {l.OutputSize});");
+
+    public override void EmitLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"SoftmaxWithLoss backward: {dx} = ({l.Output} - t) / N",
+            When(dxWanted, $"{Kernels}Loss.SoftmaxCrossEntropyBackward({l.Output}, t, {dx}, batch);"));
+
+    public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"Softmax backward (Forward's output is the softmax): {dx} = {l.Output} * (dy - Σ dy * {l.Output}), row by row",
+            When(dxWanted, $"{Kernels}Activation.SoftmaxBackward({l.Output}, outputGradient, {dx}, batch, {l.OutputSize});"));
+}
+
+/// <summary>Mean squared error; its output is its input, unchanged.</summary>
+internal sealed class MeanSquaredError : LossKind
+{
+    public static readonly MeanSquaredError Instance = new();
+    public override string Name => "MeanSquaredError";
+
+    public override void EmitForward(CodeWriter w, LayerSpec l)
+    {
+        // Nothing to do: the output is the input.
+    }
+
+    public override void EmitLoss(CodeWriter w, LayerSpec l) =>
+        w.Step($"MeanSquaredError forward: loss = Σ ({l.Input} - t)² / (N · {l.InputSize})",
+            $"loss = {Kernels}Loss.MeanSquaredError({l.Input}, t);");
+
+    public override void EmitLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"MeanSquaredError backward: {dx} = 2 ({l.Input} - t) / (N · {l.InputSize})",
+            When(dxWanted, $"{Kernels}Loss.MeanSquaredErrorBackward({l.Input}, t, {dx});"));
+
+    public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"MeanSquaredError passes its input through: {dx} = dy",
+            When(dxWanted, $"outputGradient.CopyTo({dx});"));
+}
