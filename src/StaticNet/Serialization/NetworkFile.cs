@@ -1,0 +1,339 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Text;
+
+namespace StaticNet;
+
+// The StaticNet network file format, version 1 (all integers little-endian):
+//
+//   offset     size  field
+//   0          4     magic, the ASCII bytes "SNET" (53 4E 45 54)
+//   4          4     format version, uint32 = 1
+//   8          4     N, the byte length of the architecture string, int32, 0..1 MiB
+//   12         N     INetwork.Architecture, UTF-8, no terminator
+//   12+N       4     P, the parameter count (INetwork.ParameterCount), int32 >= 0
+//   16+N       4*P   INetwork.Parameters, float32 (IEEE 754 binary32), in order
+//   16+N+4P    4     CRC-32 of bytes [0, 16+N+4P): the zlib/PNG CRC (reflected polynomial
+//                    0xEDB88320, initial value and final xor 0xFFFFFFFF), uint32
+//
+// The file ends right after the CRC; a file of a different length is rejected.
+
+/// <summary>
+/// Saves a network's parameters to a file and loads them back, checked against the network's architecture.
+/// </summary>
+/// <remarks>
+/// <para>The format (version 1; all integers little-endian, the same on every platform):</para>
+/// <list type="table">
+/// <listheader><term>bytes</term><description>content</description></listheader>
+/// <item><term>4</term><description>magic: the ASCII bytes <c>SNET</c></description></item>
+/// <item><term>4</term><description>format version, uint32, currently 1</description></item>
+/// <item><term>4</term><description>N: byte length of the architecture string, int32 (at most 1 MiB)</description></item>
+/// <item><term>N</term><description><see cref="INetwork.Architecture"/> in UTF-8</description></item>
+/// <item><term>4</term><description>P: <see cref="INetwork.ParameterCount"/>, int32</description></item>
+/// <item><term>4 x P</term><description><see cref="INetwork.Parameters"/> as float32</description></item>
+/// <item><term>4</term><description>CRC-32 (the zlib/PNG one, polynomial 0xEDB88320) of every byte before it, uint32</description></item>
+/// </list>
+/// <para>
+/// <see cref="Save{TNet}(TNet, string)"/> writes to a temporary file in the same folder, flushes it to disk
+/// and then renames it over the destination, so a crash or a failure never leaves a half-written file: the
+/// destination holds either the old file or the complete new one.
+/// </para>
+/// <para>
+/// <see cref="Load{TNet}(TNet, string)"/> reads and checks the whole file (magic, version, length, CRC, no
+/// trailing bytes, then the architecture and parameter count against the network's) into a temporary buffer
+/// before it copies anything into <see cref="INetwork.Parameters"/>: a corrupt or mismatched file throws
+/// <see cref="InvalidDataException"/> naming the file and the problem, and leaves the network unchanged.
+/// </para>
+/// </remarks>
+public static class NetworkFile
+{
+    /// <summary>The format version that <see cref="Save{TNet}(TNet, Stream)"/> writes and <see cref="Load{TNet}(TNet, Stream, string)"/> reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The longest architecture string accepted, in UTF-8 bytes (1 MiB).</summary>
+    public const int MaxArchitectureBytes = 1 << 20;
+
+    private const int HeaderSize = 12; // magic, version, architecture length
+    private const int ChunkSize = 1 << 16; // bytes per read/write of the parameters; a multiple of 4
+    private static ReadOnlySpan<byte> Magic => "SNET"u8;
+
+    /// <summary>
+    /// Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, replacing the file if it
+    /// exists. The data go to a temporary file in the same folder first (named <c>.{file name}.{random}.tmp</c>),
+    /// which is flushed to disk and then renamed to <paramref name="path"/>; on any failure the temporary file
+    /// is deleted and an existing file at <paramref name="path"/> is left as it was.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are saved.</param>
+    /// <param name="path">The file to write.</param>
+    /// <exception cref="IOException">The file cannot be written (e.g. <paramref name="path"/> is a folder, or the folder does not exist).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file or its folder is not writable.</exception>
+    public static void Save<TNet>(TNet network, string path)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        ArgumentNullException.ThrowIfNull(path);
+
+        string fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+            throw new IOException($"Cannot save the network to '{path}': it is a folder.");
+        string folder = Path.GetDirectoryName(fullPath) ?? throw new IOException($"Cannot save the network to '{path}': it is not a file path.");
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: ChunkSize))
+            {
+                Save(network, file);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(temporary); // no-op when it was never created or already moved
+            }
+            catch (IOException)
+            {
+                // Keep the original exception; a stray temporary file is the lesser evil.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> in the network file format (see <see cref="NetworkFile"/>). The stream is not flushed or disposed.</summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are saved.</param>
+    /// <param name="stream">A writable stream.</param>
+    /// <exception cref="ArgumentException">The stream is not writable, or the network is inconsistent (its <see cref="INetwork.Parameters"/> do not hold <see cref="INetwork.ParameterCount"/> floats, or its architecture string is too long).</exception>
+    public static void Save<TNet>(TNet network, Stream stream)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite)
+            throw new ArgumentException("The stream must be writable.", nameof(stream));
+
+        byte[] architecture = Encoding.UTF8.GetBytes(network.Architecture);
+        if (architecture.Length > MaxArchitectureBytes)
+            throw new ArgumentException($"The network's architecture string is {architecture.Length} bytes in UTF-8, more than the {MaxArchitectureBytes} the file format allows.", nameof(network));
+        int count = network.ParameterCount;
+        ReadOnlySpan<float> parameters = network.Parameters;
+        if (parameters.Length != count)
+            throw new ArgumentException($"The network's Parameters hold {parameters.Length} floats, but its ParameterCount is {count}.", nameof(network));
+
+        uint crc = Crc32.Initial;
+
+        Span<byte> field = stackalloc byte[HeaderSize];
+        Magic.CopyTo(field);
+        BinaryPrimitives.WriteUInt32LittleEndian(field.Slice(4), FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(field.Slice(8), architecture.Length);
+        Write(stream, field, ref crc);
+        Write(stream, architecture, ref crc);
+        BinaryPrimitives.WriteInt32LittleEndian(field, count);
+        Write(stream, field.Slice(0, 4), ref crc);
+
+        byte[] chunk = new byte[Math.Min(ChunkSize, Math.Max(4, 4 * count))];
+        int floatsPerChunk = chunk.Length / 4;
+        for (int start = 0; start < count; start += floatsPerChunk)
+        {
+            int n = Math.Min(floatsPerChunk, count - start);
+            for (int i = 0; i < n; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), parameters[start + i]);
+            Write(stream, chunk.AsSpan(0, 4 * n), ref crc);
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(field, Crc32.Finish(crc));
+        stream.Write(field.Slice(0, 4));
+    }
+
+    /// <summary>
+    /// Loads parameters saved by <see cref="Save{TNet}(TNet, string)"/> into <paramref name="network"/>.
+    /// The file is checked completely before anything is copied: if it is not valid, or was saved from a
+    /// network of another architecture, an <see cref="InvalidDataException"/> says so and the network's
+    /// parameters are unchanged.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
+    /// <param name="path">The file to read.</param>
+    /// <exception cref="InvalidDataException">The file is not a valid network file, is corrupt, or does not fit <paramref name="network"/>; the message names the file and the problem.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static void Load<TNet>(TNet network, string path)
+        where TNet : INetwork
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkSize, FileOptions.SequentialScan);
+        Load(network, file, path);
+    }
+
+    /// <summary>
+    /// Loads parameters in the network file format from <paramref name="stream"/> (read to its end, not disposed)
+    /// into <paramref name="network"/>. The data are checked completely before anything is copied; on any
+    /// problem the network's parameters are unchanged.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
+    /// <param name="stream">A readable stream positioned at the start of the data.</param>
+    /// <param name="name">The name of the file, for error messages.</param>
+    /// <exception cref="InvalidDataException">The data are not a valid network file, are corrupt, or do not fit <paramref name="network"/>; the message names the file and the problem.</exception>
+    public static void Load<TNet>(TNet network, Stream stream, string name)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!stream.CanRead)
+            throw new ArgumentException("The stream must be readable.", nameof(stream));
+
+        string networkArchitecture = network.Architecture;
+        byte[] expectedArchitecture = Encoding.UTF8.GetBytes(networkArchitecture);
+        int expectedCount = network.ParameterCount;
+        if (network.Parameters.Length != expectedCount)
+            throw new ArgumentException($"The network's Parameters hold {network.Parameters.Length} floats, but its ParameterCount is {expectedCount}.", nameof(network));
+
+        uint crc = Crc32.Initial;
+        long position = 0;
+
+        // Header: magic, version, architecture length.
+        Span<byte> field = stackalloc byte[HeaderSize];
+        int got = stream.ReadAtLeast(field, HeaderSize, throwOnEndOfStream: false);
+        if (got == 0)
+            throw Invalid(name, "the file is empty");
+        int magicLength = Math.Min(got, Magic.Length);
+        if (!field.Slice(0, magicLength).SequenceEqual(Magic.Slice(0, magicLength)))
+            throw Invalid(name, $"not a StaticNet network file: it starts with the bytes {Convert.ToHexString(field.Slice(0, magicLength))}, expected 534E4554 (\"SNET\")");
+        if (got < HeaderSize)
+            throw Invalid(name, $"the file is truncated: it ends after {got} bytes, inside the {HeaderSize}-byte header");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(field.Slice(4));
+        if (version != FormatVersion)
+        {
+            string newer = version > FormatVersion ? " (it was written by a newer StaticNet)" : "";
+            throw Invalid(name, $"format version {version} is not supported{newer}; this StaticNet reads format version {FormatVersion}");
+        }
+        int architectureLength = BinaryPrimitives.ReadInt32LittleEndian(field.Slice(8));
+        if (architectureLength < 0 || architectureLength > MaxArchitectureBytes)
+            throw Invalid(name, $"the header gives an architecture length of {architectureLength} bytes, which is impossible (at most {MaxArchitectureBytes}): the file is corrupt");
+        crc = Crc32.Update(crc, field);
+        position += HeaderSize;
+
+        // Architecture and parameter count.
+        byte[] architecture = new byte[architectureLength];
+        got = stream.ReadAtLeast(architecture, architecture.Length, throwOnEndOfStream: false);
+        position += got;
+        if (got < architecture.Length)
+            throw Invalid(name, $"the file is truncated: it ends after {position} bytes, inside the {architectureLength}-byte architecture string");
+        crc = Crc32.Update(crc, architecture);
+
+        got = stream.ReadAtLeast(field.Slice(0, 4), 4, throwOnEndOfStream: false);
+        position += got;
+        if (got < 4)
+            throw Invalid(name, $"the file is truncated: it ends after {position} bytes, inside the parameter count");
+        int count = BinaryPrimitives.ReadInt32LittleEndian(field);
+        if (count < 0)
+            throw Invalid(name, $"the parameter count {count} is negative: the file is corrupt");
+        crc = Crc32.Update(crc, field.Slice(0, 4));
+
+        long expectedLength = position + 4L * count + 4;
+        string truncated = $"the file is truncated: its header promises {count} parameters, so {expectedLength} bytes in all, but it ends after ";
+        if (stream.CanSeek && stream.Length - stream.Position < expectedLength - position)
+            throw Invalid(name, truncated + $"{position + stream.Length - stream.Position}");
+
+        // Parameters: kept (in a temporary buffer) only when they can fit the network; otherwise only
+        // read through, so that a corrupt file is reported as corrupt rather than as a mismatch.
+        float[]? loaded = count == expectedCount ? new float[count] : null;
+        byte[] chunk = new byte[(int)Math.Min(ChunkSize, Math.Max(4, 4L * count))];
+        long remaining = 4L * count;
+        int floatIndex = 0;
+        while (remaining > 0)
+        {
+            int want = (int)Math.Min(remaining, chunk.Length);
+            got = stream.ReadAtLeast(chunk.AsSpan(0, want), want, throwOnEndOfStream: false);
+            position += got;
+            if (got < want)
+                throw Invalid(name, truncated + $"{position}");
+            crc = Crc32.Update(crc, chunk.AsSpan(0, want));
+            if (loaded is not null)
+            {
+                for (int i = 0; i < want; i += 4)
+                    loaded[floatIndex++] = BinaryPrimitives.ReadSingleLittleEndian(chunk.AsSpan(i, 4));
+            }
+            remaining -= want;
+        }
+
+        got = stream.ReadAtLeast(field.Slice(0, 4), 4, throwOnEndOfStream: false);
+        position += got;
+        if (got < 4)
+            throw Invalid(name, truncated + $"{position}, inside the CRC-32");
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(field);
+
+        if (stream.ReadByte() >= 0)
+        {
+            string extra = stream.CanSeek ? $"{stream.Length - stream.Position + 1} more bytes" : "more bytes";
+            throw Invalid(name, $"the file has {extra} after its end at {expectedLength} bytes (the CRC-32): it is corrupt or not a StaticNet network file");
+        }
+
+        uint computedCrc = Crc32.Finish(crc);
+        if (storedCrc != computedCrc)
+            throw Invalid(name, $"the CRC-32 does not match (stored 0x{storedCrc:X8}, computed 0x{computedCrc:X8}): the file is corrupt");
+
+        if (!architecture.AsSpan().SequenceEqual(expectedArchitecture))
+        {
+            string saved = Encoding.UTF8.GetString(architecture);
+            throw Invalid(name, $"the file was saved from '{saved}' but this network is '{networkArchitecture}'");
+        }
+
+        if (loaded is null)
+            throw Invalid(name, $"the file holds {count} parameters, but this network has {expectedCount}");
+
+        loaded.AsSpan().CopyTo(network.Parameters);
+    }
+
+    private static void Write(Stream stream, ReadOnlySpan<byte> bytes, ref uint crc)
+    {
+        crc = Crc32.Update(crc, bytes);
+        stream.Write(bytes);
+    }
+
+    private static InvalidDataException Invalid(string name, string problem) =>
+        new($"Cannot load network parameters from '{name}': {problem}.");
+
+    /// <summary>CRC-32 as in zlib, PNG and Ethernet (reflected polynomial 0xEDB88320), table-driven.</summary>
+    private static class Crc32
+    {
+        public const uint Initial = 0xFFFFFFFFu;
+
+        private static readonly uint[] s_table = CreateTable();
+
+        public static uint Update(uint crc, ReadOnlySpan<byte> data)
+        {
+            uint[] table = s_table;
+            foreach (byte b in data)
+                crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            return crc;
+        }
+
+        public static uint Finish(uint crc) => ~crc;
+
+        private static uint[] CreateTable()
+        {
+            var table = new uint[256];
+            for (uint n = 0; n < table.Length; n++)
+            {
+                uint c = n;
+                for (int k = 0; k < 8; k++)
+                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                table[n] = c;
+            }
+            return table;
+        }
+    }
+}
