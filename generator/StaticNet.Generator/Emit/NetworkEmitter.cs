@@ -213,13 +213,13 @@ internal static class NetworkEmitter
             int weights = l.InputSize * l.OutputSize;
             string shape = $"[{Literal(l.InputSize)}, {Literal(l.OutputSize)}]";
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Weights(l)} => new {Span}(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)});");
+            w.Line($"public {Span} {Dense.Weights(l)} => new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)});");
             w.Line($"/// <summary>{l.DisplayName} bias [{Literal(l.OutputSize)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Bias(l)} => new {Span}(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"public {Span} {Dense.Bias(l)} => new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
             w.Line($"/// <summary>dLoss/d{Dense.Weights(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Weights(l)} => new {Span}(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
+            w.Line($"public {Span} d{Dense.Weights(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
             w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(l.OutputSize)}]: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Bias(l)} => new {Span}(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
         }
         w.Line();
         w.Line("int global::StaticNet.INetwork.InputSize => InputSize;");
@@ -242,7 +242,7 @@ internal static class NetworkEmitter
         string text = inner.ToString();
         foreach (var (name, width) in buffers.Distinct())
             if (System.Text.RegularExpressions.Regex.IsMatch(text, @"(?<![\w.])" + name + @"(?!\w)"))
-                w.Line($"{Span} {name} = new {Span}(_{name}, 0, batch * {Literal(width)});");
+                w.Line($"{Span} {name} = new(_{name}, 0, batch * {Literal(width)});");
         w.Raw(text);
     }
 

@@ -9,7 +9,7 @@ internal abstract class ElementwiseActivation : LayerKind
     /// <summary>The forward math with <c>{0}</c> for the input and <c>{1}</c> for the output.</summary>
     protected abstract string ForwardMath { get; }
 
-    /// <summary>The backward math with <c>{0}</c> for dx, <c>{1}</c> for dout and <c>{2}</c> for y.</summary>
+    /// <summary>The backward math with <c>{0}</c> for dx, <c>{1}</c> for dout, <c>{2}</c> for y and <c>{3}</c> for x.</summary>
     protected abstract string BackwardMath { get; }
 
     /// <summary>The kernel method pair's stem in <c>StaticNet.Kernels.Activation</c>: <c>Relu</c> → ReluForward, ReluBackward.</summary>
@@ -23,7 +23,7 @@ internal abstract class ElementwiseActivation : LayerKind
     {
         if (dxWanted is not null)
             w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.DisplayName})");
-        w.Step($"{Name} backward: " + string.Format(BackwardMath, dx, "d" + l.Output, l.Output),
+        w.Step($"{Name} backward: " + string.Format(BackwardMath, dx, "d" + l.Output, l.Output, l.Input),
             When(dxWanted, $"{Kernels}Activation.{Kernel}Backward({l.Output}, d{l.Output}, {dx});"));
     }
 }
@@ -34,7 +34,7 @@ internal sealed class ReLU : ElementwiseActivation
     public override string Name => "ReLU";
     protected override string Kernel => "Relu";
     protected override string ForwardMath => "{1} = max(0, {0})";
-    protected override string BackwardMath => "{0} = {1} where {2} > 0, else 0 (the mask of x > 0)";
+    protected override string BackwardMath => "{0} = {1} where {2} > 0, else 0 (the book's mask: {2} > 0 exactly where {3} > 0)";
 }
 
 internal sealed class Sigmoid : ElementwiseActivation

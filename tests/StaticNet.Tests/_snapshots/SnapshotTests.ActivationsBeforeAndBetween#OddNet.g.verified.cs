@@ -107,21 +107,21 @@ partial class OddNet : global::StaticNet.ILossNetwork
     };
 
     /// <summary>Dense1 weights [6, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 30);
+    public global::System.Span<float> W1 => new(_parameters, 0, 30);
     /// <summary>Dense1 bias [5]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 30, 5);
+    public global::System.Span<float> b1 => new(_parameters, 30, 5);
     /// <summary>dLoss/dW1 [6, 5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 30);
+    public global::System.Span<float> dW1 => new(_gradients, 0, 30);
     /// <summary>dLoss/db1 [5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 30, 5);
+    public global::System.Span<float> db1 => new(_gradients, 30, 5);
     /// <summary>Dense2 weights [5, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W2 => new global::System.Span<float>(_parameters, 35, 15);
+    public global::System.Span<float> W2 => new(_parameters, 35, 15);
     /// <summary>Dense2 bias [3]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b2 => new global::System.Span<float>(_parameters, 50, 3);
+    public global::System.Span<float> b2 => new(_parameters, 50, 3);
     /// <summary>dLoss/dW2 [5, 3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW2 => new global::System.Span<float>(_gradients, 35, 15);
+    public global::System.Span<float> dW2 => new(_gradients, 35, 15);
     /// <summary>dLoss/db2 [3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db2 => new global::System.Span<float>(_gradients, 50, 3);
+    public global::System.Span<float> db2 => new(_gradients, 50, 3);
 
     int global::StaticNet.INetwork.InputSize => InputSize;
     int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -138,8 +138,8 @@ partial class OddNet : global::StaticNet.ILossNetwork
         int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
         global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
         ForwardLayers(input, batch);
-        global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 3);
-        global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
+        global::System.Span<float> a2 = new(_a2, 0, batch * 3);
+        global::System.Span<float> y = new(_y, 0, batch * 3);
         // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a2) / Σ exp(a2), row by row
         {
             global::StaticNet.Kernels.Activation.SoftmaxForward(a2, y, batch, 3);
@@ -152,12 +152,12 @@ partial class OddNet : global::StaticNet.ILossNetwork
     {
         _batch = batch;
         _lossReady = false;
-        global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 6);
-        global::System.Span<float> h0 = new global::System.Span<float>(_h0, 0, batch * 6);
-        global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 5);
-        global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 5);
-        global::System.Span<float> h1_2 = new global::System.Span<float>(_h1_2, 0, batch * 5);
-        global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 3);
+        global::System.Span<float> x = new(_x, 0, batch * 6);
+        global::System.Span<float> h0 = new(_h0, 0, batch * 6);
+        global::System.Span<float> a1 = new(_a1, 0, batch * 5);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 5);
+        global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
+        global::System.Span<float> a2 = new(_a2, 0, batch * 3);
         input.CopyTo(x);
 
         // Tanh forward: h0 = tanh(x)
@@ -216,9 +216,9 @@ partial class OddNet : global::StaticNet.ILossNetwork
     {
         ForwardLayers(input, batch);
         float loss;
-        global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 3);
-        global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-        global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 3);
+        global::System.Span<float> a2 = new(_a2, 0, batch * 3);
+        global::System.Span<float> y = new(_y, 0, batch * 3);
+        global::System.Span<float> t = new(_t, 0, batch * 3);
         // SoftmaxWithLoss forward: y = softmax(a2), loss = -Σ t·log y / N
         {
             loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a2, t, y, batch, 3);
@@ -233,9 +233,9 @@ partial class OddNet : global::StaticNet.ILossNetwork
     {
         if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
         int batch = _batch;
-        global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-        global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 3);
-        global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 3);
+        global::System.Span<float> y = new(_y, 0, batch * 3);
+        global::System.Span<float> t = new(_t, 0, batch * 3);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 3);
         // SoftmaxWithLoss backward: da2 = (y - t) / N
         {
             global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
@@ -256,8 +256,8 @@ partial class OddNet : global::StaticNet.ILossNetwork
         int batch = _batch;
         global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
         if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-        global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-        global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 3);
+        global::System.Span<float> y = new(_y, 0, batch * 3);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 3);
         // Softmax backward (Forward's output is the softmax): da2 = y * (dy - Σ dy * y), row by row
         {
             global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 3);
@@ -268,15 +268,15 @@ partial class OddNet : global::StaticNet.ILossNetwork
     /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
     private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
     {
-        global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 6);
-        global::System.Span<float> h0 = new global::System.Span<float>(_h0, 0, batch * 6);
-        global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 5);
-        global::System.Span<float> h1_2 = new global::System.Span<float>(_h1_2, 0, batch * 5);
-        global::System.Span<float> dh0 = new global::System.Span<float>(_dh0, 0, batch * 6);
-        global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 5);
-        global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 5);
-        global::System.Span<float> dh1_2 = new global::System.Span<float>(_dh1_2, 0, batch * 5);
-        global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 3);
+        global::System.Span<float> h0 = new(_h0, 0, batch * 6);
+        global::System.Span<float> a1 = new(_a1, 0, batch * 5);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 5);
+        global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
+        global::System.Span<float> dh0 = new(_dh0, 0, batch * 6);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 5);
+        global::System.Span<float> dh1 = new(_dh1, 0, batch * 5);
+        global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 5);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 3);
         // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(h1_2, da2, dW2, db2, batch, inputs: 5, outputs: 3);
@@ -288,7 +288,7 @@ partial class OddNet : global::StaticNet.ILossNetwork
             global::StaticNet.Kernels.Activation.SigmoidBackward(h1_2, dh1_2, dh1);
         }
 
-        // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the mask of x > 0)
+        // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
         {
             global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
         }

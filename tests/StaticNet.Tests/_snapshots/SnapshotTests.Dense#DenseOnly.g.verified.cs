@@ -78,13 +78,13 @@ partial class DenseOnly : global::StaticNet.INetwork
     };
 
     /// <summary>Dense1 weights [3, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 6);
+    public global::System.Span<float> W1 => new(_parameters, 0, 6);
     /// <summary>Dense1 bias [2]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 6, 2);
+    public global::System.Span<float> b1 => new(_parameters, 6, 2);
     /// <summary>dLoss/dW1 [3, 2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 6);
+    public global::System.Span<float> dW1 => new(_gradients, 0, 6);
     /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 6, 2);
+    public global::System.Span<float> db1 => new(_gradients, 6, 2);
 
     int global::StaticNet.INetwork.InputSize => InputSize;
     int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -101,7 +101,7 @@ partial class DenseOnly : global::StaticNet.INetwork
         int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
         global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
         ForwardLayers(input, batch);
-        global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 2);
+        global::System.Span<float> a1 = new(_a1, 0, batch * 2);
         a1.CopyTo(output);
     }
 
@@ -109,8 +109,8 @@ partial class DenseOnly : global::StaticNet.INetwork
     private void ForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
     {
         _batch = batch;
-        global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 3);
-        global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 2);
+        global::System.Span<float> x = new(_x, 0, batch * 3);
+        global::System.Span<float> a1 = new(_a1, 0, batch * 2);
         input.CopyTo(x);
 
         // Affine forward (Dense1): a1 = x·W1 + b1
@@ -132,8 +132,8 @@ partial class DenseOnly : global::StaticNet.INetwork
         int batch = _batch;
         global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
         if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-        global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 2);
-        global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 2);
+        global::System.Span<float> a1 = new(_a1, 0, batch * 2);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 2);
         // No loss layer: the output is a1, so da1 = dy
         {
             outputGradient.CopyTo(da1);
@@ -144,8 +144,8 @@ partial class DenseOnly : global::StaticNet.INetwork
     /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
     private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
     {
-        global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 3);
-        global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 2);
+        global::System.Span<float> x = new(_x, 0, batch * 3);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 2);
         // Affine backward (Dense1): dW1 = xᵀ·da1, db1 = Σ da1, inputGradient = da1·W1ᵀ (when asked for)
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 3, outputs: 2);

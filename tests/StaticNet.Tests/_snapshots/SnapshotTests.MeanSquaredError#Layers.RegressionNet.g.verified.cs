@@ -97,21 +97,21 @@ namespace Layers
         };
 
         /// <summary>Dense1 weights [2, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 10);
+        public global::System.Span<float> W1 => new(_parameters, 0, 10);
         /// <summary>Dense1 bias [5]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 10, 5);
+        public global::System.Span<float> b1 => new(_parameters, 10, 5);
         /// <summary>dLoss/dW1 [2, 5]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 10);
+        public global::System.Span<float> dW1 => new(_gradients, 0, 10);
         /// <summary>dLoss/db1 [5]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 10, 5);
+        public global::System.Span<float> db1 => new(_gradients, 10, 5);
         /// <summary>Dense2 weights [5, 1], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 => new global::System.Span<float>(_parameters, 15, 5);
+        public global::System.Span<float> W2 => new(_parameters, 15, 5);
         /// <summary>Dense2 bias [1]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 => new global::System.Span<float>(_parameters, 20, 1);
+        public global::System.Span<float> b2 => new(_parameters, 20, 1);
         /// <summary>dLoss/dW2 [5, 1]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW2 => new global::System.Span<float>(_gradients, 15, 5);
+        public global::System.Span<float> dW2 => new(_gradients, 15, 5);
         /// <summary>dLoss/db2 [1]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db2 => new global::System.Span<float>(_gradients, 20, 1);
+        public global::System.Span<float> db2 => new(_gradients, 20, 1);
 
         int global::StaticNet.INetwork.InputSize => InputSize;
         int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -128,7 +128,7 @@ namespace Layers
             int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
             ForwardLayers(input, batch);
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
             a2.CopyTo(output);
         }
 
@@ -137,10 +137,10 @@ namespace Layers
         {
             _batch = batch;
             _lossReady = false;
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 2);
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 5);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 5);
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
+            global::System.Span<float> x = new(_x, 0, batch * 2);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 5);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 5);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -176,8 +176,8 @@ namespace Layers
         {
             ForwardLayers(input, batch);
             float loss;
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 1);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+            global::System.Span<float> t = new(_t, 0, batch * 1);
             // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 1)
             {
                 loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
@@ -192,9 +192,9 @@ namespace Layers
         {
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
             int batch = _batch;
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 1);
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+            global::System.Span<float> t = new(_t, 0, batch * 1);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
             // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
             {
                 global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
@@ -215,7 +215,7 @@ namespace Layers
             int batch = _batch;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
             // MeanSquaredError passes its input through: da2 = dy
             {
                 outputGradient.CopyTo(da2);
@@ -226,11 +226,11 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 2);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 5);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 5);
-            global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 5);
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+            global::System.Span<float> x = new(_x, 0, batch * 2);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 5);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 5);
+            global::System.Span<float> dh1 = new(_dh1, 0, batch * 5);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
             // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 5, outputs: 1);

@@ -101,21 +101,21 @@ namespace Outer.Space
                 };
 
                 /// <summary>Dense1 weights [2, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 4);
+                public global::System.Span<float> W1 => new(_parameters, 0, 4);
                 /// <summary>Dense1 bias [2]: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 4, 2);
+                public global::System.Span<float> b1 => new(_parameters, 4, 2);
                 /// <summary>dLoss/dW1 [2, 2]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 4);
+                public global::System.Span<float> dW1 => new(_gradients, 0, 4);
                 /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 4, 2);
+                public global::System.Span<float> db1 => new(_gradients, 4, 2);
                 /// <summary>Dense2 weights [2, 1], row-major: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> W2 => new global::System.Span<float>(_parameters, 6, 2);
+                public global::System.Span<float> W2 => new(_parameters, 6, 2);
                 /// <summary>Dense2 bias [1]: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> b2 => new global::System.Span<float>(_parameters, 8, 1);
+                public global::System.Span<float> b2 => new(_parameters, 8, 1);
                 /// <summary>dLoss/dW2 [2, 1]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> dW2 => new global::System.Span<float>(_gradients, 6, 2);
+                public global::System.Span<float> dW2 => new(_gradients, 6, 2);
                 /// <summary>dLoss/db2 [1]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> db2 => new global::System.Span<float>(_gradients, 8, 1);
+                public global::System.Span<float> db2 => new(_gradients, 8, 1);
 
                 int global::StaticNet.INetwork.InputSize => InputSize;
                 int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -132,7 +132,7 @@ namespace Outer.Space
                     int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
                     global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
                     ForwardLayers(input, batch);
-                    global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
+                    global::System.Span<float> a2 = new(_a2, 0, batch * 1);
                     a2.CopyTo(output);
                 }
 
@@ -141,10 +141,10 @@ namespace Outer.Space
                 {
                     _batch = batch;
                     _lossReady = false;
-                    global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 2);
-                    global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 2);
-                    global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 2);
-                    global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
+                    global::System.Span<float> x = new(_x, 0, batch * 2);
+                    global::System.Span<float> a1 = new(_a1, 0, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0, batch * 2);
+                    global::System.Span<float> a2 = new(_a2, 0, batch * 1);
                     input.CopyTo(x);
 
                     // Affine forward (Dense1): a1 = x·W1 + b1
@@ -180,8 +180,8 @@ namespace Outer.Space
                 {
                     ForwardLayers(input, batch);
                     float loss;
-                    global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
-                    global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 1);
+                    global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+                    global::System.Span<float> t = new(_t, 0, batch * 1);
                     // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 1)
                     {
                         loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
@@ -196,9 +196,9 @@ namespace Outer.Space
                 {
                     if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
                     int batch = _batch;
-                    global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 1);
-                    global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 1);
-                    global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+                    global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+                    global::System.Span<float> t = new(_t, 0, batch * 1);
+                    global::System.Span<float> da2 = new(_da2, 0, batch * 1);
                     // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
                     {
                         global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
@@ -219,7 +219,7 @@ namespace Outer.Space
                     int batch = _batch;
                     global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
                     if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-                    global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+                    global::System.Span<float> da2 = new(_da2, 0, batch * 1);
                     // MeanSquaredError passes its input through: da2 = dy
                     {
                         outputGradient.CopyTo(da2);
@@ -230,18 +230,19 @@ namespace Outer.Space
                 /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
                 private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
                 {
-                    global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 2);
-                    global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 2);
-                    global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 2);
-                    global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 2);
-                    global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 1);
+                    global::System.Span<float> x = new(_x, 0, batch * 2);
+                    global::System.Span<float> a1 = new(_a1, 0, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, 0, batch * 2);
+                    global::System.Span<float> dh1 = new(_dh1, 0, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, 0, batch * 1);
                     // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
                     {
                         global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 2, outputs: 1);
                         global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 2, outputs: 1);
                     }
 
-                    // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the mask of x > 0)
+                    // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
                     {
                         global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
                     }

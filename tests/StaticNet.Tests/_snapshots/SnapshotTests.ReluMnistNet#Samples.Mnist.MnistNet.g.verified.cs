@@ -99,21 +99,21 @@ namespace Samples.Mnist
         };
 
         /// <summary>Dense1 weights [784, 100], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 78400);
+        public global::System.Span<float> W1 => new(_parameters, 0, 78400);
         /// <summary>Dense1 bias [100]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 78400, 100);
+        public global::System.Span<float> b1 => new(_parameters, 78400, 100);
         /// <summary>dLoss/dW1 [784, 100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 78400);
+        public global::System.Span<float> dW1 => new(_gradients, 0, 78400);
         /// <summary>dLoss/db1 [100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 78400, 100);
+        public global::System.Span<float> db1 => new(_gradients, 78400, 100);
         /// <summary>Dense2 weights [100, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 => new global::System.Span<float>(_parameters, 78500, 1000);
+        public global::System.Span<float> W2 => new(_parameters, 78500, 1000);
         /// <summary>Dense2 bias [10]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 => new global::System.Span<float>(_parameters, 79500, 10);
+        public global::System.Span<float> b2 => new(_parameters, 79500, 10);
         /// <summary>dLoss/dW2 [100, 10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW2 => new global::System.Span<float>(_gradients, 78500, 1000);
+        public global::System.Span<float> dW2 => new(_gradients, 78500, 1000);
         /// <summary>dLoss/db2 [10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db2 => new global::System.Span<float>(_gradients, 79500, 10);
+        public global::System.Span<float> db2 => new(_gradients, 79500, 10);
 
         int global::StaticNet.INetwork.InputSize => InputSize;
         int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -130,8 +130,8 @@ namespace Samples.Mnist
             int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
             ForwardLayers(input, batch);
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 10);
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 10);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 10);
+            global::System.Span<float> y = new(_y, 0, batch * 10);
             // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a2) / Σ exp(a2), row by row
             {
                 global::StaticNet.Kernels.Activation.SoftmaxForward(a2, y, batch, 10);
@@ -144,10 +144,10 @@ namespace Samples.Mnist
         {
             _batch = batch;
             _lossReady = false;
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 784);
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 100);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 100);
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 100);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 10);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -196,9 +196,9 @@ namespace Samples.Mnist
         {
             ForwardLayers(input, batch);
             float loss;
-            global::System.Span<float> a2 = new global::System.Span<float>(_a2, 0, batch * 10);
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 10);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 10);
+            global::System.Span<float> a2 = new(_a2, 0, batch * 10);
+            global::System.Span<float> y = new(_y, 0, batch * 10);
+            global::System.Span<float> t = new(_t, 0, batch * 10);
             // SoftmaxWithLoss forward: y = softmax(a2), loss = -Σ t·log y / N
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a2, t, y, batch, 10);
@@ -213,9 +213,9 @@ namespace Samples.Mnist
         {
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
             int batch = _batch;
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 10);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 10);
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 10);
+            global::System.Span<float> y = new(_y, 0, batch * 10);
+            global::System.Span<float> t = new(_t, 0, batch * 10);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
             // SoftmaxWithLoss backward: da2 = (y - t) / N
             {
                 global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
@@ -236,8 +236,8 @@ namespace Samples.Mnist
             int batch = _batch;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 10);
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 10);
+            global::System.Span<float> y = new(_y, 0, batch * 10);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
             // Softmax backward (Forward's output is the softmax): da2 = y * (dy - Σ dy * y), row by row
             {
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 10);
@@ -248,18 +248,19 @@ namespace Samples.Mnist
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 784);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 100);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 100);
-            global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 100);
-            global::System.Span<float> da2 = new global::System.Span<float>(_da2, 0, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 100);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> dh1 = new(_dh1, 0, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
             // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 100, outputs: 10);
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 100, outputs: 10);
             }
 
-            // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the mask of x > 0)
+            // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
             {
                 global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
             }

@@ -86,13 +86,13 @@ namespace Layers
         };
 
         /// <summary>Dense1 weights [4, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 12);
+        public global::System.Span<float> W1 => new(_parameters, 0, 12);
         /// <summary>Dense1 bias [3]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 12, 3);
+        public global::System.Span<float> b1 => new(_parameters, 12, 3);
         /// <summary>dLoss/dW1 [4, 3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 12);
+        public global::System.Span<float> dW1 => new(_gradients, 0, 12);
         /// <summary>dLoss/db1 [3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 12, 3);
+        public global::System.Span<float> db1 => new(_gradients, 12, 3);
 
         int global::StaticNet.INetwork.InputSize => InputSize;
         int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -109,8 +109,8 @@ namespace Layers
             int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
             ForwardLayers(input, batch);
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 3);
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 3);
+            global::System.Span<float> y = new(_y, 0, batch * 3);
             // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a1) / Σ exp(a1), row by row
             {
                 global::StaticNet.Kernels.Activation.SoftmaxForward(a1, y, batch, 3);
@@ -123,8 +123,8 @@ namespace Layers
         {
             _batch = batch;
             _lossReady = false;
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 4);
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 3);
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 3);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -163,9 +163,9 @@ namespace Layers
         {
             ForwardLayers(input, batch);
             float loss;
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 3);
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 3);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 3);
+            global::System.Span<float> y = new(_y, 0, batch * 3);
+            global::System.Span<float> t = new(_t, 0, batch * 3);
             // SoftmaxWithLoss forward: y = softmax(a1), loss = -Σ t·log y / N
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a1, t, y, batch, 3);
@@ -180,9 +180,9 @@ namespace Layers
         {
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
             int batch = _batch;
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-            global::System.Span<float> t = new global::System.Span<float>(_t, 0, batch * 3);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 3);
+            global::System.Span<float> y = new(_y, 0, batch * 3);
+            global::System.Span<float> t = new(_t, 0, batch * 3);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
             // SoftmaxWithLoss backward: da1 = (y - t) / N
             {
                 global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da1, batch);
@@ -203,8 +203,8 @@ namespace Layers
             int batch = _batch;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> y = new global::System.Span<float>(_y, 0, batch * 3);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 3);
+            global::System.Span<float> y = new(_y, 0, batch * 3);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
             // Softmax backward (Forward's output is the softmax): da1 = y * (dy - Σ dy * y), row by row
             {
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da1, batch, 3);
@@ -215,8 +215,8 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 4);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 3);
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
             // Affine backward (Dense1): dW1 = xᵀ·da1, db1 = Σ da1, inputGradient = da1·W1ᵀ (when asked for)
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 4, outputs: 3);

@@ -85,13 +85,13 @@ namespace Layers
         };
 
         /// <summary>Dense1 weights [4, 8], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 => new global::System.Span<float>(_parameters, 0, 32);
+        public global::System.Span<float> W1 => new(_parameters, 0, 32);
         /// <summary>Dense1 bias [8]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 => new global::System.Span<float>(_parameters, 32, 8);
+        public global::System.Span<float> b1 => new(_parameters, 32, 8);
         /// <summary>dLoss/dW1 [4, 8]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new global::System.Span<float>(_gradients, 0, 32);
+        public global::System.Span<float> dW1 => new(_gradients, 0, 32);
         /// <summary>dLoss/db1 [8]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new global::System.Span<float>(_gradients, 32, 8);
+        public global::System.Span<float> db1 => new(_gradients, 32, 8);
 
         int global::StaticNet.INetwork.InputSize => InputSize;
         int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -108,7 +108,7 @@ namespace Layers
             int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
             ForwardLayers(input, batch);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 8);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 8);
             h1.CopyTo(output);
         }
 
@@ -116,9 +116,9 @@ namespace Layers
         private void ForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
         {
             _batch = batch;
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 4);
-            global::System.Span<float> a1 = new global::System.Span<float>(_a1, 0, batch * 8);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 8);
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 8);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 8);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -145,8 +145,8 @@ namespace Layers
             int batch = _batch;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 8);
-            global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 8);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 8);
+            global::System.Span<float> dh1 = new(_dh1, 0, batch * 8);
             // No loss layer: the output is h1, so dh1 = dy
             {
                 outputGradient.CopyTo(dh1);
@@ -157,10 +157,10 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
-            global::System.Span<float> x = new global::System.Span<float>(_x, 0, batch * 4);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, batch * 8);
-            global::System.Span<float> da1 = new global::System.Span<float>(_da1, 0, batch * 8);
-            global::System.Span<float> dh1 = new global::System.Span<float>(_dh1, 0, batch * 8);
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 8);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 8);
+            global::System.Span<float> dh1 = new(_dh1, 0, batch * 8);
             // Tanh backward: da1 = dh1 * (1 - h1²)
             {
                 global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
