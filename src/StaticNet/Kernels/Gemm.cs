@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -10,147 +11,259 @@ namespace StaticNet.Kernels;
 /// is <c>[m, n]</c> row-major; <c>init</c> is the bias row (broadcast to every row) or zero.
 /// </summary>
 /// <remarks>
-/// Register blocking: 4 rows × 2 vectors of C stay in 8 registers while the k loop streams one row of
-/// B (2 loads) and 4 elements of A (4 broadcasts) per step, for 8 fused multiply-adds. Columns are
-/// taken with the widest vectors first, then narrower ones, then scalars for what is left.
+/// <para>Register blocking: a tile of up to 4 rows × 8 vectors of C stays in registers while the k
+/// loop streams one row of B (one load per vector) and one element of A per row (a broadcast). Each
+/// element of C is summed in the same order whatever the tile, so results do not depend on the tiling.</para>
+/// <para>The tile is as wide as the registers allow: with AVX-512 (32 vector registers) a row of up to
+/// 6 vectors for 4 rows, 7 for 3 rows, 8 for 2 rows, so a layer of 100 outputs is one pass over the
+/// weights, read row after row as they lie in memory. Without it (16 registers), 2 vectors for 4
+/// rows. A width that is not a multiple of the vector ends with a vector that overlaps the one
+/// before it (same sums, stored twice) rather than a scalar tail; only a width under 4 is scalar.</para>
 /// </remarks>
 internal static class Gemm
 {
     public static void Run(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
     {
-        int j = 0;
-        if (Simd.Use512) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j);
-        if (Simd.Use256) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j);
-        j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j);
-        for (; j < n; j++)
-            ScalarColumn(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j);
+        if (Simd.Use512 && n >= 16) Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+        else if (Simd.Use256 && n >= 8) Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+        else if (n >= 4) Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+        else Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
     }
 
-    /// <summary>Computes the columns from <paramref name="j"/> on that fill whole vectors; returns the first column not done.</summary>
-    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j)
+    /// <summary>For tests: the product with vectors of <typeparamref name="TW"/> only (n ≥ its width), whatever the machine prefers.</summary>
+    internal static void RunWith<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
+        where TW : struct, IWidth<TV> where TV : struct =>
+        Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+
+    /// <summary>Rows per tile and vectors per tile row for a panel that needs <paramref name="needed"/> vectors.</summary>
+    private static (int Rows, int Vectors) Shape(int needed)
+    {
+        if (!Simd.Use512) return needed <= 2 ? (4, needed) : needed <= 3 ? (3, 3) : needed <= 4 ? (2, 4) : (4, 2);
+        return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : needed == 8 ? (2, 8) : (4, 6);
+    }
+
+    /// <summary>All of C with vectors of <typeparamref name="TW"/>; needs n ≥ its width.</summary>
+    private static void Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int w = TW.Count;
-        for (; j + 2 * w <= n; j += 2 * w)
+        for (int j = 0; j < n;)
         {
-            int r = 0;
-            for (; r + 4 <= m; r += 4)
-                Block4x2<TW, TV>(ref Unsafe.Add(ref a, r * aRow), aRow, aStep, ref Unsafe.Add(ref b, j), n, ref Unsafe.Add(ref c, r * n + j), n, ref Unsafe.Add(ref bias, hasBias ? j : 0), hasBias, k);
-            for (; r < m; r++)
-                Block1x2<TW, TV>(ref Unsafe.Add(ref a, r * aRow), aStep, ref Unsafe.Add(ref b, j), n, ref Unsafe.Add(ref c, r * n + j), ref Unsafe.Add(ref bias, hasBias ? j : 0), hasBias, k);
+            int remaining = n - j;
+            (int rows, int vectors) = Shape((remaining + w - 1) / w);
+            // The last vector of the last panel ends at n, overlapping the vector before it (or the
+            // previous panel) when the width is not a multiple of w.
+            bool lastPanel = vectors * w >= remaining;
+            nint last = lastPanel ? remaining - w : (vectors - 1) * w;
+            ref float bj = ref Unsafe.Add(ref b, j);
+            ref float biasj = ref hasBias ? ref Unsafe.Add(ref bias, j) : ref bias;
+            for (int r = 0; r < m; r += rows)
+            {
+                Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow), aRow, aStep, ref bj, n,
+                    ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias, k);
+            }
+            j += lastPanel ? remaining : vectors * w;
         }
-        for (; j + w <= n; j += w)
-        {
-            int r = 0;
-            for (; r + 4 <= m; r += 4)
-                Block4x1<TW, TV>(ref Unsafe.Add(ref a, r * aRow), aRow, aStep, ref Unsafe.Add(ref b, j), n, ref Unsafe.Add(ref c, r * n + j), n, ref Unsafe.Add(ref bias, hasBias ? j : 0), hasBias, k);
-            for (; r < m; r++)
-                Block1x1<TW, TV>(ref Unsafe.Add(ref a, r * aRow), aStep, ref Unsafe.Add(ref b, j), n, ref Unsafe.Add(ref c, r * n + j), ref Unsafe.Add(ref bias, hasBias ? j : 0), hasBias, k);
-        }
-        return j;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Init<TW, TV>(ref float bias, nint offset, bool hasBias) where TW : struct, IWidth<TV> where TV : struct =>
-        hasBias ? TW.Load(ref bias, offset) : TW.Zero;
-
-    private static void Block4x2<TW, TV>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, ref float bias, bool hasBias, int k)
+    /// <summary>Picks the tile compiled for this shape.</summary>
+    private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
+        switch (vectors)
+        {
+            case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 2: Tile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 3: Tile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 4: Tile<TW, TV, Count4>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+        }
+    }
+
+    private static void Tile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
+        where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
+    {
+        switch (rows)
+        {
+            case 1: Tile<TW, TV, Count1, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 2: Tile<TW, TV, Count2, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 3: Tile<TW, TV, Count3, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            default: Tile<TW, TV, Count4, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+        }
+    }
+
+    /// <summary>
+    /// One register tile: <typeparamref name="TR"/> rows (1 to 4) × <typeparamref name="TC"/> vectors (1 to 8) of C,
+    /// summed over all k. Both counts are type arguments, so the JIT compiles one copy per shape
+    /// with the unused accumulators and their branches removed. The last vector starts at column
+    /// <paramref name="last"/>, which may overlap the one before it: overlapping lanes compute the
+    /// same sums, so a row whose width is not a multiple of the vector needs no scalar tail.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Tile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
+        where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TC : struct, ICount
+    {
         nint w = TW.Count;
-        TV c00 = Init<TW, TV>(ref bias, 0, hasBias), c01 = Init<TW, TV>(ref bias, w, hasBias);
-        TV c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-        ref float a1 = ref Unsafe.Add(ref a, aRow);
-        ref float a2 = ref Unsafe.Add(ref a, 2 * aRow);
-        ref float a3 = ref Unsafe.Add(ref a, 3 * aRow);
+        int rows = TR.Value, vectors = TC.Value;
+        // Where each vector of the tile starts: v·w, except the last, which starts at `last`.
+        nint o0 = vectors == 1 ? last : 0 * w;
+        nint o1 = vectors == 2 ? last : 1 * w;
+        nint o2 = vectors == 3 ? last : 2 * w;
+        nint o3 = vectors == 4 ? last : 3 * w;
+        nint o4 = vectors == 5 ? last : 4 * w;
+        nint o5 = vectors == 6 ? last : 5 * w;
+        nint o6 = vectors == 7 ? last : 6 * w;
+        nint o7 = vectors == 8 ? last : 7 * w;
+        TV i0 = vectors > 0 && hasBias ? TW.Load(ref bias, o0) : TW.Zero;
+        TV i1 = vectors > 1 && hasBias ? TW.Load(ref bias, o1) : TW.Zero;
+        TV i2 = vectors > 2 && hasBias ? TW.Load(ref bias, o2) : TW.Zero;
+        TV i3 = vectors > 3 && hasBias ? TW.Load(ref bias, o3) : TW.Zero;
+        TV i4 = vectors > 4 && hasBias ? TW.Load(ref bias, o4) : TW.Zero;
+        TV i5 = vectors > 5 && hasBias ? TW.Load(ref bias, o5) : TW.Zero;
+        TV i6 = vectors > 6 && hasBias ? TW.Load(ref bias, o6) : TW.Zero;
+        TV i7 = vectors > 7 && hasBias ? TW.Load(ref bias, o7) : TW.Zero;
+        TV c00 = i0, c01 = i1, c02 = i2, c03 = i3, c04 = i4, c05 = i5, c06 = i6, c07 = i7;
+        TV c10 = i0, c11 = i1, c12 = i2, c13 = i3, c14 = i4, c15 = i5, c16 = i6, c17 = i7;
+        TV c20 = i0, c21 = i1, c22 = i2, c23 = i3, c24 = i4, c25 = i5, c26 = i6, c27 = i7;
+        TV c30 = i0, c31 = i1, c32 = i2, c33 = i3, c34 = i4, c35 = i5, c36 = i6, c37 = i7;
+        // Rows past the tile alias row 0, so no reference points outside the arrays.
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, aRow) : ref a;
+        ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * aRow) : ref a;
+        ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * aRow) : ref a;
         for (nint p = 0; p < k; p++)
         {
             ref float bp = ref Unsafe.Add(ref b, p * ldb);
-            TV b0 = TW.Load(ref bp, 0), b1 = TW.Load(ref bp, w);
+            TV b0 = TW.Load(ref bp, o0);
+            TV b1 = vectors > 1 ? TW.Load(ref bp, o1) : default;
+            TV b2 = vectors > 2 ? TW.Load(ref bp, o2) : default;
+            TV b3 = vectors > 3 ? TW.Load(ref bp, o3) : default;
+            TV b4 = vectors > 4 ? TW.Load(ref bp, o4) : default;
+            TV b5 = vectors > 5 ? TW.Load(ref bp, o5) : default;
+            TV b6 = vectors > 6 ? TW.Load(ref bp, o6) : default;
+            TV b7 = vectors > 7 ? TW.Load(ref bp, o7) : default;
             nint ap = p * aStep;
-            TV x = TW.Broadcast(Unsafe.Add(ref a, ap));
-            c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
-            x = TW.Broadcast(Unsafe.Add(ref a1, ap));
-            c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
-            x = TW.Broadcast(Unsafe.Add(ref a2, ap));
-            c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
-            x = TW.Broadcast(Unsafe.Add(ref a3, ap));
-            c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a, ap));
+                c00 = TW.MultiplyAdd(x, b0, c00);
+                if (vectors > 1) c01 = TW.MultiplyAdd(x, b1, c01);
+                if (vectors > 2) c02 = TW.MultiplyAdd(x, b2, c02);
+                if (vectors > 3) c03 = TW.MultiplyAdd(x, b3, c03);
+                if (vectors > 4) c04 = TW.MultiplyAdd(x, b4, c04);
+                if (vectors > 5) c05 = TW.MultiplyAdd(x, b5, c05);
+                if (vectors > 6) c06 = TW.MultiplyAdd(x, b6, c06);
+                if (vectors > 7) c07 = TW.MultiplyAdd(x, b7, c07);
+            }
+            if (rows > 1) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a1, ap));
+                c10 = TW.MultiplyAdd(x, b0, c10);
+                if (vectors > 1) c11 = TW.MultiplyAdd(x, b1, c11);
+                if (vectors > 2) c12 = TW.MultiplyAdd(x, b2, c12);
+                if (vectors > 3) c13 = TW.MultiplyAdd(x, b3, c13);
+                if (vectors > 4) c14 = TW.MultiplyAdd(x, b4, c14);
+                if (vectors > 5) c15 = TW.MultiplyAdd(x, b5, c15);
+                if (vectors > 6) c16 = TW.MultiplyAdd(x, b6, c16);
+                if (vectors > 7) c17 = TW.MultiplyAdd(x, b7, c17);
+            }
+            if (rows > 2) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a2, ap));
+                c20 = TW.MultiplyAdd(x, b0, c20);
+                if (vectors > 1) c21 = TW.MultiplyAdd(x, b1, c21);
+                if (vectors > 2) c22 = TW.MultiplyAdd(x, b2, c22);
+                if (vectors > 3) c23 = TW.MultiplyAdd(x, b3, c23);
+                if (vectors > 4) c24 = TW.MultiplyAdd(x, b4, c24);
+                if (vectors > 5) c25 = TW.MultiplyAdd(x, b5, c25);
+                if (vectors > 6) c26 = TW.MultiplyAdd(x, b6, c26);
+                if (vectors > 7) c27 = TW.MultiplyAdd(x, b7, c27);
+            }
+            if (rows > 3) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a3, ap));
+                c30 = TW.MultiplyAdd(x, b0, c30);
+                if (vectors > 1) c31 = TW.MultiplyAdd(x, b1, c31);
+                if (vectors > 2) c32 = TW.MultiplyAdd(x, b2, c32);
+                if (vectors > 3) c33 = TW.MultiplyAdd(x, b3, c33);
+                if (vectors > 4) c34 = TW.MultiplyAdd(x, b4, c34);
+                if (vectors > 5) c35 = TW.MultiplyAdd(x, b5, c35);
+                if (vectors > 6) c36 = TW.MultiplyAdd(x, b6, c36);
+                if (vectors > 7) c37 = TW.MultiplyAdd(x, b7, c37);
+            }
         }
-        TW.Store(c00, ref c, 0); TW.Store(c01, ref c, w);
-        TW.Store(c10, ref c, ldc); TW.Store(c11, ref c, ldc + w);
-        TW.Store(c20, ref c, 2 * ldc); TW.Store(c21, ref c, 2 * ldc + w);
-        TW.Store(c30, ref c, 3 * ldc); TW.Store(c31, ref c, 3 * ldc + w);
+        {
+            ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+            TW.Store(c00, ref cr, o0);
+            if (vectors > 1) TW.Store(c01, ref cr, o1);
+            if (vectors > 2) TW.Store(c02, ref cr, o2);
+            if (vectors > 3) TW.Store(c03, ref cr, o3);
+            if (vectors > 4) TW.Store(c04, ref cr, o4);
+            if (vectors > 5) TW.Store(c05, ref cr, o5);
+            if (vectors > 6) TW.Store(c06, ref cr, o6);
+            if (vectors > 7) TW.Store(c07, ref cr, o7);
+        }
+        if (rows > 1) {
+            ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+            TW.Store(c10, ref cr, o0);
+            if (vectors > 1) TW.Store(c11, ref cr, o1);
+            if (vectors > 2) TW.Store(c12, ref cr, o2);
+            if (vectors > 3) TW.Store(c13, ref cr, o3);
+            if (vectors > 4) TW.Store(c14, ref cr, o4);
+            if (vectors > 5) TW.Store(c15, ref cr, o5);
+            if (vectors > 6) TW.Store(c16, ref cr, o6);
+            if (vectors > 7) TW.Store(c17, ref cr, o7);
+        }
+        if (rows > 2) {
+            ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+            TW.Store(c20, ref cr, o0);
+            if (vectors > 1) TW.Store(c21, ref cr, o1);
+            if (vectors > 2) TW.Store(c22, ref cr, o2);
+            if (vectors > 3) TW.Store(c23, ref cr, o3);
+            if (vectors > 4) TW.Store(c24, ref cr, o4);
+            if (vectors > 5) TW.Store(c25, ref cr, o5);
+            if (vectors > 6) TW.Store(c26, ref cr, o6);
+            if (vectors > 7) TW.Store(c27, ref cr, o7);
+        }
+        if (rows > 3) {
+            ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+            TW.Store(c30, ref cr, o0);
+            if (vectors > 1) TW.Store(c31, ref cr, o1);
+            if (vectors > 2) TW.Store(c32, ref cr, o2);
+            if (vectors > 3) TW.Store(c33, ref cr, o3);
+            if (vectors > 4) TW.Store(c34, ref cr, o4);
+            if (vectors > 5) TW.Store(c35, ref cr, o5);
+            if (vectors > 6) TW.Store(c36, ref cr, o6);
+            if (vectors > 7) TW.Store(c37, ref cr, o7);
+        }
     }
 
-    private static void Block1x2<TW, TV>(ref float a, nint aStep, ref float b, nint ldb, ref float c, ref float bias, bool hasBias, int k)
-        where TW : struct, IWidth<TV> where TV : struct
-    {
-        nint w = TW.Count;
-        // Two partial sums per column vector, so consecutive fused multiply-adds do not wait on each other.
-        TV c0 = Init<TW, TV>(ref bias, 0, hasBias), c1 = Init<TW, TV>(ref bias, w, hasBias);
-        TV d0 = TW.Zero, d1 = TW.Zero;
-        nint p = 0;
-        for (; p + 1 < k; p += 2)
-        {
-            ref float bp = ref Unsafe.Add(ref b, p * ldb);
-            TV x = TW.Broadcast(Unsafe.Add(ref a, p * aStep));
-            c0 = TW.MultiplyAdd(x, TW.Load(ref bp, 0), c0); c1 = TW.MultiplyAdd(x, TW.Load(ref bp, w), c1);
-            TV y = TW.Broadcast(Unsafe.Add(ref a, (p + 1) * aStep));
-            d0 = TW.MultiplyAdd(y, TW.Load(ref bp, ldb), d0); d1 = TW.MultiplyAdd(y, TW.Load(ref bp, ldb + w), d1);
-        }
-        if (p < k)
-        {
-            ref float bp = ref Unsafe.Add(ref b, p * ldb);
-            TV x = TW.Broadcast(Unsafe.Add(ref a, p * aStep));
-            c0 = TW.MultiplyAdd(x, TW.Load(ref bp, 0), c0); c1 = TW.MultiplyAdd(x, TW.Load(ref bp, w), c1);
-        }
-        TW.Store(TW.Add(c0, d0), ref c, 0); TW.Store(TW.Add(c1, d1), ref c, w);
-    }
-
-    private static void Block4x1<TW, TV>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, ref float bias, bool hasBias, int k)
-        where TW : struct, IWidth<TV> where TV : struct
-    {
-        TV c0 = Init<TW, TV>(ref bias, 0, hasBias), c1 = c0, c2 = c0, c3 = c0;
-        ref float a1 = ref Unsafe.Add(ref a, aRow);
-        ref float a2 = ref Unsafe.Add(ref a, 2 * aRow);
-        ref float a3 = ref Unsafe.Add(ref a, 3 * aRow);
-        for (nint p = 0; p < k; p++)
-        {
-            TV b0 = TW.Load(ref b, p * ldb);
-            nint ap = p * aStep;
-            c0 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a, ap)), b0, c0);
-            c1 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a1, ap)), b0, c1);
-            c2 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a2, ap)), b0, c2);
-            c3 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a3, ap)), b0, c3);
-        }
-        TW.Store(c0, ref c, 0); TW.Store(c1, ref c, ldc); TW.Store(c2, ref c, 2 * ldc); TW.Store(c3, ref c, 3 * ldc);
-    }
-
-    private static void Block1x1<TW, TV>(ref float a, nint aStep, ref float b, nint ldb, ref float c, ref float bias, bool hasBias, int k)
-        where TW : struct, IWidth<TV> where TV : struct
-    {
-        TV c0 = Init<TW, TV>(ref bias, 0, hasBias), d0 = TW.Zero;
-        nint p = 0;
-        for (; p + 1 < k; p += 2)
-        {
-            c0 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a, p * aStep)), TW.Load(ref b, p * ldb), c0);
-            d0 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a, (p + 1) * aStep)), TW.Load(ref b, (p + 1) * ldb), d0);
-        }
-        if (p < k)
-            c0 = TW.MultiplyAdd(TW.Broadcast(Unsafe.Add(ref a, p * aStep)), TW.Load(ref b, p * ldb), c0);
-        TW.Store(TW.Add(c0, d0), ref c, 0);
-    }
-
-    private static void ScalarColumn(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j)
+    /// <summary>Widths under 4: plain loops.</summary>
+    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
     {
         for (int r = 0; r < m; r++)
         {
-            float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
             ref float ar = ref Unsafe.Add(ref a, r * aRow);
-            for (int p = 0; p < k; p++)
-                sum = System.MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, p * aStep), Unsafe.Add(ref b, p * n + j), sum);
-            Unsafe.Add(ref c, r * n + j) = sum;
+            for (int j = 0; j < n; j++)
+            {
+                float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
+                for (int p = 0; p < k; p++)
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, p * aStep), Unsafe.Add(ref b, p * n + j), sum);
+                Unsafe.Add(ref c, r * n + j) = sum;
+            }
         }
     }
 }
+
+/// <summary>A small count known when the JIT compiles a generic method, so branches on it fold away.</summary>
+internal interface ICount
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Count1 : ICount { public static int Value => 1; }
+internal readonly struct Count2 : ICount { public static int Value => 2; }
+internal readonly struct Count3 : ICount { public static int Value => 3; }
+internal readonly struct Count4 : ICount { public static int Value => 4; }
+internal readonly struct Count5 : ICount { public static int Value => 5; }
+internal readonly struct Count6 : ICount { public static int Value => 6; }
+internal readonly struct Count7 : ICount { public static int Value => 7; }
+internal readonly struct Count8 : ICount { public static int Value => 8; }
