@@ -55,43 +55,53 @@ internal static class Gemm
             // previous panel) when the width is not a multiple of w.
             bool lastPanel = vectors * w >= remaining;
             nint last = lastPanel ? remaining - w : (vectors - 1) * w;
-            ref float bj = ref Unsafe.Add(ref b, j);
             ref float biasj = ref hasBias ? ref Unsafe.Add(ref bias, j) : ref bias;
-            for (int r = 0; r < m; r += rows)
+            // Cache blocking: when several row tiles read the same panel of B, take k in blocks whose
+            // part of the panel fits in L1 (about 16 KiB), so B comes from L2 once instead of once per tile.
+            int block = m > rows ? Math.Max(16, L1Block / (vectors * w * sizeof(float))) : k;
+            for (int p = 0; p < k; p += block)
             {
-                Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow), aRow, aStep, ref bj, n,
-                    ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias, k);
+                int kc = Math.Min(block, k - p);
+                ref float bp = ref Unsafe.Add(ref b, p * n + j);
+                for (int r = 0; r < m; r += rows)
+                {
+                    Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, n,
+                        ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias, accumulate: p > 0, kc);
+                }
             }
             j += lastPanel ? remaining : vectors * w;
         }
     }
 
+    /// <summary>The bytes of a panel of B that one block of k may use, to stay in a 32 KiB L1 beside A and C.</summary>
+    private const int L1Block = 16 * 1024;
+
     /// <summary>Picks the tile compiled for this shape.</summary>
-    private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
+    private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
         switch (vectors)
         {
-            case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 2: Tile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 3: Tile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 4: Tile<TW, TV, Count4>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 2: Tile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 3: Tile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 4: Tile<TW, TV, Count4>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
         }
     }
 
-    private static void Tile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
+    private static void Tile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
         where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
     {
         switch (rows)
         {
-            case 1: Tile<TW, TV, Count1, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 2: Tile<TW, TV, Count2, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            case 3: Tile<TW, TV, Count3, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
-            default: Tile<TW, TV, Count4, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, k); break;
+            case 1: Tile<TW, TV, Count1, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 2: Tile<TW, TV, Count2, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 3: Tile<TW, TV, Count3, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            default: Tile<TW, TV, Count4, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
         }
     }
 
@@ -102,8 +112,9 @@ internal static class Gemm
     /// <paramref name="last"/>, which may overlap the one before it: overlapping lanes compute the
     /// same sums, so a row whose width is not a multiple of the vector needs no scalar tail.
     /// </summary>
+    /// <remarks>Written out longhand on purpose: every accumulator is a named local the JIT can keep in a register.</remarks>
     [SkipLocalsInit]
-    private static void Tile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, int k)
+    private static void Tile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
         where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TC : struct, ICount
     {
         nint w = TW.Count;
@@ -117,18 +128,66 @@ internal static class Gemm
         nint o5 = vectors == 6 ? last : 5 * w;
         nint o6 = vectors == 7 ? last : 6 * w;
         nint o7 = vectors == 8 ? last : 7 * w;
-        TV i0 = vectors > 0 && hasBias ? TW.Load(ref bias, o0) : TW.Zero;
-        TV i1 = vectors > 1 && hasBias ? TW.Load(ref bias, o1) : TW.Zero;
-        TV i2 = vectors > 2 && hasBias ? TW.Load(ref bias, o2) : TW.Zero;
-        TV i3 = vectors > 3 && hasBias ? TW.Load(ref bias, o3) : TW.Zero;
-        TV i4 = vectors > 4 && hasBias ? TW.Load(ref bias, o4) : TW.Zero;
-        TV i5 = vectors > 5 && hasBias ? TW.Load(ref bias, o5) : TW.Zero;
-        TV i6 = vectors > 6 && hasBias ? TW.Load(ref bias, o6) : TW.Zero;
-        TV i7 = vectors > 7 && hasBias ? TW.Load(ref bias, o7) : TW.Zero;
+        TV i0 = vectors > 0 && hasBias && !accumulate ? TW.Load(ref bias, o0) : TW.Zero;
+        TV i1 = vectors > 1 && hasBias && !accumulate ? TW.Load(ref bias, o1) : TW.Zero;
+        TV i2 = vectors > 2 && hasBias && !accumulate ? TW.Load(ref bias, o2) : TW.Zero;
+        TV i3 = vectors > 3 && hasBias && !accumulate ? TW.Load(ref bias, o3) : TW.Zero;
+        TV i4 = vectors > 4 && hasBias && !accumulate ? TW.Load(ref bias, o4) : TW.Zero;
+        TV i5 = vectors > 5 && hasBias && !accumulate ? TW.Load(ref bias, o5) : TW.Zero;
+        TV i6 = vectors > 6 && hasBias && !accumulate ? TW.Load(ref bias, o6) : TW.Zero;
+        TV i7 = vectors > 7 && hasBias && !accumulate ? TW.Load(ref bias, o7) : TW.Zero;
         TV c00 = i0, c01 = i1, c02 = i2, c03 = i3, c04 = i4, c05 = i5, c06 = i6, c07 = i7;
         TV c10 = i0, c11 = i1, c12 = i2, c13 = i3, c14 = i4, c15 = i5, c16 = i6, c17 = i7;
         TV c20 = i0, c21 = i1, c22 = i2, c23 = i3, c24 = i4, c25 = i5, c26 = i6, c27 = i7;
         TV c30 = i0, c31 = i1, c32 = i2, c33 = i3, c34 = i4, c35 = i5, c36 = i6, c37 = i7;
+        if (accumulate)
+        {
+            // A later block of k: carry on from the sums stored so far (the same order of additions as in one pass).
+            {
+                ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+                c00 = TW.Load(ref cr, o0);
+                if (vectors > 1) c01 = TW.Load(ref cr, o1);
+                if (vectors > 2) c02 = TW.Load(ref cr, o2);
+                if (vectors > 3) c03 = TW.Load(ref cr, o3);
+                if (vectors > 4) c04 = TW.Load(ref cr, o4);
+                if (vectors > 5) c05 = TW.Load(ref cr, o5);
+                if (vectors > 6) c06 = TW.Load(ref cr, o6);
+                if (vectors > 7) c07 = TW.Load(ref cr, o7);
+            }
+            if (rows > 1) {
+                ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+                c10 = TW.Load(ref cr, o0);
+                if (vectors > 1) c11 = TW.Load(ref cr, o1);
+                if (vectors > 2) c12 = TW.Load(ref cr, o2);
+                if (vectors > 3) c13 = TW.Load(ref cr, o3);
+                if (vectors > 4) c14 = TW.Load(ref cr, o4);
+                if (vectors > 5) c15 = TW.Load(ref cr, o5);
+                if (vectors > 6) c16 = TW.Load(ref cr, o6);
+                if (vectors > 7) c17 = TW.Load(ref cr, o7);
+            }
+            if (rows > 2) {
+                ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+                c20 = TW.Load(ref cr, o0);
+                if (vectors > 1) c21 = TW.Load(ref cr, o1);
+                if (vectors > 2) c22 = TW.Load(ref cr, o2);
+                if (vectors > 3) c23 = TW.Load(ref cr, o3);
+                if (vectors > 4) c24 = TW.Load(ref cr, o4);
+                if (vectors > 5) c25 = TW.Load(ref cr, o5);
+                if (vectors > 6) c26 = TW.Load(ref cr, o6);
+                if (vectors > 7) c27 = TW.Load(ref cr, o7);
+            }
+            if (rows > 3) {
+                ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+                c30 = TW.Load(ref cr, o0);
+                if (vectors > 1) c31 = TW.Load(ref cr, o1);
+                if (vectors > 2) c32 = TW.Load(ref cr, o2);
+                if (vectors > 3) c33 = TW.Load(ref cr, o3);
+                if (vectors > 4) c34 = TW.Load(ref cr, o4);
+                if (vectors > 5) c35 = TW.Load(ref cr, o5);
+                if (vectors > 6) c36 = TW.Load(ref cr, o6);
+                if (vectors > 7) c37 = TW.Load(ref cr, o7);
+            }
+        }
         // Rows past the tile alias row 0, so no reference points outside the arrays.
         ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, aRow) : ref a;
         ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * aRow) : ref a;

@@ -18,7 +18,7 @@ public class GemmTests
     public static IEnumerable<object[]> Shapes() =>
         from m in new[] { 1, 2, 3, 4, 5, 7, 9 }
         from n in new[] { 4, 5, 8, 13, 16, 17, 31, 33, 100, 112, 129, 140, 200 }
-        from k in new[] { 1, 3, 10 }
+        from k in new[] { 1, 3, 10, 45, 130 } // 45 and 130 take several blocks of k (cache blocking)
         select new object[] { m, n, k };
 
     private delegate void Kernel(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k);
