@@ -388,7 +388,7 @@ internal static class NetworkEmitter
                 loss.Kind.EmitBackward(b, loss, dTop, topCondition);
             else
                 b.Step($"No loss layer: the output is {top}, so d{top} = dy",
-                    LayerKindWhen(topCondition, $"outputGradient.CopyTo({dTop});"));
+                    LayerKind.When(topCondition, $"outputGradient.CopyTo({dTop});"));
         });
         if (top != "x") w.Line("BackwardLayers(batch, inputGradient);");
         w.Close();
@@ -412,7 +412,4 @@ internal static class NetworkEmitter
         });
         w.Close();
     }
-
-    private static string LayerKindWhen(string? condition, string statement) =>
-        condition is null ? statement : "if (" + condition + ") " + statement;
 }

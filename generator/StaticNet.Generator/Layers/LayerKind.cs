@@ -51,7 +51,7 @@ internal abstract class LayerKind
     protected const string Kernels = "global::StaticNet.Kernels.";
 
     /// <summary>A statement, wrapped in <c>if (condition)</c> when there is one.</summary>
-    protected static string When(string? condition, string statement) =>
+    internal static string When(string? condition, string statement) =>
         condition is null ? statement : "if (" + condition + ") " + statement;
 }
 
