@@ -33,10 +33,12 @@ public static class Activation
     /// <summary>Softmax forward over each row of <c>x [rows, n]</c>: <c>y = exp(x - max x) / Σ exp(x - max x)</c>.</summary>
     public static void SoftmaxForward(ReadOnlySpan<float> x, Span<float> y, int rows, int n)
     {
-        Check.Length(x, rows * n, nameof(x));
-        Check.Length(y, rows * n, nameof(y));
+        ExpShiftedRows(x, y, rows, n);
         for (int r = 0; r < rows; r++)
-            SoftmaxRow(x.Slice(r * n, n), y.Slice(r * n, n));
+        {
+            Span<float> yr = y.Slice(r * n, n);
+            Scale(yr, 1f / Elementwise.Sum(yr));
+        }
     }
 
     /// <summary>Softmax backward over each row: <c>dx = y * (dout - Σ dout * y)</c>.</summary>
@@ -55,41 +57,33 @@ public static class Activation
         }
     }
 
-    /// <summary>One row of softmax; returns <c>log Σ exp(x)</c> (the log-partition), which the loss needs.</summary>
-    internal static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>
+    /// <c>y = exp(x - max x)</c>, row by row: the shifts row by row, then one vectorised exp over the
+    /// whole batch, so short rows (10 classes) do not fall to a scalar tail each.
+    /// </summary>
+    internal static void ExpShiftedRows(ReadOnlySpan<float> x, Span<float> y, int rows, int n)
     {
-        float max = Elementwise.Max(x);
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        float sum = 0;
-        if (Simd.Use512) i = ExpShifted<W512, Vector512<float>>(ref xr, ref yr, i, n, max, ref sum);
-        if (Simd.Use256) i = ExpShifted<W256, Vector256<float>>(ref xr, ref yr, i, n, max, ref sum);
-        i = ExpShifted<W128, Vector128<float>>(ref xr, ref yr, i, n, max, ref sum);
-        for (; i < n; i++)
+        Check.Length(x, rows * n, nameof(x));
+        Check.Length(y, rows * n, nameof(y));
+        for (int r = 0; r < rows; r++)
         {
-            float e = MathF.Exp(Unsafe.Add(ref xr, i) - max);
-            Unsafe.Add(ref yr, i) = e;
-            sum += e;
+            ReadOnlySpan<float> xr = x.Slice(r * n, n);
+            Span<float> yr = y.Slice(r * n, n);
+            float max = Elementwise.Max(xr);
+            for (int j = 0; j < n; j++) yr[j] = xr[j] - max;
         }
-        float scale = 1f / sum;
-        for (i = 0; i < n; i++) Unsafe.Add(ref yr, i) *= scale;
-        return max + MathF.Log(sum);
+        Elementwise.Map<Exp>(y, y);
     }
 
-    private static int ExpShifted<TW, TV>(ref float x, ref float y, int i, int n, float shift, ref float sum)
-        where TW : struct, IWidth<TV> where TV : struct
+    internal static void Scale(Span<float> y, float scale)
     {
-        if (i + TW.Count > n) return i;
-        TV s = TW.Zero, m = TW.Broadcast(shift);
-        for (; i + TW.Count <= n; i += TW.Count)
-        {
-            TV e = TW.Exp(TW.Subtract(TW.Load(ref x, i), m));
-            TW.Store(e, ref y, i);
-            s = TW.Add(s, e);
-        }
-        sum += TW.Sum(s);
-        return i;
+        for (int j = 0; j < y.Length; j++) y[j] *= scale;
+    }
+
+    private readonly struct Exp : IUnary
+    {
+        public static TV Invoke<TW, TV>(TV x) where TW : struct, IWidth<TV> where TV : struct => TW.Exp(x);
+        public static float Invoke(float x) => MathF.Exp(x);
     }
 
     private readonly struct Relu : IUnary

@@ -18,11 +18,15 @@ public static class Loss
         Check.Length(a, batch * n, nameof(a));
         Check.Length(t, batch * n, nameof(t));
         Check.Length(y, batch * n, nameof(y));
+        Activation.ExpShiftedRows(a, y, batch, n);
         double total = 0;
         for (int r = 0; r < batch; r++)
         {
             ReadOnlySpan<float> ar = a.Slice(r * n, n), tr = t.Slice(r * n, n);
-            float logPartition = Activation.SoftmaxRow(ar, y.Slice(r * n, n));
+            Span<float> yr = y.Slice(r * n, n);
+            float sum = Elementwise.Sum(yr);
+            Activation.Scale(yr, 1f / sum);
+            float logPartition = Elementwise.Max(ar) + MathF.Log(sum);
             double row = 0;
             for (int j = 0; j < n; j++)
                 if (tr[j] != 0) row += tr[j] * ((double)logPartition - ar[j]);
