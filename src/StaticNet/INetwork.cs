@@ -55,6 +55,15 @@ public interface ILossNetwork : INetwork
 
     /// <summary>After <see cref="Loss"/>: writes dLoss/dParameters into <see cref="INetwork.Gradients"/> (overwriting).</summary>
     void Backward();
+
+    /// <summary>
+    /// After <see cref="Loss"/>: the backward pass with a plain SGD step fused in, <c>θ ← θ − lr·dLoss/dθ</c>
+    /// for every parameter, each layer's update made by the kernel that computes its gradient, so the
+    /// weights are read and written once instead of the gradients being stored and read again.
+    /// <see cref="INetwork.Gradients"/> is not written. Equal, up to rounding, to <see cref="Backward()"/>
+    /// followed by <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
+    /// </summary>
+    void BackwardSgd(float learningRate);
 }
 
 /// <summary>What a block of parameters is.</summary>

@@ -39,6 +39,7 @@ public class NetworkBenchmarks
     private TensorPrimitivesNet _tensorPrimitives = null!;
     private BookPortNet _bookPort = null!;
     private StaticNetReference _staticNet = null!;
+    private StaticNetReference _staticNetFused = null!;
     // Vector256-only figures: when the generated kernels can be forced to 256-bit (a constructor
     // option, or a switch the JIT treats as a constant), add a second field here, e.g.
     //   private StaticNetReference _staticNet256 = null!;   // new StaticNetReference(Batch, force256: true)
@@ -74,6 +75,8 @@ public class NetworkBenchmarks
         _bookPort.SetParameters(parameters);
         _staticNet = new StaticNetReference(Batch);
         _staticNet.SetParameters(parameters);
+        _staticNetFused = new StaticNetReference(Batch, fused: true);
+        _staticNetFused.SetParameters(parameters);
     }
 
     private int[] NextLabels() => _labels[_step++ & (LabelSets - 1)];
@@ -105,4 +108,8 @@ public class NetworkBenchmarks
     [Benchmark(Description = "StaticNet")]
     [BenchmarkCategory(Operations.TrainingStep)]
     public float TrainingStep_StaticNet() => _staticNet.TrainStep(_x, NextLabels(), LearningRate);
+
+    [Benchmark(Description = "StaticNet (fused SGD)")]
+    [BenchmarkCategory(Operations.TrainingStep)]
+    public float TrainingStep_StaticNetFused() => _staticNetFused.TrainStep(_x, NextLabels(), LearningRate);
 }

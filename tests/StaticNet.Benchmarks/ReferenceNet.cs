@@ -86,6 +86,7 @@ public static class ReferenceNets
         new("TensorPrimitives", capacity => new TensorPrimitivesNet(capacity), ZeroAllocation: true),
         new("BookPort", _ => new BookPortNet(), ZeroAllocation: false),
         new("StaticNet", capacity => new StaticNetReference(capacity), ZeroAllocation: true, ExactLoss: true),
+        new("StaticNet (fused SGD)", capacity => new StaticNetReference(capacity, fused: true), ZeroAllocation: true, ExactLoss: true),
     ];
 }
 

@@ -10,13 +10,22 @@ namespace StaticNet.Benchmarks;
 [Dense(10)] [SoftmaxCrossEntropy]
 public partial class ReferenceMlp;
 
-/// <summary>The generated <see cref="ReferenceMlp"/> behind the benchmarks' interface.</summary>
+/// <summary>
+/// The generated <see cref="ReferenceMlp"/> behind the benchmarks' interface. A training step is
+/// <c>Loss</c>, <c>Backward</c>, <c>Sgd.Step</c>, or with <c>fused</c>, <c>Loss</c> and <c>BackwardSgd</c>
+/// (the SGD step made inside the weight-gradient kernels; no gradient stored).
+/// </summary>
 public sealed class StaticNetReference : IReferenceNet
 {
     private readonly ReferenceMlp _net;
     private readonly Sgd _sgd = new(0.1f);
+    private readonly bool _fused;
 
-    public StaticNetReference(int capacity) => _net = new ReferenceMlp(capacity);
+    public StaticNetReference(int capacity, bool fused = false)
+    {
+        _net = new ReferenceMlp(capacity);
+        _fused = fused;
+    }
 
     public int BatchCapacity => _net.BatchCapacity;
 
@@ -30,6 +39,11 @@ public sealed class StaticNetReference : IReferenceNet
     public float TrainStep(ReadOnlySpan<float> x, ReadOnlySpan<int> labels, float lr)
     {
         float loss = _net.Loss(x, labels);
+        if (_fused)
+        {
+            _net.BackwardSgd(lr);
+            return loss;
+        }
         _net.Backward();
         _sgd.LearningRate = lr;
         _sgd.Step(_net.Parameters, _net.Gradients);

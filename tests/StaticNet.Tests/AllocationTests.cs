@@ -36,6 +36,8 @@ public class AllocationTests
             momentum.Step(net.Parameters, net.Gradients);
             adam.Step(net.Parameters, net.Gradients);
             sgd.Step(net);
+            net.Loss(x, labels.AsSpan(0, batch));
+            net.BackwardSgd(0.01f);
         }
 
         int[] batches = { 1, 7, 32 };

@@ -124,6 +124,7 @@ public class ApiTests
         public ReadOnlySpan<ParameterBlock> ParameterBlocks => new[] { new ParameterBlock("w", "Custom", ParameterKind.Weights, 0, 2, 2, 1) };
         public void Forward(ReadOnlySpan<float> input, Span<float> output) => output[0] = _w[0] * input[0] + _w[1] * input[1];
         public void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient) => throw new NotSupportedException();
+        public void BackwardSgd(float learningRate) => throw new NotSupportedException();
         public float Loss(ReadOnlySpan<float> input, ReadOnlySpan<float> targets)
         {
             _x = input.ToArray();

@@ -240,8 +240,9 @@ internal static class NetworkEmitter
         var inner = new CodeWriter();
         body(inner);
         string text = inner.ToString();
+        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
         foreach (var (name, width) in buffers.Distinct())
-            if (System.Text.RegularExpressions.Regex.IsMatch(text, @"(?<![\w.])" + name + @"(?!\w)"))
+            if (System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)"))
                 w.Line($"{Span} {name} = new(_{name}, 0, batch * {Literal(width)});");
         w.Raw(text);
     }
@@ -368,6 +369,29 @@ internal static class NetworkEmitter
             }
             w.Close();
             w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// After <c>Loss</c>: the backward pass with a plain SGD step fused in, θ ← θ − lr·dLoss/dθ for every");
+            w.Line("/// parameter. Each layer's step is made by the kernel that computes its gradient, so the weights are read");
+            w.Line("/// and written once and no gradient is stored: <see cref=\"Gradients\"/> is not written. The same update,");
+            w.Line("/// up to rounding, as <see cref=\"Backward()\"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward.</exception>");
+            w.Open("public void BackwardSgd(float learningRate)");
+            w.Line($"if (!_lossReady) {Guard}.LossFirst();");
+            w.Line("_lossReady = false; // the weights have changed: the kept activations no longer belong to them");
+            if (layers.Any(l => l.ParameterCount > 0))
+            {
+                w.Line("int batch = _batch;");
+                WithViews(w, Buffers(net), b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
+                w.Line("BackwardLayersSgd(batch, learningRate);");
+            }
+            else
+            {
+                w.Line("// No layer has parameters: nothing to update.");
+            }
+            w.Close();
+            w.Line();
         }
 
         w.Line("/// <summary>");
@@ -408,6 +432,21 @@ internal static class NetworkEmitter
                 string? condition = firstWithParameters >= 0 && firstWithParameters < i ? null : "!inputGradient.IsEmpty";
                 if (i < layers.Count - 1) b.Line();
                 l.Kind.EmitBackward(b, l, dx, condition);
+            }
+        });
+        w.Close();
+
+        if (loss is null || firstWithParameters < 0) return;
+        w.Line();
+        w.Line("/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>");
+        w.Open($"private void BackwardLayersSgd(int batch, float learningRate)");
+        WithViews(w, Buffers(net), b =>
+        {
+            for (int i = layers.Count - 1; i >= firstWithParameters; i--)
+            {
+                LayerSpec l = layers[i];
+                if (i < layers.Count - 1) b.Line();
+                l.Kind.EmitBackwardSgd(b, l, "d" + l.Input, dxNeeded: i > firstWithParameters);
             }
         });
         w.Close();

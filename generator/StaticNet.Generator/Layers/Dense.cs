@@ -24,6 +24,19 @@ internal sealed class Dense : LayerKind
         w.Step($"Affine forward ({l.DisplayName}): {l.Output} = {l.Input}·{Weights(l)} + {Bias(l)}",
             $"{Kernels}Affine.Forward({l.Input}, {Weights(l)}, {Bias(l)}, {l.Output}, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});");
 
+    public override void EmitBackwardSgd(CodeWriter w, LayerSpec l, string dx, bool dxNeeded)
+    {
+        string dout = "d" + l.Output;
+        string W = Weights(l), b = Bias(l);
+        string sgd = $"{Kernels}Affine.SgdStep({l.Input}, {dout}, {W}, {b}, _scratch, learningRate, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});";
+        if (dxNeeded)
+            w.Step($"Affine backward with the SGD step ({l.DisplayName}): {dx} = {dout}·{W}ᵀ with {W} before the step, then {W} ← {W} − lr·{l.Input}ᵀ·{dout}, {b} ← {b} − lr·Σ {dout}",
+                $"{Kernels}Affine.BackwardInput({dout}, {W}, {dx}, _scratch, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});",
+                sgd);
+        else
+            w.Step($"Affine backward with the SGD step ({l.DisplayName}): {W} ← {W} − lr·{l.Input}ᵀ·{dout}, {b} ← {b} − lr·Σ {dout}", sgd);
+    }
+
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
     {
         string dout = "d" + l.Output;

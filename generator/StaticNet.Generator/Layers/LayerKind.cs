@@ -34,6 +34,16 @@ internal abstract class LayerKind
     /// </summary>
     public abstract void EmitBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted);
 
+    /// <summary>
+    /// Writes the backward step of <c>BackwardSgd</c>: <paramref name="dx"/> when <paramref name="dxNeeded"/>
+    /// (a layer below has parameters), and the layer's SGD step instead of its parameter gradients.
+    /// Layers without parameters write what <see cref="EmitBackward"/> writes.
+    /// </summary>
+    public virtual void EmitBackwardSgd(CodeWriter w, LayerSpec layer, string dx, bool dxNeeded)
+    {
+        if (dxNeeded) EmitBackward(w, layer, dx, null);
+    }
+
     public override string ToString() => Name;
 
     /// <summary>Every layer kind, by attribute name (<c>DenseAttribute</c>).</summary>

@@ -38,6 +38,33 @@ public static class Affine
     }
 
     /// <summary>
+    /// Plain SGD fused into the weight gradient: <c>W ← W − lr·xᵀ·dout</c> and <c>b ← b − lr·Σ dout</c>,
+    /// one pass over W instead of writing dW and then reading W and dW again. The step is the product
+    /// itself, accumulated onto W: <c>W += xᵀ·(−lr·dout)</c>, with <c>−lr·dout</c> in
+    /// <paramref name="scratch"/> (<c>batch * outputs</c> floats).
+    /// </summary>
+    public static void SgdStep(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> scratch, float learningRate, int batch, int inputs, int outputs)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(b, outputs, nameof(b));
+        Check.AtLeast(scratch, batch * outputs, nameof(scratch));
+        Span<float> step = scratch.Slice(0, batch * outputs);
+        step.Clear();
+        Vectors.AddScaled(step, dout, -learningRate);
+        Gemm.Run(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
+            ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, addToC: true);
+        // The bias step is summed over the batch first and added once, so b is rounded once, not per row.
+        for (int j = 0; j < outputs; j++)
+        {
+            float sum = 0;
+            for (int r = 0; r < batch; r++) sum += step[r * outputs + j];
+            b[j] += sum;
+        }
+    }
+
+    /// <summary>
     /// <c>dx = dout·Wᵀ</c>, computed as <c>dxᵀ = W·doutᵀ</c> so that the weights are read row by row
     /// like in the forward pass; <paramref name="scratch"/> holds the two transposes
     /// (<c>batch * (inputs + outputs)</c> floats; unused when batch is 1, where a row and its transpose are the same).

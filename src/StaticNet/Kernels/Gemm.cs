@@ -22,18 +22,23 @@ namespace StaticNet.Kernels;
 /// </remarks>
 internal static class Gemm
 {
-    public static void Run(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
+    /// <summary>
+    /// <c>C = init + A·B</c>; with <paramref name="addToC"/>, <c>C += init + A·B</c>, the product summed on its own
+    /// and then added to C (so small products added to large values, as an SGD step to its weights,
+    /// lose no more than one rounding per block of k).
+    /// </summary>
+    public static void Run(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC = false)
     {
-        if (Simd.Use512 && n >= 16) Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
-        else if (Simd.Use256 && n >= 8) Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
-        else if (n >= 4) Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
-        else Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+        if (Simd.Use512 && n >= 16) Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
+        else if (Simd.Use256 && n >= 8) Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
+        else if (n >= 4) Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
+        else Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
     }
 
     /// <summary>For tests: the product with vectors of <typeparamref name="TW"/> only (n ≥ its width), whatever the machine prefers.</summary>
     internal static void RunWith<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
         where TW : struct, IWidth<TV> where TV : struct =>
-        Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k);
+        Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC: false);
 
     /// <summary>Rows per tile and vectors per tile row for a panel that needs <paramref name="needed"/> vectors.</summary>
     private static (int Rows, int Vectors) Shape(int needed)
@@ -43,7 +48,7 @@ internal static class Gemm
     }
 
     /// <summary>All of C with vectors of <typeparamref name="TW"/>; needs n ≥ its width.</summary>
-    private static void Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
+    private static void Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int w = TW.Count;
@@ -66,7 +71,7 @@ internal static class Gemm
                 for (int r = 0; r < m; r += rows)
                 {
                     Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, n,
-                        ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias, accumulate: p > 0, kc);
+                        ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias && p == 0, accumulate: p > 0 && !addToC, addToC, kc);
                 }
             }
             j += lastPanel ? remaining : vectors * w;
@@ -77,31 +82,31 @@ internal static class Gemm
     private const int L1Block = 16 * 1024;
 
     /// <summary>Picks the tile compiled for this shape.</summary>
-    private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
+    private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
         switch (vectors)
         {
-            case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 2: Tile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 3: Tile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 4: Tile<TW, TV, Count4>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 2: Tile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 3: Tile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 4: Tile<TW, TV, Count4>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
         }
     }
 
-    private static void Tile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
+    private static void Tile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
         where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
     {
         switch (rows)
         {
-            case 1: Tile<TW, TV, Count1, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 2: Tile<TW, TV, Count2, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            case 3: Tile<TW, TV, Count3, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
-            default: Tile<TW, TV, Count4, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, k); break;
+            case 1: Tile<TW, TV, Count1, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 2: Tile<TW, TV, Count2, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 3: Tile<TW, TV, Count3, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            default: Tile<TW, TV, Count4, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
         }
     }
 
@@ -114,7 +119,7 @@ internal static class Gemm
     /// </summary>
     /// <remarks>Written out longhand on purpose: every accumulator is a named local the JIT can keep in a register.</remarks>
     [SkipLocalsInit]
-    private static void Tile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, int k)
+    private static void Tile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
         where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TC : struct, ICount
     {
         nint w = TW.Count;
@@ -251,6 +256,18 @@ internal static class Gemm
         }
         {
             ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c00 = TW.Add(TW.Load(ref cr, o0), c00);
+                if (vectors > 1) c01 = TW.Add(TW.Load(ref cr, o1), c01);
+                if (vectors > 2) c02 = TW.Add(TW.Load(ref cr, o2), c02);
+                if (vectors > 3) c03 = TW.Add(TW.Load(ref cr, o3), c03);
+                if (vectors > 4) c04 = TW.Add(TW.Load(ref cr, o4), c04);
+                if (vectors > 5) c05 = TW.Add(TW.Load(ref cr, o5), c05);
+                if (vectors > 6) c06 = TW.Add(TW.Load(ref cr, o6), c06);
+                if (vectors > 7) c07 = TW.Add(TW.Load(ref cr, o7), c07);
+            }
             TW.Store(c00, ref cr, o0);
             if (vectors > 1) TW.Store(c01, ref cr, o1);
             if (vectors > 2) TW.Store(c02, ref cr, o2);
@@ -262,6 +279,18 @@ internal static class Gemm
         }
         if (rows > 1) {
             ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c10 = TW.Add(TW.Load(ref cr, o0), c10);
+                if (vectors > 1) c11 = TW.Add(TW.Load(ref cr, o1), c11);
+                if (vectors > 2) c12 = TW.Add(TW.Load(ref cr, o2), c12);
+                if (vectors > 3) c13 = TW.Add(TW.Load(ref cr, o3), c13);
+                if (vectors > 4) c14 = TW.Add(TW.Load(ref cr, o4), c14);
+                if (vectors > 5) c15 = TW.Add(TW.Load(ref cr, o5), c15);
+                if (vectors > 6) c16 = TW.Add(TW.Load(ref cr, o6), c16);
+                if (vectors > 7) c17 = TW.Add(TW.Load(ref cr, o7), c17);
+            }
             TW.Store(c10, ref cr, o0);
             if (vectors > 1) TW.Store(c11, ref cr, o1);
             if (vectors > 2) TW.Store(c12, ref cr, o2);
@@ -273,6 +302,18 @@ internal static class Gemm
         }
         if (rows > 2) {
             ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c20 = TW.Add(TW.Load(ref cr, o0), c20);
+                if (vectors > 1) c21 = TW.Add(TW.Load(ref cr, o1), c21);
+                if (vectors > 2) c22 = TW.Add(TW.Load(ref cr, o2), c22);
+                if (vectors > 3) c23 = TW.Add(TW.Load(ref cr, o3), c23);
+                if (vectors > 4) c24 = TW.Add(TW.Load(ref cr, o4), c24);
+                if (vectors > 5) c25 = TW.Add(TW.Load(ref cr, o5), c25);
+                if (vectors > 6) c26 = TW.Add(TW.Load(ref cr, o6), c26);
+                if (vectors > 7) c27 = TW.Add(TW.Load(ref cr, o7), c27);
+            }
             TW.Store(c20, ref cr, o0);
             if (vectors > 1) TW.Store(c21, ref cr, o1);
             if (vectors > 2) TW.Store(c22, ref cr, o2);
@@ -284,6 +325,18 @@ internal static class Gemm
         }
         if (rows > 3) {
             ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c30 = TW.Add(TW.Load(ref cr, o0), c30);
+                if (vectors > 1) c31 = TW.Add(TW.Load(ref cr, o1), c31);
+                if (vectors > 2) c32 = TW.Add(TW.Load(ref cr, o2), c32);
+                if (vectors > 3) c33 = TW.Add(TW.Load(ref cr, o3), c33);
+                if (vectors > 4) c34 = TW.Add(TW.Load(ref cr, o4), c34);
+                if (vectors > 5) c35 = TW.Add(TW.Load(ref cr, o5), c35);
+                if (vectors > 6) c36 = TW.Add(TW.Load(ref cr, o6), c36);
+                if (vectors > 7) c37 = TW.Add(TW.Load(ref cr, o7), c37);
+            }
             TW.Store(c30, ref cr, o0);
             if (vectors > 1) TW.Store(c31, ref cr, o1);
             if (vectors > 2) TW.Store(c32, ref cr, o2);
@@ -296,7 +349,7 @@ internal static class Gemm
     }
 
     /// <summary>Widths under 4: plain loops.</summary>
-    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
+    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC)
     {
         for (int r = 0; r < m; r++)
         {
@@ -306,7 +359,7 @@ internal static class Gemm
                 float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
                 for (int p = 0; p < k; p++)
                     sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, p * aStep), Unsafe.Add(ref b, p * n + j), sum);
-                Unsafe.Add(ref c, r * n + j) = sum;
+                Unsafe.Add(ref c, r * n + j) = addToC ? Unsafe.Add(ref c, r * n + j) + sum : sum;
             }
         }
     }

@@ -30,7 +30,7 @@ public class GemmTests
         var widths = new List<(string, int, Kernel)> { ("128", 4, Gemm.RunWith<W128, Vector128<float>>) };
         if (Vector256.IsHardwareAccelerated) widths.Add(("256", 8, Gemm.RunWith<W256, Vector256<float>>));
         if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) widths.Add(("512", 16, Gemm.RunWith<W512, Vector512<float>>));
-        widths.Add(("dispatch", 1, Gemm.Run));
+        widths.Add(("dispatch", 1, (ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k) => Gemm.Run(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k)));
 
         var random = new Random64(m * 1000 + n * 10 + k);
         float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
@@ -59,6 +59,16 @@ public class GemmTests
                     Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
                         $"width {name}, transposedA {transposedA}, bias {hasBias}: C[{i / n}, {i % n}] = {c[i]}, expected {expected[i]}");
                 Assert.Equal(12345f, c[^1]);
+            }
+
+            // C += A·B onto existing values (the fused SGD step adds the product to the weights).
+            float[] initial = Fill(m * n), added = (float[])initial.Clone();
+            Gemm.Run(ref a[0], aRow, aStep, ref b[0], ref added[0], ref hasBias ? ref bias[0] : ref Unsafe.NullRef<float>(), hasBias, m, n, k, addToC: true);
+            for (int i = 0; i < m * n; i++)
+            {
+                double product = expected[i]; // bias + A·B
+                Assert.True(Math.Abs(added[i] - (initial[i] + product)) <= 1e-4 * (1 + Math.Abs(initial[i] + product)),
+                    $"addToC, transposedA {transposedA}: C[{i / n}, {i % n}] = {added[i]}, expected {initial[i] + product}");
             }
         }
     }

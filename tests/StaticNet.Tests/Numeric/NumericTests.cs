@@ -170,6 +170,38 @@ public class NumericTests
         Assert.All(result.Blocks, b => Assert.True(b.Checked >= b.Kinks, "most sampled points are smooth: " + result));
     }
 
+    [Theory]
+    [MemberData(nameof(LossCases))]
+    public void BackwardSgd_makes_the_step_of_Backward_then_Sgd(string name, int batch)
+    {
+        var fused = (ILossNetwork)Networks[name]();
+        var separate = (ILossNetwork)Networks[name]();
+        float[] input = Random(batch * fused.InputSize, seed: 900 + batch);
+        float[] targets = Targets(fused, batch, seed: 1000 + batch);
+        float[] before = fused.Parameters.ToArray();
+        const float lr = 0.05f;
+
+        fused.Loss(input, targets);
+        fused.BackwardSgd(lr);
+        separate.Loss(input, targets);
+        separate.Backward();
+        new Sgd(lr).Step(separate.Parameters, separate.Gradients);
+
+        // Compare the steps taken, relative to the largest step in each block.
+        foreach (ParameterBlock block in fused.ParameterBlocks)
+        {
+            var expectedStep = new double[block.Length];
+            var actualStep = new float[block.Length];
+            for (int i = 0; i < block.Length; i++)
+            {
+                expectedStep[i] = (double)separate.Parameters[block.Offset + i] - before[block.Offset + i];
+                actualStep[i] = fused.Parameters[block.Offset + i] - before[block.Offset + i];
+            }
+            AssertClose(actualStep, expectedStep, 1e-4, "step of " + block.Name);
+        }
+        Assert.Throws<InvalidOperationException>(() => fused.Backward()); // the kept activations belong to the old weights
+    }
+
     [Fact]
     public void Loss_with_labels_equals_loss_with_one_hot_targets()
     {

@@ -132,7 +132,6 @@ partial class DenseOnly : global::StaticNet.INetwork
         int batch = _batch;
         global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
         if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-        global::System.Span<float> a1 = new(_a1, 0, batch * 2);
         global::System.Span<float> da1 = new(_da1, 0, batch * 2);
         // No loss layer: the output is a1, so da1 = dy
         {

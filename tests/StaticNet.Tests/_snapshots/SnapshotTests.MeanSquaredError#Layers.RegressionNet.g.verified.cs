@@ -203,6 +203,28 @@ namespace Layers
         }
 
         /// <summary>
+        /// After <c>Loss</c>: the backward pass with a plain SGD step fused in, θ ← θ − lr·dLoss/dθ for every
+        /// parameter. Each layer's step is made by the kernel that computes its gradient, so the weights are read
+        /// and written once and no gradient is stored: <see cref="Gradients"/> is not written. The same update,
+        /// up to rounding, as <see cref="Backward()"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
+        /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward.</exception>
+        public void BackwardSgd(float learningRate)
+        {
+            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
+            _lossReady = false; // the weights have changed: the kept activations no longer belong to them
+            int batch = _batch;
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+            global::System.Span<float> t = new(_t, 0, batch * 1);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
+            // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
+            {
+                global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
+            }
+            BackwardLayersSgd(batch, learningRate);
+        }
+
+        /// <summary>
         /// Propagates <paramref name="outputGradient"/> (dL/d output of the latest <see cref="Forward"/>) back through the
         /// network: writes dL/dParameters into <see cref="Gradients"/> (overwriting) and dL/d input into
         /// <paramref name="inputGradient"/>, or skips that when it is empty.
@@ -246,6 +268,31 @@ namespace Layers
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 2, outputs: 5);
                 if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Affine.BackwardInput(da1, W1, inputGradient, _scratch, batch, inputs: 2, outputs: 5);
+            }
+        }
+
+        /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+        private void BackwardLayersSgd(int batch, float learningRate)
+        {
+            global::System.Span<float> x = new(_x, 0, batch * 2);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 5);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 5);
+            global::System.Span<float> dh1 = new(_dh1, 0, batch * 5);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
+            // Affine backward with the SGD step (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1ᵀ·da2, b2 ← b2 − lr·Σ da2
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 5, outputs: 1);
+                global::StaticNet.Kernels.Affine.SgdStep(h1, da2, W2, b2, _scratch, learningRate, batch, inputs: 5, outputs: 1);
+            }
+
+            // Tanh backward: da1 = dh1 * (1 - h1²)
+            {
+                global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
+            }
+
+            // Affine backward with the SGD step (Dense1): W1 ← W1 − lr·xᵀ·da1, b1 ← b1 − lr·Σ da1
+            {
+                global::StaticNet.Kernels.Affine.SgdStep(x, da1, W1, b1, _scratch, learningRate, batch, inputs: 2, outputs: 5);
             }
         }
     }

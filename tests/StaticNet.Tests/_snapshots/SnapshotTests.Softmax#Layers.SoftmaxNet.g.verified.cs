@@ -145,7 +145,6 @@ namespace Layers
             int batch = _batch;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> h1 = new(_h1, 0, batch * 3);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 3);
             // No loss layer: the output is h1, so dh1 = dy
             {

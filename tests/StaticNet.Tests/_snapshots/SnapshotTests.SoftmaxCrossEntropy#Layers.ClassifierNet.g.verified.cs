@@ -191,6 +191,28 @@ namespace Layers
         }
 
         /// <summary>
+        /// After <c>Loss</c>: the backward pass with a plain SGD step fused in, θ ← θ − lr·dLoss/dθ for every
+        /// parameter. Each layer's step is made by the kernel that computes its gradient, so the weights are read
+        /// and written once and no gradient is stored: <see cref="Gradients"/> is not written. The same update,
+        /// up to rounding, as <see cref="Backward()"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
+        /// </summary>
+        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward.</exception>
+        public void BackwardSgd(float learningRate)
+        {
+            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
+            _lossReady = false; // the weights have changed: the kept activations no longer belong to them
+            int batch = _batch;
+            global::System.Span<float> y = new(_y, 0, batch * 3);
+            global::System.Span<float> t = new(_t, 0, batch * 3);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
+            // SoftmaxWithLoss backward: da1 = (y - t) / N
+            {
+                global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da1, batch);
+            }
+            BackwardLayersSgd(batch, learningRate);
+        }
+
+        /// <summary>
         /// Propagates <paramref name="outputGradient"/> (dL/d output of the latest <see cref="Forward"/>) back through the
         /// network: writes dL/dParameters into <see cref="Gradients"/> (overwriting) and dL/d input into
         /// <paramref name="inputGradient"/>, or skips that when it is empty.
@@ -221,6 +243,17 @@ namespace Layers
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 4, outputs: 3);
                 if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Affine.BackwardInput(da1, W1, inputGradient, _scratch, batch, inputs: 4, outputs: 3);
+            }
+        }
+
+        /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+        private void BackwardLayersSgd(int batch, float learningRate)
+        {
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
+            // Affine backward with the SGD step (Dense1): W1 ← W1 − lr·xᵀ·da1, b1 ← b1 − lr·Σ da1
+            {
+                global::StaticNet.Kernels.Affine.SgdStep(x, da1, W1, b1, _scratch, learningRate, batch, inputs: 4, outputs: 3);
             }
         }
     }
