@@ -1,0 +1,348 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Reflection;
+using StaticNet;
+using StaticNet.Data;
+
+namespace Samples.Mnist;
+
+/// <summary>
+/// What the program does with a network, whichever it is: train and save, evaluate saved weights, or
+/// classify one image. Generic over the generated class, so one copy serves <see cref="MnistNet"/> and
+/// <see cref="TwoLayerNet"/>.
+/// </summary>
+/// <typeparam name="TNet">The generated network class.</typeparam>
+public sealed class App<TNet>
+    where TNet : ILossNetwork
+{
+    private const string BuiltInImages = "mnist-10k-images-idx3-ubyte.gz";
+    private const string BuiltInLabels = "mnist-10k-labels-idx1-ubyte.gz";
+
+    private readonly TNet _net;
+    private readonly string _summary;
+    private readonly string _name;
+    private readonly Options _options;
+    private readonly TrainingDefaults _defaults;
+
+    /// <summary>Wraps a freshly created network.</summary>
+    /// <param name="net">The network, with a batch capacity of at least <see cref="Options.BatchSize"/>.</param>
+    /// <param name="summary">Its generated <c>Summary</c> table.</param>
+    /// <param name="name">Its class name, which names the generated source file.</param>
+    /// <param name="options">The command line.</param>
+    /// <param name="defaults">The network's defaults for what the command line leaves open.</param>
+    public App(TNet net, string summary, string name, Options options, TrainingDefaults defaults)
+    {
+        _defaults = defaults;
+        _net = net;
+        _summary = summary;
+        _name = name;
+        _options = options;
+    }
+
+    private static CultureInfo Invariant => CultureInfo.InvariantCulture;
+
+    /// <summary>Does what the options ask; returns the exit code.</summary>
+    public int Run()
+    {
+        if (_options.ClassifyPath is string image)
+            return Classify(image);
+        if (_options.LoadPath is string weights)
+            return Evaluate(weights);
+        return Train();
+    }
+
+    private int Train()
+    {
+        Options o = _options;
+        CheckSavePath(o.SavePath);
+        (MnistDataSet train, MnistDataSet test, string trainName, string testName) = LoadData(forTraining: true);
+        (IOptimizer optimizer, string optimizerName) = CreateOptimizer();
+        var trainer = new Trainer<TNet>(_net, optimizer, train, o.BatchSize, o.Seed);
+        int epochs = o.Epochs ?? _defaults.EpochsFor(trainer.BatchesPerEpoch);
+
+        Console.WriteLine($"Network {_name}: {_net.Architecture}");
+        Console.WriteLine(Indent(_summary.TrimEnd('\n')));
+        Console.WriteLine($"Training on {trainName}");
+        Console.WriteLine($"Testing on  {testName}");
+        int totalUpdates = epochs * trainer.BatchesPerEpoch;
+        string updates = o.Epochs is not null || _defaults.Updates == 0 ? ""
+            : totalUpdates == _defaults.Updates ? string.Create(Invariant, $" ({totalUpdates:N0} updates, as in the book)")
+            : string.Create(Invariant, $" ({totalUpdates:N0} updates: the book's {_defaults.Updates:N0}, rounded up to whole epochs)");
+        Console.WriteLine(string.Create(Invariant, $"{optimizerName}, batches of {o.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}{updates}, seed {o.Seed}"));
+        Console.WriteLine();
+
+        trainer.WarmUp(CreateOptimizer().Optimizer);
+        var evaluator = new Evaluator<TNet>(_net);
+        var progress = new ProgressBar(enabled: !Console.IsOutputRedirected);
+        long allocatedInLoops = 0;
+        double trainingSeconds = 0, testAccuracy = 0;
+        int width = epochs.ToString(Invariant).Length;
+
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            progress.Start(epoch, epochs);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            long started = Stopwatch.GetTimestamp();
+
+            float loss = trainer.RunEpoch(progress);
+
+            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            progress.Clear();
+            allocatedInLoops += allocated;
+            trainingSeconds += seconds;
+
+            double trainAccuracy = evaluator.Accuracy(train);
+            testAccuracy = evaluator.Accuracy(test);
+            string line = string.Create(Invariant,
+                $"epoch {epoch.ToString(Invariant).PadLeft(width)}/{epochs}  loss {loss:F4}  train {Percent(trainAccuracy)}  test {Percent(testAccuracy)}  {seconds,5:F2} s");
+            if (o.CheckAllocations)
+                line += $"  allocated {allocated} bytes";
+            Console.WriteLine(line);
+            if (float.IsNaN(loss))
+            {
+                Console.Error.WriteLine("error: the loss is NaN: training diverged; try a smaller --learning-rate.");
+                return 1;
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(Invariant, $"Test accuracy: {Percent(testAccuracy).Trim()} ({evaluator.CountCorrect(test)} of {test.Count} test digits)"));
+        Console.WriteLine(string.Create(Invariant, $"Training time: {trainingSeconds:F1} s for {epochs} epoch{(epochs == 1 ? "" : "s")} ({trainingSeconds / epochs:F2} s per epoch, not counting the accuracy passes)"));
+
+        NetworkFile.Save(_net, o.SavePath);
+        Console.WriteLine($"Weights saved to {Path.GetFullPath(o.SavePath)}");
+        Console.WriteLine($"  evaluate them:       dotnet run -c Release --project samples/Mnist -- {NetworkOption()}{TestDataOptions()}--load {Quote(o.SavePath)}");
+        Console.WriteLine($"  classify an image:   dotnet run -c Release --project samples/Mnist -- {NetworkOption()}--load {Quote(o.SavePath)} --classify samples/Mnist/examples/seven.pgm");
+
+        PrintGeneratedSource();
+
+        if (o.CheckAllocations)
+        {
+            if (allocatedInLoops != 0)
+            {
+                Console.Error.WriteLine($"error: --check-allocations: the training loops allocated {allocatedInLoops} bytes in all; expected 0.");
+                return 2;
+            }
+            Console.WriteLine(string.Create(Invariant, $"Allocation check passed: the training loop allocated 0 bytes ({epochs} epoch{(epochs == 1 ? "" : "s")}, {totalUpdates:N0} batches)."));
+        }
+        return 0;
+    }
+
+    private int Evaluate(string weights)
+    {
+        LoadWeights(weights);
+        (MnistDataSet _, MnistDataSet test, string _, string testName) = LoadData(forTraining: false);
+        var evaluator = new Evaluator<TNet>(_net);
+        long started = Stopwatch.GetTimestamp();
+        int correct = evaluator.CountCorrect(test);
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine($"Network {_name}: {_net.Architecture}, weights from {Path.GetFullPath(weights)}");
+        Console.WriteLine($"Testing on {testName}");
+        Console.WriteLine(string.Create(Invariant, $"Test accuracy: {Percent((double)correct / test.Count).Trim()} ({correct} of {test.Count}) in {seconds * 1000:F0} ms"));
+        return 0;
+    }
+
+    private int Classify(string imagePath)
+    {
+        string weights = _options.LoadPath ?? _options.SavePath;
+        if (!File.Exists(weights))
+        {
+            Console.Error.WriteLine($"error: no weights to classify with: '{weights}' does not exist. Train first (run without --classify), or name a weights file with --load.");
+            return 1;
+        }
+        LoadWeights(weights);
+        float[] pixels = DigitImage.Read(imagePath, out string format, out bool inverted);
+
+        var probabilities = new float[_net.OutputSize];
+        _net.Forward(pixels, probabilities);
+        int digit = Evaluator<TNet>.ArgMax(probabilities);
+
+        Console.WriteLine($"{Path.GetFullPath(imagePath)}: {format}{(inverted ? ", inverted to light-on-dark as in MNIST" : "")}");
+        Console.Write(DigitImage.ToText(pixels));
+        Console.WriteLine();
+        Console.WriteLine($"Predicted digit: {digit}");
+        for (int d = 0; d < probabilities.Length; d++)
+        {
+            float p = probabilities[d];
+            string bar = new('#', (int)MathF.Round(p * 40));
+            Console.WriteLine(string.Create(Invariant, $"  {d}  {Percent(p)}  {bar}").TrimEnd());
+        }
+        return 0;
+    }
+
+    /// <summary>Fails before training, rather than after, when the weights could not be saved where asked.</summary>
+    private static void CheckSavePath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new IOException($"--save {path}: it is a folder; name a file, e.g. {Path.Combine(path, "mnist-weights.snet")}.");
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"--save {path}: the folder '{folder}' does not exist.");
+    }
+
+    /// <summary>Loads saved weights; NetworkFile checks the architecture and parameter count against the network.</summary>
+    private void LoadWeights(string path)
+    {
+        try
+        {
+            NetworkFile.Load(_net, path);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("this network is", StringComparison.Ordinal))
+        {
+            // Saved from the other network of this sample? Say which option loads it.
+            string? hint = ex.Message.Contains($"'{MnistNet.Architecture}' but", StringComparison.Ordinal) ? "relu"
+                : ex.Message.Contains($"'{TwoLayerNet.Architecture}' but", StringComparison.Ordinal) ? "book"
+                : null;
+            if (hint is null)
+                throw;
+            throw new InvalidDataException($"{ex.Message} Use --network {hint} for weights of that network.", ex);
+        }
+    }
+
+    /// <summary>The training and test sets, with a description of each.</summary>
+    private (MnistDataSet Train, MnistDataSet Test, string TrainName, string TestName) LoadData(bool forTraining)
+    {
+        Options o = _options;
+        string? trainImages = o.TrainImages, trainLabels = o.TrainLabels, testImages = o.TestImages, testLabels = o.TestLabels;
+        if (o.MnistDir is string folder)
+        {
+            if (!Directory.Exists(folder))
+                throw new DirectoryNotFoundException($"--mnist-dir: the folder '{folder}' does not exist.");
+            trainImages ??= FindMnistFile(folder, "train", "images", "idx3");
+            trainLabels ??= FindMnistFile(folder, "train", "labels", "idx1");
+            testImages ??= FindMnistFile(folder, "t10k", "images", "idx3");
+            testLabels ??= FindMnistFile(folder, "t10k", "labels", "idx1");
+        }
+
+        MnistDataSet? test = null;
+        string testName = "";
+        if (testImages is not null && testLabels is not null)
+        {
+            test = MnistDataSet.Load(testImages, testLabels);
+            testName = $"{test.Count:N0} digits from {testImages}";
+            if (o.HoldOutGiven)
+                Console.Error.WriteLine("warning: --hold-out is ignored: the test set comes from --test-images.");
+            // Only the test set is needed to evaluate saved weights.
+            if (!forTraining)
+                return (test, test, testName, testName);
+        }
+
+        MnistDataSet all;
+        string allName;
+        if (trainImages is not null && trainLabels is not null)
+        {
+            all = MnistDataSet.Load(trainImages, trainLabels);
+            allName = $"{all.Count:N0} digits from {trainImages}";
+        }
+        else
+        {
+            string data = Path.Combine(AppContext.BaseDirectory, "data");
+            all = MnistDataSet.Load(Path.Combine(data, BuiltInImages), Path.Combine(data, BuiltInLabels));
+            allName = $"{all.Count:N0} built-in digits";
+        }
+
+        if (test is not null)
+            return (all, test, allName, testName);
+
+        if (o.HoldOut >= all.Count)
+            throw new ArgumentException($"--hold-out {o.HoldOut} leaves nothing to train on: the training data hold {all.Count} digits.");
+        MnistDataSet train = all.Split(o.HoldOut, o.Seed, out MnistDataSet heldOut);
+        return (train,
+                heldOut,
+                $"{train.Count:N0} of the {allName}",
+                $"the other {heldOut.Count:N0} (held out with seed {o.Seed}, never trained on)");
+    }
+
+    /// <summary>Finds e.g. <c>train-images-idx3-ubyte.gz</c>, or the same without <c>.gz</c> or with a dot before <c>idx3</c>.</summary>
+    private static string FindMnistFile(string folder, string set, string kind, string idx)
+    {
+        foreach (string separator in new[] { "-", "." })
+        {
+            foreach (string extension in new[] { ".gz", "" })
+            {
+                string path = Path.Combine(folder, $"{set}-{kind}{separator}{idx}-ubyte{extension}");
+                if (File.Exists(path))
+                    return path;
+            }
+        }
+        throw new FileNotFoundException($"--mnist-dir: '{folder}' has no {set}-{kind}-{idx}-ubyte[.gz] (the official MNIST file names).");
+    }
+
+    private (IOptimizer Optimizer, string Description) CreateOptimizer()
+    {
+        float? rate = _options.LearningRate;
+        int count = _net.ParameterCount;
+        return _options.Optimizer switch
+        {
+            "momentum" => Describe(new Momentum(count, rate ?? TrainingDefaults.MomentumLearningRate), "Momentum (0.9)", rate ?? TrainingDefaults.MomentumLearningRate),
+            "adam" => Describe(new Adam(count, rate ?? TrainingDefaults.AdamLearningRate), "Adam", rate ?? TrainingDefaults.AdamLearningRate),
+            _ => Describe(new Sgd(rate ?? _defaults.SgdLearningRate), "SGD", rate ?? _defaults.SgdLearningRate),
+        };
+    }
+
+    private static (IOptimizer, string) Describe(IOptimizer optimizer, string name, float rate) =>
+        (optimizer, string.Create(Invariant, $"{name}, learning rate {rate}"));
+
+    /// <summary>Prints where the generated Forward/Loss/Backward of this network can be read.</summary>
+    private void PrintGeneratedSource()
+    {
+        string? folder = null;
+        foreach (AssemblyMetadataAttribute attribute in typeof(App<>).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>())
+        {
+            if (attribute.Key == "StaticNet.GeneratedFilesPath")
+                folder = attribute.Value;
+        }
+        if (folder is null)
+            return;
+        string file = Path.Combine(folder, "StaticNet.Generator", "StaticNet.Generator.NetworkGenerator", $"Samples.Mnist.{_name}.g.cs");
+        if (File.Exists(file))
+            Console.WriteLine($"Generated code (Forward, Loss, Backward) of {_name}: {Relative(file)}");
+        else
+            Console.WriteLine($"Generated code: under {Relative(folder)} once the sample is built with EmitCompilerGeneratedFiles.");
+    }
+
+    /// <summary>The --network option of this run, when it is not the default.</summary>
+    private string NetworkOption() => _options.Network == "relu" ? "" : $"--network {_options.Network} ";
+
+    /// <summary>The options that make --load test on the same data as this run.</summary>
+    private string TestDataOptions()
+    {
+        Options o = _options;
+        string text = "";
+        if (o.TestImages is null && o.MnistDir is null)
+        {
+            if (o.TrainImages is not null)
+                text += $"--train-images {Quote(o.TrainImages)} --train-labels {Quote(o.TrainLabels!)} ";
+            if (o.Seed != 1)
+                text += string.Create(Invariant, $"--seed {o.Seed} ");
+            if (o.HoldOutGiven)
+                text += string.Create(Invariant, $"--hold-out {o.HoldOut} ");
+        }
+        else if (o.TestImages is not null)
+        {
+            text += $"--test-images {Quote(o.TestImages)} --test-labels {Quote(o.TestLabels!)} ";
+        }
+        else
+        {
+            text += $"--mnist-dir {Quote(o.MnistDir!)} ";
+        }
+        return text;
+    }
+
+    private static string Relative(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+
+    /// <summary>A fraction as a percentage with two decimals, right-aligned in 7 characters: <c>" 93.45%"</c>.</summary>
+    private static string Percent(double fraction) => (fraction * 100).ToString("F2", CultureInfo.InvariantCulture).PadLeft(6) + "%";
+
+    private static string Quote(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
+
+    private static string Indent(string text) => "  " + text.Replace("\n", "\n  ", StringComparison.Ordinal);
+}

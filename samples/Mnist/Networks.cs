@@ -1,0 +1,30 @@
+using StaticNet;
+
+namespace Samples.Mnist;
+
+// The two networks of this sample. Each declaration is all a user writes: the StaticNet source
+// generator turns the attributes (in order: the layers from input to loss) into the rest of the
+// partial class, with Forward, Loss, Backward, the parameters and their gradients. Build the
+// project and read the result under obj/<Configuration>/net10.0/generated/ (see README.md).
+
+/// <summary>
+/// The default network: the shape of "Deep Learning from Scratch" ch. 5 with ReLU instead of
+/// sigmoid and 100 hidden units (784 → 100 → 10, about 79,500 parameters). The generated
+/// constructor initialises W1 with He and W2 with Xavier; biases start at zero.
+/// </summary>
+[Network]
+[Input(784)]
+[Dense(100)] [ReLU]
+[Dense(10)] [SoftmaxCrossEntropy]
+public sealed partial class MnistNet;
+
+/// <summary>
+/// The book's own <c>TwoLayerNet</c> (ch. 5): 784 → 50 → 10 with sigmoid. Chosen with
+/// <c>--network book</c>, which also re-initialises the weights as the book does (normal, standard
+/// deviation 0.01) and trains with SGD, learning rate 0.1, batches of 100.
+/// </summary>
+[Network]
+[Input(784)]
+[Dense(50)] [Sigmoid]
+[Dense(10)] [SoftmaxCrossEntropy]
+public sealed partial class TwoLayerNet;
