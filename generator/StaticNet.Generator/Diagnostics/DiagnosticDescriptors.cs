@@ -69,6 +69,11 @@ internal static class DiagnosticDescriptors
         "The network class '{0}' is nested in '{1}', which must be declared partial so that StaticNet can generate into it",
         "Add the 'partial' modifier to every type that contains the network class.");
 
+    public static readonly DiagnosticDescriptor NotAClass = Error("SNET013",
+        "Network must be a class",
+        "'{0}' is a record; a network must be a plain partial class",
+        "Declare the network as 'partial class', not 'record'.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -83,6 +88,7 @@ internal static class DiagnosticDescriptors
         [TooManyParameters.Id] = TooManyParameters,
         [InputNotFirst.Id] = InputNotFirst,
         [ContainingTypeNotPartial.Id] = ContainingTypeNotPartial,
+        [NotAClass.Id] = NotAClass,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

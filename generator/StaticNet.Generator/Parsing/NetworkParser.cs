@@ -25,7 +25,7 @@ internal static class NetworkParser
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (ClassDeclarationSyntax)context.TargetNode;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
         LocationInfo? classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
         LocationInfo? networkAttribute = LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? classLocation;
@@ -34,6 +34,13 @@ internal static class NetworkParser
         void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
             diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args)));
 
+        if (declaration is not ClassDeclarationSyntax)
+        {
+            // [Network] allows classes only, but a record class passes that check: its synthesized
+            // equality and printing would compare and print every buffer, so it is not a network.
+            Report(DiagnosticDescriptors.NotAClass, classLocation, name);
+            return Invalid(diagnostics);
+        }
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             Report(DiagnosticDescriptors.NotPartial, classLocation, name);
 

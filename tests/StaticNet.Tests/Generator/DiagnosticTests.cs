@@ -61,6 +61,14 @@ public class DiagnosticTests
             """, "SNET012", "Net").GetMessage());
 
     [Fact]
+    public void A_record_is_not_a_network() =>
+        Assert.Contains("is a record", Single("""
+            using StaticNet;
+            [Network] [Input(2)] [Dense(1)]
+            public partial record Net;
+            """, "SNET013", "Net").GetMessage());
+
+    [Fact]
     public void No_input() =>
         Assert.Equal("The network 'Net' has no [Input(size)] attribute", Single("""
             using StaticNet;
