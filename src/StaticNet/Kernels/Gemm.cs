@@ -11,14 +11,15 @@ namespace StaticNet.Kernels;
 /// is <c>[m, n]</c> row-major; <c>init</c> is the bias row (broadcast to every row) or zero.
 /// </summary>
 /// <remarks>
-/// <para>Register blocking: a tile of up to 4 rows × 8 vectors of C stays in registers while the k
+/// <para>Register blocking: a tile of up to 4 rows × 13 vectors of C stays in registers while the k
 /// loop streams one row of B (one load per vector) and one element of A per row (a broadcast). Each
 /// element of C is summed in the same order whatever the tile, so results do not depend on the tiling.</para>
 /// <para>The tile is as wide as the registers allow: with AVX-512 (32 vector registers) a row of up to
 /// 6 vectors for 4 rows, 7 for 3 rows, 8 for 2 rows, so a layer of 100 outputs is one pass over the
 /// weights, read row after row as they lie in memory. Without it (16 registers), 2 vectors for 4
-/// rows. A width that is not a multiple of the vector ends with a vector that overlaps the one
-/// before it (same sums, stored twice) rather than a scalar tail; only a width under 4 is scalar.</para>
+/// rows. A single row (batch 1) takes up to 13 vectors either way. A panel whose width is not a
+/// multiple of the vector ends with a vector that overlaps the one before it (same sums, stored
+/// twice) rather than a scalar tail; only what is left under 4 columns is scalar.</para>
 /// </remarks>
 internal static class Gemm
 {
@@ -29,35 +30,56 @@ internal static class Gemm
     /// </summary>
     public static void Run(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC = false)
     {
-        if (Simd.Use512 && n >= 16) Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
-        else if (Simd.Use256 && n >= 8) Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
-        else if (n >= 4) Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
-        else Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC);
+        // The widest vectors first; what they leave (fewer columns than one vector) goes to the next width.
+        int j = 0;
+        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
     }
 
     /// <summary>For tests: the product with vectors of <typeparamref name="TW"/> only (n ≥ its width), whatever the machine prefers.</summary>
     internal static void RunWith<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
-        where TW : struct, IWidth<TV> where TV : struct =>
-        Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC: false);
-
-    /// <summary>Rows per tile and vectors per tile row for a panel that needs <paramref name="needed"/> vectors.</summary>
-    private static (int Rows, int Vectors) Shape(int needed)
+        where TW : struct, IWidth<TV> where TV : struct
     {
-        if (!Simd.Use512) return needed <= 2 ? (4, needed) : needed <= 3 ? (3, 3) : needed <= 4 ? (2, 4) : (4, 2);
-        return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : needed == 8 ? (2, 8) : (4, 6);
+        int j = Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j0: 0, addToC: false);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC: false);
     }
 
-    /// <summary>All of C with vectors of <typeparamref name="TW"/>; needs n ≥ its width.</summary>
-    private static void Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC)
+    /// <summary>
+    /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C and a panel that needs
+    /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
+    /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
+    /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors.
+    /// </summary>
+    private static (int Rows, int Vectors) Shape(int needed, int m)
+    {
+        if (m == 1) return (1, Math.Min(needed, 13));
+        if (Simd.Use512)
+        {
+            if (m == 2 || needed == 8) return (2, Math.Min(needed, 8));
+            return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : (4, 6);
+        }
+        if (m == 2) return (2, Math.Min(needed, 4));
+        return needed <= 2 ? (4, needed) : needed == 3 ? (3, 3) : needed == 4 ? (2, 4) : (4, 2);
+    }
+
+    /// <summary>
+    /// Columns <paramref name="j0"/> to n of C with vectors of <typeparamref name="TW"/> (n − j0 ≥ its
+    /// width). Returns the first column not done: a last panel narrower than one vector is left to
+    /// a narrower width, as overlapping the panel before it would add to C twice where it adds.
+    /// </summary>
+    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int w = TW.Count;
-        for (int j = 0; j < n;)
+        for (int j = j0; j < n;)
         {
             int remaining = n - j;
-            (int rows, int vectors) = Shape((remaining + w - 1) / w);
-            // The last vector of the last panel ends at n, overlapping the vector before it (or the
-            // previous panel) when the width is not a multiple of w.
+            if (remaining < w) return j;
+            (int rows, int vectors) = Shape((remaining + w - 1) / w, m);
+            // The last vector of the last panel ends at n, overlapping the vector before it when the
+            // width is not a multiple of w.
             bool lastPanel = vectors * w >= remaining;
             nint last = lastPanel ? remaining - w : (vectors - 1) * w;
             ref float biasj = ref hasBias ? ref Unsafe.Add(ref bias, j) : ref bias;
@@ -76,6 +98,7 @@ internal static class Gemm
             }
             j += lastPanel ? remaining : vectors * w;
         }
+        return n;
     }
 
     /// <summary>The bytes of a panel of B that one block of k may use, to stay in a 32 KiB L1 beside A and C
@@ -95,7 +118,12 @@ internal static class Gemm
             case 5: Tile<TW, TV, Count5>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
             case 6: Tile<TW, TV, Count6>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
             case 7: Tile<TW, TV, Count7>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
-            default: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 8: Tile<TW, TV, Count8>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 9: Tile<TW, TV, Count9>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 10: Tile<TW, TV, Count10>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 11: Tile<TW, TV, Count11>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 12: Tile<TW, TV, Count12>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            default: Tile<TW, TV, Count13>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
         }
     }
 
@@ -112,7 +140,7 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// One register tile: <typeparamref name="TR"/> rows (1 to 4) × <typeparamref name="TC"/> vectors (1 to 8) of C,
+    /// One register tile: <typeparamref name="TR"/> rows (1 to 4) × <typeparamref name="TC"/> vectors (1 to 13) of C,
     /// summed over all k. Both counts are type arguments, so the JIT compiles one copy per shape
     /// with the unused accumulators and their branches removed. The last vector starts at column
     /// <paramref name="last"/>, which may overlap the one before it: overlapping lanes compute the
@@ -134,6 +162,11 @@ internal static class Gemm
         nint o5 = vectors == 6 ? last : 5 * w;
         nint o6 = vectors == 7 ? last : 6 * w;
         nint o7 = vectors == 8 ? last : 7 * w;
+        nint o8 = vectors == 9 ? last : 8 * w;
+        nint o9 = vectors == 10 ? last : 9 * w;
+        nint o10 = vectors == 11 ? last : 10 * w;
+        nint o11 = vectors == 12 ? last : 11 * w;
+        nint o12 = vectors == 13 ? last : 12 * w;
         TV i0 = vectors > 0 && hasBias && !accumulate ? TW.Load(ref bias, o0) : TW.Zero;
         TV i1 = vectors > 1 && hasBias && !accumulate ? TW.Load(ref bias, o1) : TW.Zero;
         TV i2 = vectors > 2 && hasBias && !accumulate ? TW.Load(ref bias, o2) : TW.Zero;
@@ -142,10 +175,15 @@ internal static class Gemm
         TV i5 = vectors > 5 && hasBias && !accumulate ? TW.Load(ref bias, o5) : TW.Zero;
         TV i6 = vectors > 6 && hasBias && !accumulate ? TW.Load(ref bias, o6) : TW.Zero;
         TV i7 = vectors > 7 && hasBias && !accumulate ? TW.Load(ref bias, o7) : TW.Zero;
-        TV c00 = i0, c01 = i1, c02 = i2, c03 = i3, c04 = i4, c05 = i5, c06 = i6, c07 = i7;
-        TV c10 = i0, c11 = i1, c12 = i2, c13 = i3, c14 = i4, c15 = i5, c16 = i6, c17 = i7;
-        TV c20 = i0, c21 = i1, c22 = i2, c23 = i3, c24 = i4, c25 = i5, c26 = i6, c27 = i7;
-        TV c30 = i0, c31 = i1, c32 = i2, c33 = i3, c34 = i4, c35 = i5, c36 = i6, c37 = i7;
+        TV i8 = vectors > 8 && hasBias && !accumulate ? TW.Load(ref bias, o8) : TW.Zero;
+        TV i9 = vectors > 9 && hasBias && !accumulate ? TW.Load(ref bias, o9) : TW.Zero;
+        TV i10 = vectors > 10 && hasBias && !accumulate ? TW.Load(ref bias, o10) : TW.Zero;
+        TV i11 = vectors > 11 && hasBias && !accumulate ? TW.Load(ref bias, o11) : TW.Zero;
+        TV i12 = vectors > 12 && hasBias && !accumulate ? TW.Load(ref bias, o12) : TW.Zero;
+        TV c00 = i0, c01 = i1, c02 = i2, c03 = i3, c04 = i4, c05 = i5, c06 = i6, c07 = i7, c08 = i8, c09 = i9, c010 = i10, c011 = i11, c012 = i12;
+        TV c10 = i0, c11 = i1, c12 = i2, c13 = i3, c14 = i4, c15 = i5, c16 = i6, c17 = i7, c18 = i8, c19 = i9, c110 = i10, c111 = i11, c112 = i12;
+        TV c20 = i0, c21 = i1, c22 = i2, c23 = i3, c24 = i4, c25 = i5, c26 = i6, c27 = i7, c28 = i8, c29 = i9, c210 = i10, c211 = i11, c212 = i12;
+        TV c30 = i0, c31 = i1, c32 = i2, c33 = i3, c34 = i4, c35 = i5, c36 = i6, c37 = i7, c38 = i8, c39 = i9, c310 = i10, c311 = i11, c312 = i12;
         if (accumulate)
         {
             // A later block of k: carry on from the sums stored so far (the same order of additions as in one pass).
@@ -159,6 +197,11 @@ internal static class Gemm
                 if (vectors > 5) c05 = TW.Load(ref cr, o5);
                 if (vectors > 6) c06 = TW.Load(ref cr, o6);
                 if (vectors > 7) c07 = TW.Load(ref cr, o7);
+                if (vectors > 8) c08 = TW.Load(ref cr, o8);
+                if (vectors > 9) c09 = TW.Load(ref cr, o9);
+                if (vectors > 10) c010 = TW.Load(ref cr, o10);
+                if (vectors > 11) c011 = TW.Load(ref cr, o11);
+                if (vectors > 12) c012 = TW.Load(ref cr, o12);
             }
             if (rows > 1) {
                 ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
@@ -170,6 +213,11 @@ internal static class Gemm
                 if (vectors > 5) c15 = TW.Load(ref cr, o5);
                 if (vectors > 6) c16 = TW.Load(ref cr, o6);
                 if (vectors > 7) c17 = TW.Load(ref cr, o7);
+                if (vectors > 8) c18 = TW.Load(ref cr, o8);
+                if (vectors > 9) c19 = TW.Load(ref cr, o9);
+                if (vectors > 10) c110 = TW.Load(ref cr, o10);
+                if (vectors > 11) c111 = TW.Load(ref cr, o11);
+                if (vectors > 12) c112 = TW.Load(ref cr, o12);
             }
             if (rows > 2) {
                 ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
@@ -181,6 +229,11 @@ internal static class Gemm
                 if (vectors > 5) c25 = TW.Load(ref cr, o5);
                 if (vectors > 6) c26 = TW.Load(ref cr, o6);
                 if (vectors > 7) c27 = TW.Load(ref cr, o7);
+                if (vectors > 8) c28 = TW.Load(ref cr, o8);
+                if (vectors > 9) c29 = TW.Load(ref cr, o9);
+                if (vectors > 10) c210 = TW.Load(ref cr, o10);
+                if (vectors > 11) c211 = TW.Load(ref cr, o11);
+                if (vectors > 12) c212 = TW.Load(ref cr, o12);
             }
             if (rows > 3) {
                 ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
@@ -192,6 +245,11 @@ internal static class Gemm
                 if (vectors > 5) c35 = TW.Load(ref cr, o5);
                 if (vectors > 6) c36 = TW.Load(ref cr, o6);
                 if (vectors > 7) c37 = TW.Load(ref cr, o7);
+                if (vectors > 8) c38 = TW.Load(ref cr, o8);
+                if (vectors > 9) c39 = TW.Load(ref cr, o9);
+                if (vectors > 10) c310 = TW.Load(ref cr, o10);
+                if (vectors > 11) c311 = TW.Load(ref cr, o11);
+                if (vectors > 12) c312 = TW.Load(ref cr, o12);
             }
         }
         // Rows past the tile alias row 0, so no reference points outside the arrays.
@@ -201,6 +259,25 @@ internal static class Gemm
         for (nint p = 0; p < k; p++)
         {
             ref float bp = ref Unsafe.Add(ref b, p * ldb);
+            if (rows == 1)
+            {
+                // One row: each load of B is used once, inside its multiply-add, so no register holds it.
+                TV x = TW.Broadcast(Unsafe.Add(ref a, p * aStep));
+                c00 = TW.MultiplyAdd(x, TW.Load(ref bp, o0), c00);
+                if (vectors > 1) c01 = TW.MultiplyAdd(x, TW.Load(ref bp, o1), c01);
+                if (vectors > 2) c02 = TW.MultiplyAdd(x, TW.Load(ref bp, o2), c02);
+                if (vectors > 3) c03 = TW.MultiplyAdd(x, TW.Load(ref bp, o3), c03);
+                if (vectors > 4) c04 = TW.MultiplyAdd(x, TW.Load(ref bp, o4), c04);
+                if (vectors > 5) c05 = TW.MultiplyAdd(x, TW.Load(ref bp, o5), c05);
+                if (vectors > 6) c06 = TW.MultiplyAdd(x, TW.Load(ref bp, o6), c06);
+                if (vectors > 7) c07 = TW.MultiplyAdd(x, TW.Load(ref bp, o7), c07);
+                if (vectors > 8) c08 = TW.MultiplyAdd(x, TW.Load(ref bp, o8), c08);
+                if (vectors > 9) c09 = TW.MultiplyAdd(x, TW.Load(ref bp, o9), c09);
+                if (vectors > 10) c010 = TW.MultiplyAdd(x, TW.Load(ref bp, o10), c010);
+                if (vectors > 11) c011 = TW.MultiplyAdd(x, TW.Load(ref bp, o11), c011);
+                if (vectors > 12) c012 = TW.MultiplyAdd(x, TW.Load(ref bp, o12), c012);
+                continue;
+            }
             TV b0 = TW.Load(ref bp, o0);
             TV b1 = vectors > 1 ? TW.Load(ref bp, o1) : default;
             TV b2 = vectors > 2 ? TW.Load(ref bp, o2) : default;
@@ -209,6 +286,11 @@ internal static class Gemm
             TV b5 = vectors > 5 ? TW.Load(ref bp, o5) : default;
             TV b6 = vectors > 6 ? TW.Load(ref bp, o6) : default;
             TV b7 = vectors > 7 ? TW.Load(ref bp, o7) : default;
+            TV b8 = vectors > 8 ? TW.Load(ref bp, o8) : default;
+            TV b9 = vectors > 9 ? TW.Load(ref bp, o9) : default;
+            TV b10 = vectors > 10 ? TW.Load(ref bp, o10) : default;
+            TV b11 = vectors > 11 ? TW.Load(ref bp, o11) : default;
+            TV b12 = vectors > 12 ? TW.Load(ref bp, o12) : default;
             nint ap = p * aStep;
             {
                 TV x = TW.Broadcast(Unsafe.Add(ref a, ap));
@@ -220,6 +302,11 @@ internal static class Gemm
                 if (vectors > 5) c05 = TW.MultiplyAdd(x, b5, c05);
                 if (vectors > 6) c06 = TW.MultiplyAdd(x, b6, c06);
                 if (vectors > 7) c07 = TW.MultiplyAdd(x, b7, c07);
+                if (vectors > 8) c08 = TW.MultiplyAdd(x, b8, c08);
+                if (vectors > 9) c09 = TW.MultiplyAdd(x, b9, c09);
+                if (vectors > 10) c010 = TW.MultiplyAdd(x, b10, c010);
+                if (vectors > 11) c011 = TW.MultiplyAdd(x, b11, c011);
+                if (vectors > 12) c012 = TW.MultiplyAdd(x, b12, c012);
             }
             if (rows > 1) {
                 TV x = TW.Broadcast(Unsafe.Add(ref a1, ap));
@@ -231,6 +318,11 @@ internal static class Gemm
                 if (vectors > 5) c15 = TW.MultiplyAdd(x, b5, c15);
                 if (vectors > 6) c16 = TW.MultiplyAdd(x, b6, c16);
                 if (vectors > 7) c17 = TW.MultiplyAdd(x, b7, c17);
+                if (vectors > 8) c18 = TW.MultiplyAdd(x, b8, c18);
+                if (vectors > 9) c19 = TW.MultiplyAdd(x, b9, c19);
+                if (vectors > 10) c110 = TW.MultiplyAdd(x, b10, c110);
+                if (vectors > 11) c111 = TW.MultiplyAdd(x, b11, c111);
+                if (vectors > 12) c112 = TW.MultiplyAdd(x, b12, c112);
             }
             if (rows > 2) {
                 TV x = TW.Broadcast(Unsafe.Add(ref a2, ap));
@@ -242,6 +334,11 @@ internal static class Gemm
                 if (vectors > 5) c25 = TW.MultiplyAdd(x, b5, c25);
                 if (vectors > 6) c26 = TW.MultiplyAdd(x, b6, c26);
                 if (vectors > 7) c27 = TW.MultiplyAdd(x, b7, c27);
+                if (vectors > 8) c28 = TW.MultiplyAdd(x, b8, c28);
+                if (vectors > 9) c29 = TW.MultiplyAdd(x, b9, c29);
+                if (vectors > 10) c210 = TW.MultiplyAdd(x, b10, c210);
+                if (vectors > 11) c211 = TW.MultiplyAdd(x, b11, c211);
+                if (vectors > 12) c212 = TW.MultiplyAdd(x, b12, c212);
             }
             if (rows > 3) {
                 TV x = TW.Broadcast(Unsafe.Add(ref a3, ap));
@@ -253,6 +350,11 @@ internal static class Gemm
                 if (vectors > 5) c35 = TW.MultiplyAdd(x, b5, c35);
                 if (vectors > 6) c36 = TW.MultiplyAdd(x, b6, c36);
                 if (vectors > 7) c37 = TW.MultiplyAdd(x, b7, c37);
+                if (vectors > 8) c38 = TW.MultiplyAdd(x, b8, c38);
+                if (vectors > 9) c39 = TW.MultiplyAdd(x, b9, c39);
+                if (vectors > 10) c310 = TW.MultiplyAdd(x, b10, c310);
+                if (vectors > 11) c311 = TW.MultiplyAdd(x, b11, c311);
+                if (vectors > 12) c312 = TW.MultiplyAdd(x, b12, c312);
             }
         }
         {
@@ -268,6 +370,11 @@ internal static class Gemm
                 if (vectors > 5) c05 = TW.Add(TW.Load(ref cr, o5), c05);
                 if (vectors > 6) c06 = TW.Add(TW.Load(ref cr, o6), c06);
                 if (vectors > 7) c07 = TW.Add(TW.Load(ref cr, o7), c07);
+                if (vectors > 8) c08 = TW.Add(TW.Load(ref cr, o8), c08);
+                if (vectors > 9) c09 = TW.Add(TW.Load(ref cr, o9), c09);
+                if (vectors > 10) c010 = TW.Add(TW.Load(ref cr, o10), c010);
+                if (vectors > 11) c011 = TW.Add(TW.Load(ref cr, o11), c011);
+                if (vectors > 12) c012 = TW.Add(TW.Load(ref cr, o12), c012);
             }
             TW.Store(c00, ref cr, o0);
             if (vectors > 1) TW.Store(c01, ref cr, o1);
@@ -277,6 +384,11 @@ internal static class Gemm
             if (vectors > 5) TW.Store(c05, ref cr, o5);
             if (vectors > 6) TW.Store(c06, ref cr, o6);
             if (vectors > 7) TW.Store(c07, ref cr, o7);
+            if (vectors > 8) TW.Store(c08, ref cr, o8);
+            if (vectors > 9) TW.Store(c09, ref cr, o9);
+            if (vectors > 10) TW.Store(c010, ref cr, o10);
+            if (vectors > 11) TW.Store(c011, ref cr, o11);
+            if (vectors > 12) TW.Store(c012, ref cr, o12);
         }
         if (rows > 1) {
             ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
@@ -291,6 +403,11 @@ internal static class Gemm
                 if (vectors > 5) c15 = TW.Add(TW.Load(ref cr, o5), c15);
                 if (vectors > 6) c16 = TW.Add(TW.Load(ref cr, o6), c16);
                 if (vectors > 7) c17 = TW.Add(TW.Load(ref cr, o7), c17);
+                if (vectors > 8) c18 = TW.Add(TW.Load(ref cr, o8), c18);
+                if (vectors > 9) c19 = TW.Add(TW.Load(ref cr, o9), c19);
+                if (vectors > 10) c110 = TW.Add(TW.Load(ref cr, o10), c110);
+                if (vectors > 11) c111 = TW.Add(TW.Load(ref cr, o11), c111);
+                if (vectors > 12) c112 = TW.Add(TW.Load(ref cr, o12), c112);
             }
             TW.Store(c10, ref cr, o0);
             if (vectors > 1) TW.Store(c11, ref cr, o1);
@@ -300,6 +417,11 @@ internal static class Gemm
             if (vectors > 5) TW.Store(c15, ref cr, o5);
             if (vectors > 6) TW.Store(c16, ref cr, o6);
             if (vectors > 7) TW.Store(c17, ref cr, o7);
+            if (vectors > 8) TW.Store(c18, ref cr, o8);
+            if (vectors > 9) TW.Store(c19, ref cr, o9);
+            if (vectors > 10) TW.Store(c110, ref cr, o10);
+            if (vectors > 11) TW.Store(c111, ref cr, o11);
+            if (vectors > 12) TW.Store(c112, ref cr, o12);
         }
         if (rows > 2) {
             ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
@@ -314,6 +436,11 @@ internal static class Gemm
                 if (vectors > 5) c25 = TW.Add(TW.Load(ref cr, o5), c25);
                 if (vectors > 6) c26 = TW.Add(TW.Load(ref cr, o6), c26);
                 if (vectors > 7) c27 = TW.Add(TW.Load(ref cr, o7), c27);
+                if (vectors > 8) c28 = TW.Add(TW.Load(ref cr, o8), c28);
+                if (vectors > 9) c29 = TW.Add(TW.Load(ref cr, o9), c29);
+                if (vectors > 10) c210 = TW.Add(TW.Load(ref cr, o10), c210);
+                if (vectors > 11) c211 = TW.Add(TW.Load(ref cr, o11), c211);
+                if (vectors > 12) c212 = TW.Add(TW.Load(ref cr, o12), c212);
             }
             TW.Store(c20, ref cr, o0);
             if (vectors > 1) TW.Store(c21, ref cr, o1);
@@ -323,6 +450,11 @@ internal static class Gemm
             if (vectors > 5) TW.Store(c25, ref cr, o5);
             if (vectors > 6) TW.Store(c26, ref cr, o6);
             if (vectors > 7) TW.Store(c27, ref cr, o7);
+            if (vectors > 8) TW.Store(c28, ref cr, o8);
+            if (vectors > 9) TW.Store(c29, ref cr, o9);
+            if (vectors > 10) TW.Store(c210, ref cr, o10);
+            if (vectors > 11) TW.Store(c211, ref cr, o11);
+            if (vectors > 12) TW.Store(c212, ref cr, o12);
         }
         if (rows > 3) {
             ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
@@ -337,6 +469,11 @@ internal static class Gemm
                 if (vectors > 5) c35 = TW.Add(TW.Load(ref cr, o5), c35);
                 if (vectors > 6) c36 = TW.Add(TW.Load(ref cr, o6), c36);
                 if (vectors > 7) c37 = TW.Add(TW.Load(ref cr, o7), c37);
+                if (vectors > 8) c38 = TW.Add(TW.Load(ref cr, o8), c38);
+                if (vectors > 9) c39 = TW.Add(TW.Load(ref cr, o9), c39);
+                if (vectors > 10) c310 = TW.Add(TW.Load(ref cr, o10), c310);
+                if (vectors > 11) c311 = TW.Add(TW.Load(ref cr, o11), c311);
+                if (vectors > 12) c312 = TW.Add(TW.Load(ref cr, o12), c312);
             }
             TW.Store(c30, ref cr, o0);
             if (vectors > 1) TW.Store(c31, ref cr, o1);
@@ -346,16 +483,21 @@ internal static class Gemm
             if (vectors > 5) TW.Store(c35, ref cr, o5);
             if (vectors > 6) TW.Store(c36, ref cr, o6);
             if (vectors > 7) TW.Store(c37, ref cr, o7);
+            if (vectors > 8) TW.Store(c38, ref cr, o8);
+            if (vectors > 9) TW.Store(c39, ref cr, o9);
+            if (vectors > 10) TW.Store(c310, ref cr, o10);
+            if (vectors > 11) TW.Store(c311, ref cr, o11);
+            if (vectors > 12) TW.Store(c312, ref cr, o12);
         }
     }
 
-    /// <summary>Widths under 4: plain loops.</summary>
-    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC)
+    /// <summary>Columns <paramref name="j0"/> to n, fewer than 4: plain loops.</summary>
+    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC)
     {
         for (int r = 0; r < m; r++)
         {
             ref float ar = ref Unsafe.Add(ref a, r * aRow);
-            for (int j = 0; j < n; j++)
+            for (int j = j0; j < n; j++)
             {
                 float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
                 for (int p = 0; p < k; p++)
@@ -380,3 +522,8 @@ internal readonly struct Count5 : ICount { public static int Value => 5; }
 internal readonly struct Count6 : ICount { public static int Value => 6; }
 internal readonly struct Count7 : ICount { public static int Value => 7; }
 internal readonly struct Count8 : ICount { public static int Value => 8; }
+internal readonly struct Count9 : ICount { public static int Value => 9; }
+internal readonly struct Count10 : ICount { public static int Value => 10; }
+internal readonly struct Count11 : ICount { public static int Value => 11; }
+internal readonly struct Count12 : ICount { public static int Value => 12; }
+internal readonly struct Count13 : ICount { public static int Value => 13; }
