@@ -47,14 +47,16 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C and a panel that needs
+    /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C, <paramref name="k"/> terms per sum and a panel that needs
     /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors.
     /// </summary>
-    private static (int Rows, int Vectors) Shape(int needed, int m)
+    private static (int Rows, int Vectors) Shape(int needed, int m, int k)
     {
-        if (m == 1) return (1, Math.Min(needed, 13));
+        // One row, or a product over one or two steps of k (an outer product such as dW = xᵀ·dout at
+        // batch 1): nothing to reuse between rows, so take each row of C whole, in one sequential pass.
+        if (m == 1 || k <= 2) return (1, Math.Min(needed, 13));
         if (Simd.Use512)
         {
             if (m == 2 || needed == 8) return (2, Math.Min(needed, 8));
@@ -77,7 +79,7 @@ internal static class Gemm
         {
             int remaining = n - j;
             if (remaining < w) return j;
-            (int rows, int vectors) = Shape((remaining + w - 1) / w, m);
+            (int rows, int vectors) = Shape((remaining + w - 1) / w, m, k);
             // The last vector of the last panel ends at n, overlapping the vector before it when the
             // width is not a multiple of w.
             bool lastPanel = vectors * w >= remaining;
