@@ -143,6 +143,19 @@ public class DiagnosticTests
             """, "SNET010", "Dense(100000)").GetMessage().Replace("2,147,483,591", "2,147,483,647"));
 
     [Fact]
+    public void Every_released_rule_has_its_help_page_section()
+    {
+        string root = System.AppContext.BaseDirectory;
+        while (!System.IO.File.Exists(System.IO.Path.Combine(root, "StaticNet.sln"))) root = System.IO.Path.GetDirectoryName(root)!;
+        string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generator/StaticNet.Generator/Diagnostics/AnalyzerReleases.Unshipped.md"));
+        string help = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs/diagnostics.md"));
+        string[] ids = System.Text.RegularExpressions.Regex.Matches(releases, @"^(SNET\d{3}) \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(13, ids.Length);
+        foreach (string id in ids) Assert.Contains("## " + id.ToLowerInvariant() + "\n", help);
+    }
+
+    [Fact]
     public void Diagnostics_snapshot()
     {
         var (result, _) = GeneratorHarness.Run("""
