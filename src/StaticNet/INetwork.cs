@@ -4,8 +4,8 @@ namespace StaticNet;
 
 /// <summary>
 /// What every generated network is. The runtime helpers (optimizers, gradient check, training,
-/// serialization) are generic over <c>TNet : INetwork</c>, so calls through this interface on a
-/// generated (sealed) network class are devirtualised by the JIT.
+/// serialization) are generic over <c>TNet : INetwork</c>; they make one interface call per batch,
+/// and all the work is inside the generated methods.
 /// </summary>
 public interface INetwork
 {
