@@ -111,8 +111,7 @@ internal static class NetworkEmitter
 
     /// <summary>The widest per-row buffer: an activation, or the scratch for Affine backward's transposes.</summary>
     private static int WidestBuffer(NetworkSpec net) =>
-        net.Layers.Select(l => Math.Max(l.OutputSize, l.Number > 0 ? l.InputSize + l.OutputSize : 0)).DefaultIfEmpty(0).Max()
-        is var widest && widest > net.InputSize ? widest : net.InputSize;
+        Math.Max(ScratchWidth(net), Activations(net).Max(a => a.Width));
 
     // ---- storage ----------------------------------------------------------------------------
 

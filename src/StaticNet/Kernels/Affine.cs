@@ -51,8 +51,7 @@ public static class Affine
         Check.Length(b, outputs, nameof(b));
         Check.AtLeast(scratch, batch * outputs, nameof(scratch));
         Span<float> step = scratch.Slice(0, batch * outputs);
-        step.Clear();
-        Vectors.AddScaled(step, dout, -learningRate);
+        for (int i = 0; i < step.Length; i++) step[i] = -learningRate * dout[i];
         Gemm.Run(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, addToC: true);
         // The bias step is summed over the batch first and added once, so b is rounded once, not per row.

@@ -128,7 +128,8 @@ public sealed class Adam : IOptimizer
 
 internal static class Vectors
 {
-    /// <summary><c>y += a · x</c>, in chunks of 16 KiB so that large updates stay in cache (no non-temporal stores).</summary>
+    /// <summary><c>y += a · x</c>, with ordinary stores: unlike TensorPrimitives on spans over 256 KB, no
+    /// non-temporal stores, which would push the weights out of cache before the next forward pass.</summary>
     public static void AddScaled(Span<float> y, ReadOnlySpan<float> x, float a)
     {
         ref float yr = ref MemoryMarshal.GetReference(y);
