@@ -71,8 +71,73 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotAClass = Error("SNET013",
         "Network must be a class",
-        "'{0}' is a record; a network must be a plain partial class",
-        "Declare the network as 'partial class', not 'record'.");
+        "'{0}' is a {1}; a network must be a plain partial class",
+        "Declare the network as 'partial class', not a record, struct or interface.");
+
+    public static readonly DiagnosticDescriptor LayersWithoutNetwork = Warning("SNET014",
+        "Layer attributes without [Network]",
+        "'{0}' has StaticNet layer attributes but no [Network] attribute, so no network is generated for it",
+        "Add [Network] to the class, or remove the layer attributes.");
+
+    public static readonly DiagnosticDescriptor StaticClass = Error("SNET015",
+        "Network class cannot be static",
+        "The network class '{0}' cannot be static: a network is an object that holds its weights and buffers",
+        "Remove the 'static' modifier.");
+
+    public static readonly DiagnosticDescriptor MemberCollision = Error("SNET016",
+        "Member has the name of a generated member",
+        "'{0}' declares '{1}', a name StaticNet generates for this network ({2})",
+        "Rename the member (or the layer whose generated name it takes).");
+
+    public static readonly DiagnosticDescriptor ClassNameCollision = Error("SNET017",
+        "Network class has the name of a generated member",
+        "A network class cannot be named '{0}': StaticNet generates a member of that name, and a member cannot have the name of its class",
+        "Rename the class.");
+
+    public static readonly DiagnosticDescriptor BaseMemberCollision = Error("SNET018",
+        "Base class has a member of a generated name",
+        "The base class '{1}' of '{0}' has a member '{2}', which the member StaticNet generates would hide",
+        "Derive the network from a class without members of the generated names, or rename the base class member.");
+
+    public static readonly DiagnosticDescriptor BaseConstructor = Error("SNET019",
+        "Base class needs constructor arguments",
+        "The base class '{1}' of '{0}' has no accessible constructor that takes no arguments, which the generated constructor calls",
+        "Give the base class an accessible parameterless constructor, or do not derive the network from it.");
+
+    public static readonly DiagnosticDescriptor PrimaryConstructor = Error("SNET020",
+        "Network class cannot have a primary constructor",
+        "The network class '{0}' has a primary constructor, which would create the network without the buffers and weights the generated constructor sets up",
+        "Remove the primary constructor; declare a constructor that calls ': this(batchCapacity, seed)' instead.");
+
+    public static readonly DiagnosticDescriptor FileLocal = Error("SNET021",
+        "Network class cannot be file-local",
+        "'{0}' is a file-local type{1}; the generated code, which lives in a file of its own, cannot add to it",
+        "Remove the 'file' modifier.");
+
+    public static readonly DiagnosticDescriptor LanguageVersion = Error("SNET022",
+        "Language version too old",
+        "The code StaticNet generates for '{0}' needs C# {1} or later; this project compiles with C# {2}",
+        "Set <LangVersion> to 9 or later (the default of net8.0 is C# 12).");
+
+    public static readonly DiagnosticDescriptor RowTooLarge = Error("SNET023",
+        "One row is too large",
+        "[{0}]: one row of this layer needs {1} floats of buffer, more than the {2} one array can hold",
+        "Make the layer smaller.");
+
+    public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Error("SNET024",
+        "Layer attributes on several declarations",
+        "The layer attributes of '{0}' are spread over several partial declarations, so their order is not defined",
+        "Put [Network], [Input] and every layer attribute on one declaration of the class.");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("SNET025",
+        "StaticNet generator error",
+        "StaticNet could not generate '{0}': {1}",
+        "This is a bug in StaticNet: please report it with the declaration that causes it.");
+
+    public static readonly DiagnosticDescriptor ConstructorBypassesGenerated = Error("SNET026",
+        "Constructor must call the generated constructor",
+        "The constructor '{0}' of the network class does not call the generated constructor, which allocates the network's buffers and initialises its weights",
+        "Chain to it: ': this(batchCapacity, seed)'.");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -89,11 +154,30 @@ internal static class DiagnosticDescriptors
         [InputNotFirst.Id] = InputNotFirst,
         [ContainingTypeNotPartial.Id] = ContainingTypeNotPartial,
         [NotAClass.Id] = NotAClass,
+        [LayersWithoutNetwork.Id] = LayersWithoutNetwork,
+        [StaticClass.Id] = StaticClass,
+        [MemberCollision.Id] = MemberCollision,
+        [ClassNameCollision.Id] = ClassNameCollision,
+        [BaseMemberCollision.Id] = BaseMemberCollision,
+        [BaseConstructor.Id] = BaseConstructor,
+        [PrimaryConstructor.Id] = PrimaryConstructor,
+        [FileLocal.Id] = FileLocal,
+        [LanguageVersion.Id] = LanguageVersion,
+        [RowTooLarge.Id] = RowTooLarge,
+        [LayersOnSeveralDeclarations.Id] = LayersOnSeveralDeclarations,
+        [InternalError.Id] = InternalError,
+        [ConstructorBypassesGenerated.Id] = ConstructorBypassesGenerated,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string help) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        Create(id, title, message, help, DiagnosticSeverity.Error);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string help) =>
+        Create(id, title, message, help, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string help, DiagnosticSeverity severity) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true,
             description: help, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

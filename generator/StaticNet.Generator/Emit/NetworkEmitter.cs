@@ -25,7 +25,7 @@ internal static class NetworkEmitter
         w.Line("#nullable enable");
         w.Line();
         if (net.Namespace is not null) w.Open("namespace " + net.Namespace);
-        foreach (ContainingType outer in net.ContainingTypes) w.Open("partial " + outer.Keyword + " " + outer.Name);
+        foreach (ContainingType outer in net.ContainingTypes) w.Open(outer.Keyword + " " + outer.Name);
 
         WriteClassDocumentation(w, net);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{Version}\")]");
@@ -108,6 +108,46 @@ internal static class NetworkEmitter
         w.Line($"private const int MaxBatchCapacity = {Literal(global::StaticNet.Generator.Parsing.NetworkParser.MaxArrayLength / Math.Max(1, WidestBuffer(net)))};");
         w.Line();
     }
+
+    /// <summary>The widest per-row buffer a layer needs: its output, or for Dense the scratch of its backward transposes.</summary>
+    internal static long RowWidth(LayerSpec layer) =>
+        layer.Number > 0 ? (long)layer.InputSize + layer.OutputSize : layer.OutputSize;
+
+    /// <summary>
+    /// The names of every member the generated class declares (but its constructor and explicit interface
+    /// implementations), read off the generated code itself so that the list cannot fall behind the emitter.
+    /// </summary>
+    internal static IReadOnlyCollection<string> MemberNames(NetworkSpec net)
+    {
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Emit(net));
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var node in tree.GetRoot().DescendantNodes())
+        {
+            if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax c || c.Identifier.ValueText != RawName(net.ClassName)) continue;
+            foreach (var member in c.Members)
+            {
+                switch (member)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseFieldDeclarationSyntax f:
+                        foreach (var v in f.Declaration.Variables) names.Add(v.Identifier.ValueText);
+                        break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } p:
+                        names.Add(p.Identifier.ValueText);
+                        break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } m:
+                        names.Add(m.Identifier.ValueText);
+                        break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax t:
+                        names.Add(t.Identifier.ValueText);
+                        break;
+                }
+            }
+            break;
+        }
+        return names;
+    }
+
+    private static string RawName(string identifier) => identifier.StartsWith("@", StringComparison.Ordinal) ? identifier.Substring(1) : identifier;
 
     /// <summary>The widest per-row buffer: an activation, or the scratch for Affine backward's transposes.</summary>
     private static int WidestBuffer(NetworkSpec net) =>

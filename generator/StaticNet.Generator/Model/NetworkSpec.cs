@@ -1,17 +1,19 @@
 namespace StaticNet.Generator.Model;
 
 /// <summary>Everything the emitter needs to write one network, and nothing from the compilation.</summary>
-/// <param name="Namespace">The class's namespace, or null for the global namespace.</param>
-/// <param name="ClassName">The class's name.</param>
+/// <param name="Namespace">The class's namespace as C# names it (keywords escaped: <c>@class.Nets</c>), or null for the global namespace.</param>
+/// <param name="ClassName">The class's name as C# names it (<c>Net</c>, <c>@base</c>).</param>
 /// <param name="ContainingTypes">Outermost first, for a class nested in other types.</param>
 /// <param name="InputSize">Floats per input row.</param>
 /// <param name="Layers">The layers after the input, in declaration order.</param>
+/// <param name="MetadataName">The full name without escapes (<c>class.Nets.base</c>): what hint names are made from.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
     int InputSize,
-    EquatableArray<LayerSpec> Layers)
+    EquatableArray<LayerSpec> Layers,
+    string MetadataName)
 {
     public int OutputSize => Layers.Count == 0 ? InputSize : Layers[Layers.Count - 1].OutputSize;
 
@@ -28,15 +30,14 @@ internal sealed record NetworkSpec(
     /// <summary>The loss layer, when the network ends in one.</summary>
     public LayerSpec? LossLayer => Layers.Count > 0 && Layers[Layers.Count - 1].Kind.IsLoss ? Layers[Layers.Count - 1] : null;
 
-    public string FullName => (Namespace is null ? "" : Namespace + ".") + string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + ClassName;
-
-    /// <summary><c>{Namespace}.{Type}.g.cs</c>.</summary>
-    public string HintName => FullName + ".g.cs";
-
     /// <summary>The declared architecture on one line: <c>Input(784) Dense(50) Sigmoid ...</c>.</summary>
     public string Architecture =>
         "Input(" + InputSize + ")" + string.Concat(System.Linq.Enumerable.Select(Layers, l => " " + l.Declaration));
 }
 
-/// <summary>A type that contains the network class: its keyword (<c>class</c>, <c>record struct</c>, ...) and name.</summary>
+/// <summary>A type that contains the network class: its keyword with modifiers that every part must repeat
+/// (<c>class</c>, <c>ref struct</c>, <c>record struct</c>, ...) and its name as C# names it.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>A network ready to be written: its spec and the hint name of its file, unique in the compilation.</summary>
+internal sealed record NamedNetwork(NetworkSpec Spec, string HintName);
