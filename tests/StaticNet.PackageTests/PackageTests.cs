@@ -37,8 +37,10 @@ public class PackageTests : IClassFixture<PackageFixture>
             "StaticNet.nuspec",
             "analyzers/dotnet/cs/StaticNet.Generator.dll",
             "lib/net10.0/StaticNet.dll",
+            "lib/net10.0/StaticNet.pdb",
             "lib/net10.0/StaticNet.xml",
             "lib/net8.0/StaticNet.dll",
+            "lib/net8.0/StaticNet.pdb",
             "lib/net8.0/StaticNet.xml",
         ], files);
 
