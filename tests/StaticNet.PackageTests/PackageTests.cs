@@ -13,7 +13,7 @@ namespace StaticNet.PackageTests;
 
 /// <summary>The packed StaticNet package, and a project that installs it from a feed.</summary>
 [Trait("Category", "Packaging")]
-public class PackageTests : IClassFixture<PackageFixture>
+public partial class PackageTests : IClassFixture<PackageFixture>
 {
     private readonly PackageFixture _fixture;
     private readonly ITestOutputHelper _log;
