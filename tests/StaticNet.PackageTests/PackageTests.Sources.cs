@@ -8,6 +8,8 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace StaticNet.PackageTests;
@@ -108,6 +110,51 @@ public partial class PackageTests
         byte[] zeroedId = (byte[])pdbBytes.Clone();
         Array.Clear(zeroedId, reader.DebugMetadataHeader.IdStartOffset, reader.DebugMetadataHeader.Id.Length);
         Assert.Equal(SHA256.HashData(zeroedId), checksum.Checksum.ToArray());
+    }
+
+    /// <summary>
+    /// The consumer, built with CopyDebugSymbolFilesFromPackages as the install guide says, has the
+    /// package's PDB beside StaticNet.dll, and the runtime uses it: an exception thrown in a kernel
+    /// carries the kernel's file and the line of the check that failed, the line read here from the
+    /// repository's Affine.cs. The net8.0 build runs on .NET 10 (roll-forward) and, self-contained,
+    /// on the .NET 8 runtime it carries.
+    /// </summary>
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0 roll-forward")]
+    [InlineData("net8.0 self-contained")]
+    public async Task A_stack_trace_in_the_consumer_names_the_kernel_source_line(string build)
+    {
+        var environment = new Dictionary<string, string?>();
+        string arguments = PackageFixture.StackTraceArgument;
+        ProcessResult run;
+        if (build == "net8.0 self-contained")
+        {
+            string output = _fixture.Net8SelfContained;
+            Assert.True(File.Exists(Path.Combine(output, "StaticNet.pdb")), "StaticNet.pdb was not published to " + output);
+            run = (await Processes.Run(Path.Combine(output, OperatingSystem.IsWindows() ? "Consumer.exe" : "Consumer"),
+                _fixture.ConsumerDirectory, [arguments])).EnsureSuccess();
+        }
+        else
+        {
+            string output = _fixture.ConsumerOutput(build.Split(' ')[0]);
+            Assert.True(File.Exists(Path.Combine(output, "StaticNet.pdb")), "StaticNet.pdb was not copied to " + output);
+            if (build == "net8.0 roll-forward") environment["DOTNET_ROLL_FORWARD"] = "Major"; // only the .NET 10 runtime is installed
+            run = (await Processes.Dotnet(_fixture.ConsumerDirectory, [Path.Combine(output, "Consumer.dll"), arguments], environment)).EnsureSuccess();
+        }
+        _log.WriteLine(run.Output);
+
+        // The first check in Affine.Forward, the one the consumer's call fails.
+        string[] lines = File.ReadAllLines(Path.Combine(Repository.Root, "src", "StaticNet", "Kernels", "Affine.cs"));
+        int forward = Array.FindIndex(lines, l => l.Contains("public static void Forward(", StringComparison.Ordinal));
+        Assert.True(forward >= 0, "Affine.Forward not found in the repository's Affine.cs");
+        int check = Array.FindIndex(lines, forward, l => l.Trim() == "Check.Length(x, batch * inputs, nameof(x));");
+        Assert.True(check > forward, "Affine.Forward's check of x not found in the repository's Affine.cs");
+
+        Match frame = Regex.Match(run.Output, @"at StaticNet\.Kernels\.Affine\.Forward\(.*\) in (?<file>\S+):line (?<line>\d+)");
+        Assert.True(frame.Success, "no Affine.Forward frame with a file and line in:\n" + run.Output);
+        Assert.Equal(MappedRoot + "src/StaticNet/Kernels/Affine.cs", frame.Groups["file"].Value);
+        Assert.Equal(check + 1, int.Parse(frame.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>A zip entry's bytes, in a seekable stream (as the metadata readers need).</summary>
