@@ -31,6 +31,9 @@ public sealed class PackageFixture : IAsyncLifetime
     /// <summary>The consumer's net8.0 build published self-contained: it carries a real .NET 8 runtime.</summary>
     public string Net8SelfContained => Path.Combine(_temp.Path, "net8-self-contained");
 
+    /// <summary>The consumer's argument for printing the stack trace of an exception thrown in <c>Affine.Forward</c>.</summary>
+    public const string StackTraceArgument = "stack-trace";
+
     public ProcessResult Pack { get; private set; } = null!;
     public ProcessResult ConsumerBuild { get; private set; } = null!;
     public ProcessResult Net8Publish { get; private set; } = null!;
@@ -96,6 +99,8 @@ public sealed class PackageFixture : IAsyncLifetime
 
         // What `dotnet new console` gives, multi-targeted, plus the package; warnings are errors so a
         // warning in the generated code under a user's default settings fails the test.
+        // CopyDebugSymbolFilesFromPackages is the line the install guide gives for stepping into the
+        // kernels: it copies the package's StaticNet.pdb beside StaticNet.dll in bin/.
         File.WriteAllText(Path.Combine(ConsumerDirectory, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -105,6 +110,7 @@ public sealed class PackageFixture : IAsyncLifetime
                 <Nullable>enable</Nullable>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
+                <CopyDebugSymbolFilesFromPackages>true</CopyDebugSymbolFilesFromPackages>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="StaticNet" Version="{Version}" />
@@ -112,7 +118,25 @@ public sealed class PackageFixture : IAsyncLifetime
             </Project>
             """);
         File.Copy(Path.Combine(Repository.Root, "tests", "StaticNet.PackageTests", "Probe", "Probe.cs"), Path.Combine(ConsumerDirectory, "Probe.cs"));
-        File.WriteAllText(Path.Combine(ConsumerDirectory, "Program.cs"), "Console.Write(PackageProbe.Probe.Run());\n");
+        // With the argument stack-trace: the stack trace of an exception thrown inside a kernel, which
+        // names source files and lines only if the runtime found the package's PDB.
+        File.WriteAllText(Path.Combine(ConsumerDirectory, "Program.cs"), $$"""
+            if (args is ["{{StackTraceArgument}}"])
+            {
+                try
+                {
+                    // x holds 3 floats where batch * inputs = 2 are expected.
+                    StaticNet.Kernels.Affine.Forward(new float[3], new float[6], new float[3], new float[3], batch: 1, inputs: 2, outputs: 3);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Write(e.StackTrace);
+                }
+                return;
+            }
+            Console.Write(PackageProbe.Probe.Run());
+
+            """);
     }
 
     public Task DisposeAsync()

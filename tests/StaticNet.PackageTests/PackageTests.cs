@@ -13,7 +13,7 @@ namespace StaticNet.PackageTests;
 
 /// <summary>The packed StaticNet package, and a project that installs it from a feed.</summary>
 [Trait("Category", "Packaging")]
-public class PackageTests : IClassFixture<PackageFixture>
+public partial class PackageTests : IClassFixture<PackageFixture>
 {
     private readonly PackageFixture _fixture;
     private readonly ITestOutputHelper _log;
@@ -37,8 +37,10 @@ public class PackageTests : IClassFixture<PackageFixture>
             "StaticNet.nuspec",
             "analyzers/dotnet/cs/StaticNet.Generator.dll",
             "lib/net10.0/StaticNet.dll",
+            "lib/net10.0/StaticNet.pdb",
             "lib/net10.0/StaticNet.xml",
             "lib/net8.0/StaticNet.dll",
+            "lib/net8.0/StaticNet.pdb",
             "lib/net8.0/StaticNet.xml",
         ], files);
 
