@@ -32,8 +32,10 @@ namespace StaticNet.Data;
 /// at least 1 and rows x columns at most <see cref="IdxImages.MaxPixelsPerImage"/>), truncation of the header
 /// or of the data, and corrupt gzip data. Bytes after the data that the header declares are rejected too,
 /// because they usually mean the header's count is wrong. Each of these is an
-/// <see cref="IdxFormatException"/> naming the file and the problem. A missing file or an I/O failure
-/// surfaces as the usual <see cref="IOException"/> (e.g. <see cref="FileNotFoundException"/>).
+/// <see cref="IdxFormatException"/> naming the file and the problem. A missing file or folder is a
+/// <see cref="FileNotFoundException"/> or <see cref="DirectoryNotFoundException"/> whose message names the
+/// file and says which kind (images or labels) was expected; a folder given as the file, or another I/O
+/// failure, is an <see cref="IOException"/>.
 /// </para>
 /// </remarks>
 public static class Idx
@@ -50,7 +52,7 @@ public static class Idx
     /// <param name="path">The file, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
     /// <returns>The images.</returns>
     /// <exception cref="IdxFormatException">The file is not a valid IDX images file; the message says why.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static IdxImages ReadImages(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -73,7 +75,7 @@ public static class Idx
     /// <param name="path">The file, e.g. <c>train-labels-idx1-ubyte.gz</c>.</param>
     /// <returns>One byte per label.</returns>
     /// <exception cref="IdxFormatException">The file is not a valid IDX labels file; the message says why.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static byte[] ReadLabels(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -88,8 +90,25 @@ public static class Idx
     /// <exception cref="IdxFormatException">The data is not a valid IDX labels file; the message says why.</exception>
     public static byte[] ReadLabels(Stream stream, string name) => Read(stream, name, expectedDimensions: 1).Data;
 
-    private static FileStream OpenRead(string path, string kind) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    /// <summary>Opens <paramref name="path"/>, saying in plain words which file is missing, or that it is a folder.</summary>
+    private static FileStream OpenRead(string path, string kind)
+    {
+        if (Directory.Exists(path))
+            throw new IOException($"Cannot read the IDX {kind} file '{path}': it is a folder, not a file.");
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new FileNotFoundException($"Cannot read the IDX {kind} file '{path}': there is no such file.", path, ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            throw new DirectoryNotFoundException($"Cannot read the IDX {kind} file '{path}': the folder '{folder}' does not exist.", ex);
+        }
+    }
 
     private static (uint[] Sizes, byte[] Data) Read(Stream stream, string name, int expectedDimensions)
     {

@@ -303,7 +303,7 @@ public static class NetworkFile
     /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
     /// <param name="path">The file to read. Stale temporary files of earlier saves to it that were killed are deleted first (see <see cref="Save{TNet}(TNet, string)"/>).</param>
     /// <exception cref="InvalidDataException">The file is not a valid network file, is corrupt, or does not fit <paramref name="network"/>; the message names the file and the problem.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static void Load<TNet>(TNet network, string path)
         where TNet : INetwork
     {
@@ -312,8 +312,23 @@ public static class NetworkFile
         string? folder = Path.GetDirectoryName(target);
         if (folder is not null && Directory.Exists(folder))
             RemoveStaleTemporaries(folder, Path.GetFileName(target));
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkSize, FileOptions.SequentialScan);
-        Load(network, file, path);
+        if (Directory.Exists(target))
+            throw new IOException($"Cannot load network parameters from '{path}': it is a folder, not a file.");
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkSize, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new FileNotFoundException($"Cannot load network parameters from '{path}': there is no such file.", path, ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new DirectoryNotFoundException($"Cannot load network parameters from '{path}': the folder '{folder}' does not exist.", ex);
+        }
+        using (file)
+            Load(network, file, path);
     }
 
     /// <summary>

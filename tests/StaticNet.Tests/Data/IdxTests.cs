@@ -374,11 +374,25 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
-    public void AMissingFileIsAFileNotFoundException()
+    public void AMissingFileIsAFileNotFoundExceptionNamingItAndWhatWasExpected()
     {
         string path = Path.Combine(_folder, "missing.idx");
         var ex = Assert.Throws<FileNotFoundException>(() => Idx.ReadImages(path));
-        Assert.Contains("missing.idx", ex.Message, StringComparison.Ordinal);
+        Assert.Equal($"Cannot read the IDX images file '{path}': there is no such file.", ex.Message);
+        Assert.Equal(path, ex.FileName);
+        var labels = Assert.Throws<FileNotFoundException>(() => Idx.ReadLabels(path));
+        Assert.Equal($"Cannot read the IDX labels file '{path}': there is no such file.", labels.Message);
+
+        string inMissingFolder = Path.Combine(_folder, "no-such-folder", "train-images-idx3-ubyte.gz");
+        var folder = Assert.Throws<DirectoryNotFoundException>(() => Idx.ReadImages(inMissingFolder));
+        Assert.Equal($"Cannot read the IDX images file '{inMissingFolder}': the folder '{Path.Combine(_folder, "no-such-folder")}' does not exist.", folder.Message);
+    }
+
+    [Fact]
+    public void AFolderGivenAsAFileIsNamedAsAFolder()
+    {
+        var ex = Assert.Throws<IOException>(() => Idx.ReadLabels(_folder));
+        Assert.Equal($"Cannot read the IDX labels file '{_folder}': it is a folder, not a file.", ex.Message);
     }
 
     // ---------------------------------------------------------------- MnistDataSet
@@ -433,6 +447,19 @@ public sealed class IdxTests : IDisposable
 
         var ex = AssertInvalid(labels, () => MnistDataSet.Load(images, labels), "holds 4 labels", "holds 3 images", images);
         Assert.Contains("same number", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadWithAnImageSizeRejectsImagesOfAnotherSizeNamingTheFile()
+    {
+        string images = WriteFile("small-images.idx", ImagesFile(4, 2, 3, Pattern(24)));
+        string labels = WriteFile("small-labels.idx", LabelsFile([0, 1, 2, 3]));
+
+        AssertInvalid(images, () => MnistDataSet.Load(images, labels, pixelsPerImage: 784),
+            "its images are 2x3 = 6 pixels each, but 784 pixels per image are expected (28x28, as in MNIST)");
+        AssertInvalid(images, () => MnistDataSet.Load(images, labels, pixelsPerImage: 5), "2x3 = 6 pixels each, but 5 pixels per image are expected");
+        Assert.Equal(6, MnistDataSet.Load(images, labels, pixelsPerImage: 6).PixelsPerImage);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MnistDataSet.Load(images, labels, pixelsPerImage: 0));
     }
 
     [Fact]

@@ -333,6 +333,22 @@ public sealed class NetworkFileTests : IDisposable
     }
 
     [Fact]
+    public void LoadingAMissingFileOrAFolderSaysSoNamingIt()
+    {
+        string missing = PathOf("missing.snet");
+        var ex = Assert.Throws<FileNotFoundException>(() => NetworkFile.Load(new FakeNetwork("X", 3), missing));
+        Assert.Equal($"Cannot load network parameters from '{missing}': there is no such file.", ex.Message);
+        Assert.Equal(missing, ex.FileName);
+
+        string inMissingFolder = Path.Combine(_folder, "gone", "model.snet");
+        var folder = Assert.Throws<DirectoryNotFoundException>(() => NetworkFile.Load(new FakeNetwork("X", 3), inMissingFolder));
+        Assert.Equal($"Cannot load network parameters from '{inMissingFolder}': the folder '{Path.Combine(_folder, "gone")}' does not exist.", folder.Message);
+
+        var isFolder = Assert.Throws<IOException>(() => NetworkFile.Load(new FakeNetwork("X", 3), _folder));
+        Assert.Equal($"Cannot load network parameters from '{_folder}': it is a folder, not a file.", isFolder.Message);
+    }
+
+    [Fact]
     public void SavingReplacesAnExistingFile()
     {
         string path = PathOf("replace.snet");
