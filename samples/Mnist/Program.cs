@@ -203,7 +203,12 @@ public static class Program
             // IdxFormatException is an IOException; a mismatched weights file is an InvalidDataException.
             // Their messages name the file and the problem; a stack trace would add nothing.
             Console.Out.Flush();
-            Console.Error.WriteLine($"error: {ex.Message}");
+            // An ArgumentException's message ends in " (Parameter 'name')", which names a variable of this
+            // program, not anything the user gave; the message itself says what is wrong.
+            string message = ex is ArgumentException { ParamName: string name } argument
+                ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+                : ex.Message;
+            Console.Error.WriteLine($"error: {message}");
             return 1;
         }
     }
