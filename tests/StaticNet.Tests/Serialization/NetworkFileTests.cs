@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace StaticNet.Tests.Serialization;
@@ -406,6 +407,58 @@ public sealed class NetworkFileTests : IDisposable
         Assert.True(File.Exists(similar));
         Assert.True(File.Exists(notOurs));
         var check = new FakeNetwork(TwoLayer50, 10);
+        NetworkFile.Load(check, path);
+        AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
+    }
+
+    [Fact]
+    public async Task AProcessKilledMidSaveLeavesTheOldFileAndTheNextSaveRemovesItsTemporary()
+    {
+        string path = PathOf("killed.snet");
+        var original = new FakeNetwork("Hanging", 1000, seed: 31);
+        NetworkFile.Save(original, path);
+        byte[] before = File.ReadAllBytes(path);
+
+        // This test assembly, run as a program (SaveChild.Main), starts a save to the same file and hangs
+        // halfway; it is then killed, as by kill -9 or a power cut.
+        string assembly = typeof(SaveChild).Assembly.Location;
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"; // the SDK's own dotnet, when run by it
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string argument in new[] { "exec", assembly, SaveChild.HangWhileSaving, path })
+            start.ArgumentList.Add(argument);
+        string? line;
+        int childId;
+        using (Process child = Process.Start(start)!)
+        {
+            childId = child.Id;
+            try
+            {
+                try
+                {
+                    line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(25));
+                }
+                catch (TimeoutException)
+                {
+                    line = "(nothing: the child process did not start saving within 25 s)";
+                }
+            }
+            finally
+            {
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
+            }
+        }
+        Assert.Equal(SaveChild.Saving, line);
+
+        string[] left = Directory.GetFiles(_folder, $".killed.snet.{childId}.*{NetworkFile.TemporaryFileSuffix}");
+        Assert.Single(left);                                // the killed save's temporary file is there ...
+        Assert.Equal(before, File.ReadAllBytes(path));      // ... and the file is untouched
+
+        var newer = new FakeNetwork("Hanging", 1000, seed: 32);
+        NetworkFile.Save(newer, path);
+
+        Assert.Equal(new[] { "killed.snet" }, FilesIn(_folder));
+        var check = new FakeNetwork("Hanging", 1000);
         NetworkFile.Load(check, path);
         AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
     }
