@@ -203,6 +203,8 @@ public static class NetworkFile
     private static bool TryParseOwner(ReadOnlySpan<char> rest, out int processId)
     {
         processId = 0;
+        if (!rest.EndsWith(TemporaryFileSuffix, StringComparison.Ordinal))
+            return false; // e.g. ".model.snet.snet-tmp": the suffix overlaps the prefix
         rest = rest.Slice(0, rest.Length - TemporaryFileSuffix.Length);
         int dot = rest.IndexOf('.');
         if (dot <= 0 || rest.Length - dot - 1 != 32)

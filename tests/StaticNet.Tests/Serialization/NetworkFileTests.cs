@@ -397,6 +397,8 @@ public sealed class NetworkFileTests : IDisposable
         string similar = LeftBehind("model.snet.1", dead);               // the temporary of model.snet.1, not of model.snet
         string notOurs = PathOf(".model.snet.backup.snet-tmp");          // the suffix, but not a name Save writes
         File.WriteAllText(notOurs, "keep");
+        string overlapping = PathOf(".model.snet.snet-tmp");             // prefix and suffix overlap
+        File.WriteAllText(overlapping, "keep");
 
         var newer = new FakeNetwork(TwoLayer50, 10, seed: 21);
         NetworkFile.Save(newer, path);
@@ -406,6 +408,7 @@ public sealed class NetworkFileTests : IDisposable
         Assert.True(File.Exists(otherFile));
         Assert.True(File.Exists(similar));
         Assert.True(File.Exists(notOurs));
+        Assert.True(File.Exists(overlapping));
         var check = new FakeNetwork(TwoLayer50, 10);
         NetworkFile.Load(check, path);
         AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
