@@ -22,9 +22,10 @@ namespace StaticNet.Data;
 /// are not trusted with memory: a raw file is checked against its length before its array is allocated,
 /// and gzip data (or a stream that cannot seek) are read into a buffer that starts at 1 MiB and doubles as
 /// the bytes arrive, so a small file that claims gigabytes fails at its first missing byte, having
-/// allocated 1 MiB or about twice what it holds, whichever is more. The gzip CRC-32 is checked by <see cref="GZipStream"/> when the gzip trailer is
-/// present; a gzip file cut inside its 8-byte trailer (all data there) is accepted, and any cut that loses
-/// data is reported as truncation.
+/// allocated 1 MiB or at most about four times what it holds, whichever is more (a valid file: about
+/// twice its size). The gzip CRC-32 is checked by <see cref="GZipStream"/> when the gzip trailer is
+/// present; a gzip file cut inside its 8-byte trailer (all data there) is accepted, and any cut that
+/// loses data is reported as truncation.
 /// </para>
 /// <para>
 /// Validation: the magic number (a labels file given where images are expected, or the reverse, is named
@@ -227,8 +228,10 @@ public static class Idx
     /// Reads exactly <paramref name="length"/> bytes from a stream whose length is not known up front (gzip,
     /// or a stream that cannot seek), trusting the header's size only as far as the data bear it out: the
     /// buffer starts at <see cref="FirstChunk"/> and doubles as it fills, up to <paramref name="length"/>, so
-    /// the memory allocated is at most about twice the bytes actually read (plus the first chunk), however
-    /// large a size the header claims. The last buffer is the result, with no copy at the end.
+    /// the memory allocated is at most the first chunk or about four times the bytes actually read (the
+    /// buffers so far add up to twice the last, which is at most twice the data), however large a size the
+    /// header claims; for complete data about twice their size. The last buffer is the result, with no copy
+    /// at the end.
     /// </summary>
     private static byte[] ReadGrowing(Stream input, int length, string name, int headerLength, string expected, string afterDecompression)
     {
