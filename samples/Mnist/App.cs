@@ -208,21 +208,25 @@ public sealed class App<TNet>
     {
         Options o = _options;
         string? trainImages = o.TrainImages, trainLabels = o.TrainLabels, testImages = o.TestImages, testLabels = o.TestLabels;
+        string trainImagesOption = "--train-images", trainLabelsOption = "--train-labels", testImagesOption = "--test-images", testLabelsOption = "--test-labels";
         if (o.MnistDir is string folder)
         {
+            if (File.Exists(folder))
+                throw new IOException($"--mnist-dir {folder}: it is a file, not a folder; give the folder that holds the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz).");
             if (!Directory.Exists(folder))
-                throw new DirectoryNotFoundException($"--mnist-dir: the folder '{folder}' does not exist.");
-            trainImages ??= FindMnistFile(folder, "train", "images", "idx3");
-            trainLabels ??= FindMnistFile(folder, "train", "labels", "idx1");
-            testImages ??= FindMnistFile(folder, "t10k", "images", "idx3");
-            testLabels ??= FindMnistFile(folder, "t10k", "labels", "idx1");
+                throw new DirectoryNotFoundException($"--mnist-dir {folder}: there is no such folder.");
+            // Evaluating saved weights needs only the test files.
+            if (trainImages is null && forTraining)
+                (trainImages, trainLabels, trainImagesOption, trainLabelsOption) = (FindMnistFile(folder, "train", "images", "idx3"), FindMnistFile(folder, "train", "labels", "idx1"), "--mnist-dir", "--mnist-dir");
+            if (testImages is null)
+                (testImages, testLabels, testImagesOption, testLabelsOption) = (FindMnistFile(folder, "t10k", "images", "idx3"), FindMnistFile(folder, "t10k", "labels", "idx1"), "--mnist-dir", "--mnist-dir");
         }
 
         MnistDataSet? test = null;
         string testName = "";
         if (testImages is not null && testLabels is not null)
         {
-            test = MnistDataSet.Load(testImages, testLabels);
+            test = LoadSet(testImagesOption, testImages, testLabelsOption, testLabels);
             testName = $"{test.Count:N0} digits from {testImages}";
             if (o.HoldOutGiven)
                 Console.Error.WriteLine("warning: --hold-out is ignored: the test set comes from --test-images.");
@@ -235,13 +239,13 @@ public sealed class App<TNet>
         string allName;
         if (trainImages is not null && trainLabels is not null)
         {
-            all = MnistDataSet.Load(trainImages, trainLabels);
+            all = LoadSet(trainImagesOption, trainImages, trainLabelsOption, trainLabels);
             allName = $"{all.Count:N0} digits from {trainImages}";
         }
         else
         {
             string data = Path.Combine(AppContext.BaseDirectory, "data");
-            all = MnistDataSet.Load(Path.Combine(data, BuiltInImages), Path.Combine(data, BuiltInLabels));
+            all = LoadSet("the built-in digits", Path.Combine(data, BuiltInImages), "the built-in digits", Path.Combine(data, BuiltInLabels));
             allName = $"{all.Count:N0} built-in digits";
         }
 
@@ -255,6 +259,28 @@ public sealed class App<TNet>
                 heldOut,
                 $"{train.Count:N0} of the {allName}",
                 $"the other {heldOut.Count:N0} (held out with seed {o.Seed}, never trained on)");
+    }
+
+    /// <summary>
+    /// Loads a pair of IDX files whose images must fit the network's input. A missing file or a folder is
+    /// named with the option that gave it; a file that is not valid IDX, or holds images of another size, is
+    /// named by <see cref="MnistDataSet.Load(string, string, int)"/>'s message.
+    /// </summary>
+    private MnistDataSet LoadSet(string imagesOption, string images, string labelsOption, string labels)
+    {
+        CheckIsFile(imagesOption, images, "IDX images");
+        CheckIsFile(labelsOption, labels, "IDX labels");
+        return MnistDataSet.Load(images, labels, _net.InputSize);
+    }
+
+    private static void CheckIsFile(string option, string path, string what)
+    {
+        // A relative path is also shown in full: it is relative to the current folder, which may surprise.
+        string shown = Path.IsPathFullyQualified(path) ? path : $"{path} ({Path.GetFullPath(path)})";
+        if (Directory.Exists(path))
+            throw new IOException($"{option} {shown}: it is a folder; expected an {what} file.");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{option} {shown}: there is no such file (expected an {what} file, .gz or raw).", path);
     }
 
     /// <summary>Finds e.g. <c>train-images-idx3-ubyte.gz</c>, or the same without <c>.gz</c> or with a dot before <c>idx3</c>.</summary>

@@ -27,8 +27,13 @@ public static class DigitImage
     /// <param name="format">What the file was read as, e.g. <c>PGM (P5)</c>.</param>
     /// <param name="inverted">Whether the image was inverted to MNIST's light-on-dark.</param>
     /// <exception cref="InvalidDataException">The file is neither a 28x28 PGM nor 784 raw bytes; the message says why.</exception>
+    /// <exception cref="IOException">The file does not exist, is a folder, or cannot be read; the message names it.</exception>
     public static float[] Read(string path, out string format, out bool inverted)
     {
+        if (Directory.Exists(path))
+            throw new IOException($"Cannot classify '{path}': it is a folder; expected a 28x28 image file (PGM or 784 raw bytes).");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Cannot classify '{path}': there is no such file.", path);
         byte[] bytes = File.ReadAllBytes(path);
         float[] pixels;
         if (bytes.Length >= 2 && bytes[0] == (byte)'P' && (bytes[1] == (byte)'5' || bytes[1] == (byte)'2'))

@@ -8,8 +8,8 @@ namespace Samples.Mnist;
 // project and read the result under obj/<Configuration>/net10.0/generated/ (see README.md).
 
 /// <summary>
-/// The default network: the shape of "Deep Learning from Scratch" ch. 5 with ReLU instead of
-/// sigmoid and 100 hidden units (784 → 100 → 10, about 79,500 parameters). The generated
+/// The default network: the ReLU <c>TwoLayerNet</c> of "Deep Learning from Scratch" ch. 5 with 100
+/// hidden units instead of 50 (784 → 100 → 10, about 79,500 parameters). The generated
 /// constructor initialises W1 with He and W2 with Xavier; biases start at zero.
 /// </summary>
 [Network]
@@ -19,7 +19,7 @@ namespace Samples.Mnist;
 public sealed partial class MnistNet;
 
 /// <summary>
-/// The book's own <c>TwoLayerNet</c> (ch. 5): 784 → 50 → 10 with sigmoid. Chosen with
+/// The book's own <c>TwoLayerNet</c> of ch. 4: 784 → 50 → 10 with sigmoid (ch. 5 rebuilds it with ReLU). Chosen with
 /// <c>--network book</c>, which also re-initialises the weights as the book does (normal, standard
 /// deviation 0.01) and trains with SGD, learning rate 0.1, batches of 100.
 /// </summary>

@@ -18,8 +18,8 @@ public static class Program
     public static readonly TrainingDefaults Relu = new(Epochs: 20, Updates: 0, SgdLearningRate: 0.5f);
 
     /// <summary>
-    /// The defaults of <c>--network book</c>, as in the book's ch. 5 experiment: SGD with learning rate 0.1
-    /// for 10,000 updates of batches of 100 (125 epochs of the 8,000 built-in training digits, 17 of the
+    /// The defaults of <c>--network book</c>, as in the book's ch. 4 experiment (<c>ch04/train_neuralnet.py</c>,
+    /// which ch. 5 repeats with its ReLU network): SGD with learning rate 0.1 for 10,000 updates of batches of 100 (125 epochs of the 8,000 built-in training digits, 17 of the
     /// official 60,000).
     /// </summary>
     public static readonly TrainingDefaults Book = new(Epochs: 0, Updates: 10_000, SgdLearningRate: 0.1f);
@@ -203,7 +203,12 @@ public static class Program
             // IdxFormatException is an IOException; a mismatched weights file is an InvalidDataException.
             // Their messages name the file and the problem; a stack trace would add nothing.
             Console.Out.Flush();
-            Console.Error.WriteLine($"error: {ex.Message}");
+            // An ArgumentException's message ends in " (Parameter 'name')", which names a variable of this
+            // program, not anything the user gave; the message itself says what is wrong.
+            string message = ex is ArgumentException { ParamName: string name } argument
+                ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+                : ex.Message;
+            Console.Error.WriteLine($"error: {message}");
             return 1;
         }
     }

@@ -18,10 +18,14 @@ namespace StaticNet.Data;
 /// </para>
 /// <para>
 /// A file whose first two bytes are the gzip magic <c>1f 8b</c> is decompressed while it is read (the
-/// official <c>.gz</c> files load as they are); anything else is read as raw IDX. Nothing is buffered
-/// beyond the result array. The gzip CRC-32 is checked by <see cref="GZipStream"/> when the gzip trailer is
-/// present; a gzip file cut inside its 8-byte trailer (all data there) is accepted, and any cut that loses
-/// data is reported as truncation.
+/// official <c>.gz</c> files load as they are); anything else is read as raw IDX. The sizes in the header
+/// are not trusted with memory: a raw file is checked against its length before its array is allocated,
+/// and gzip data (or a stream that cannot seek) are read into a buffer that starts at 1 MiB and doubles as
+/// the bytes arrive, so a small file that claims gigabytes fails at its first missing byte, having
+/// allocated 1 MiB or at most about four times what it holds, whichever is more (a valid file: about
+/// twice its size). The gzip CRC-32 is checked by <see cref="GZipStream"/> when the gzip trailer is
+/// present; a gzip file cut inside its 8-byte trailer (all data there) is accepted, and any cut that
+/// loses data is reported as truncation.
 /// </para>
 /// <para>
 /// Validation: the magic number (a labels file given where images are expected, or the reverse, is named
@@ -29,8 +33,10 @@ namespace StaticNet.Data;
 /// at least 1 and rows x columns at most <see cref="IdxImages.MaxPixelsPerImage"/>), truncation of the header
 /// or of the data, and corrupt gzip data. Bytes after the data that the header declares are rejected too,
 /// because they usually mean the header's count is wrong. Each of these is an
-/// <see cref="IdxFormatException"/> naming the file and the problem. A missing file or an I/O failure
-/// surfaces as the usual <see cref="IOException"/> (e.g. <see cref="FileNotFoundException"/>).
+/// <see cref="IdxFormatException"/> naming the file and the problem. A missing file or folder is a
+/// <see cref="FileNotFoundException"/> or <see cref="DirectoryNotFoundException"/> whose message names the
+/// file and says which kind (images or labels) was expected; a folder given as the file, or another I/O
+/// failure, is an <see cref="IOException"/>.
 /// </para>
 /// </remarks>
 public static class Idx
@@ -47,11 +53,11 @@ public static class Idx
     /// <param name="path">The file, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
     /// <returns>The images.</returns>
     /// <exception cref="IdxFormatException">The file is not a valid IDX images file; the message says why.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static IdxImages ReadImages(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using FileStream file = OpenRead(path);
+        using FileStream file = OpenRead(path, "images");
         return ReadImages(file, path);
     }
 
@@ -70,11 +76,11 @@ public static class Idx
     /// <param name="path">The file, e.g. <c>train-labels-idx1-ubyte.gz</c>.</param>
     /// <returns>One byte per label.</returns>
     /// <exception cref="IdxFormatException">The file is not a valid IDX labels file; the message says why.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static byte[] ReadLabels(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using FileStream file = OpenRead(path);
+        using FileStream file = OpenRead(path, "labels");
         return ReadLabels(file, path);
     }
 
@@ -85,8 +91,25 @@ public static class Idx
     /// <exception cref="IdxFormatException">The data is not a valid IDX labels file; the message says why.</exception>
     public static byte[] ReadLabels(Stream stream, string name) => Read(stream, name, expectedDimensions: 1).Data;
 
-    private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    /// <summary>Opens <paramref name="path"/>, saying in plain words which file is missing, or that it is a folder.</summary>
+    private static FileStream OpenRead(string path, string kind)
+    {
+        if (Directory.Exists(path))
+            throw new IOException($"Cannot read the IDX {kind} file '{path}': it is a folder, not a file.");
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new FileNotFoundException($"Cannot read the IDX {kind} file '{path}': there is no such file.", path, ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            throw new DirectoryNotFoundException($"Cannot read the IDX {kind} file '{path}': the folder '{folder}' does not exist.", ex);
+        }
+    }
 
     private static (uint[] Sizes, byte[] Data) Read(Stream stream, string name, int expectedDimensions)
     {
@@ -166,13 +189,15 @@ public static class Idx
         if (dataLength > Array.MaxLength)
             throw new IdxFormatException(name, $"the header declares {dataLength} bytes of {dataKind}, more than the largest array .NET can hold ({Array.MaxLength})");
 
+        string expected = $"expected {dataLength} bytes of {dataKind} ({count} {items})";
         if (available is long length && length - headerLength < dataLength)
-            throw new IdxFormatException(name, $"the file is truncated: expected {dataLength} bytes of {dataKind} ({count} {items}), but the file ends after {length - headerLength}");
+            throw Truncated(name, expected, length - headerLength, dataLength, headerLength, afterDecompression);
 
-        byte[] data = GC.AllocateUninitializedArray<byte>((int)dataLength);
-        got = input.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (got < data.Length)
-            throw new IdxFormatException(name, $"the file is truncated: expected {dataLength} bytes of {dataKind} ({count} {items}), but the file ends after {got}{afterDecompression}");
+        // Only a raw file of checked length gets its whole array at once; otherwise the header's size is
+        // believed only as far as the bytes that arrive (a 40-byte .gz may claim 2 GB).
+        byte[] data = available is null
+            ? ReadGrowing(input, (int)dataLength, name, headerLength, expected, afterDecompression)
+            : ReadKnown(input, (int)dataLength, name, headerLength, expected, afterDecompression);
 
         if (input.ReadByte() >= 0)
         {
@@ -182,6 +207,55 @@ public static class Idx
 
         return (sizes, data);
     }
+
+    /// <summary>The first buffer <see cref="ReadGrowing"/> allocates (1 MiB), and so the most it allocates for data that are not there.</summary>
+    private const int FirstChunk = 1 << 20;
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes when the stream is known to hold them (a raw file whose
+    /// length has been checked): one allocation of the result.
+    /// </summary>
+    private static byte[] ReadKnown(Stream input, int length, string name, int headerLength, string expected, string afterDecompression)
+    {
+        byte[] data = GC.AllocateUninitializedArray<byte>(length);
+        int got = input.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (got < data.Length)
+            throw Truncated(name, expected, got, length, headerLength, afterDecompression);
+        return data;
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes from a stream whose length is not known up front (gzip,
+    /// or a stream that cannot seek), trusting the header's size only as far as the data bear it out: the
+    /// buffer starts at <see cref="FirstChunk"/> and doubles as it fills, up to <paramref name="length"/>, so
+    /// the memory allocated is at most the first chunk or about four times the bytes actually read (the
+    /// buffers so far add up to twice the last, which is at most twice the data), however large a size the
+    /// header claims; for complete data about twice their size. The last buffer is the result, with no copy
+    /// at the end.
+    /// </summary>
+    private static byte[] ReadGrowing(Stream input, int length, string name, int headerLength, string expected, string afterDecompression)
+    {
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(Math.Min(length, FirstChunk));
+        int filled = 0;
+        while (true)
+        {
+            int got = input.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
+            filled += got;
+            if (filled < buffer.Length)
+                throw Truncated(name, expected, filled, length, headerLength, afterDecompression);
+            if (filled == length)
+                return buffer;
+
+            // Full and more to come: grow (doubling, capped at the declared length) and keep reading.
+            byte[] larger = GC.AllocateUninitializedArray<byte>((int)Math.Min(length, 2L * buffer.Length));
+            buffer.AsSpan(0, filled).CopyTo(larger);
+            buffer = larger;
+        }
+    }
+
+    /// <summary>"the file is truncated: expected N bytes of ..., but the file ends after P of them; M bytes are missing, from byte B on".</summary>
+    private static IdxFormatException Truncated(string name, string expected, long present, long length, int headerLength, string afterDecompression) =>
+        new(name, $"the file is truncated: {expected}, but the file ends after {present} of them{afterDecompression}; {length - present} bytes are missing, from byte {headerLength + present} of the {(afterDecompression.Length == 0 ? "file" : "decompressed data")} on");
 
     private static void CheckMagic(string name, uint magic, int expectedDimensions, string kind)
     {

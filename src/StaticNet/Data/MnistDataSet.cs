@@ -53,12 +53,43 @@ public sealed class MnistDataSet
     /// <exception cref="IdxFormatException">
     /// A file is not valid IDX, the two files hold different numbers of items, or a label is not 0-9.
     /// </exception>
-    /// <exception cref="IOException">A file cannot be opened or read.</exception>
+    /// <exception cref="IOException">A file does not exist or cannot be read; the message names it.</exception>
     public static MnistDataSet Load(string imagesPath, string labelsPath)
     {
         ArgumentNullException.ThrowIfNull(imagesPath);
         ArgumentNullException.ThrowIfNull(labelsPath);
         IdxImages images = Idx.ReadImages(imagesPath);
+        byte[] labels = Idx.ReadLabels(labelsPath);
+        return Create(images, imagesPath, labels, labelsPath);
+    }
+
+    /// <summary>
+    /// Loads a data set like <see cref="Load(string, string)"/> and checks that each image has
+    /// <paramref name="pixelsPerImage"/> pixels, typically the <see cref="INetwork.InputSize"/> of the network
+    /// it is for, so that a file of other images (e.g. 20x20 where a network takes MNIST's 28x28) is an error
+    /// naming the file, not an <see cref="ArgumentException"/> from the first batch copy.
+    /// </summary>
+    /// <param name="imagesPath">The images, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
+    /// <param name="labelsPath">The labels, e.g. <c>train-labels-idx1-ubyte.gz</c>.</param>
+    /// <param name="pixelsPerImage">The pixels each image must have (rows x columns), at least 1.</param>
+    /// <returns>The data set.</returns>
+    /// <exception cref="IdxFormatException">
+    /// A file is not valid IDX, the images are not of <paramref name="pixelsPerImage"/> pixels (the message names
+    /// the images file and both sizes), the two files hold different numbers of items, or a label is not 0-9.
+    /// </exception>
+    /// <exception cref="IOException">A file does not exist or cannot be read; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixelsPerImage"/> is less than 1.</exception>
+    public static MnistDataSet Load(string imagesPath, string labelsPath, int pixelsPerImage)
+    {
+        ArgumentNullException.ThrowIfNull(imagesPath);
+        ArgumentNullException.ThrowIfNull(labelsPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerImage, 1);
+        IdxImages images = Idx.ReadImages(imagesPath);
+        if (images.PixelsPerImage != pixelsPerImage)
+        {
+            throw new IdxFormatException(imagesPath,
+                $"its images are {images.Rows}x{images.Columns} = {images.PixelsPerImage} pixels each, but {pixelsPerImage} pixels per image are expected{(pixelsPerImage == 784 ? " (28x28, as in MNIST)" : "")}");
+        }
         byte[] labels = Idx.ReadLabels(labelsPath);
         return Create(images, imagesPath, labels, labelsPath);
     }

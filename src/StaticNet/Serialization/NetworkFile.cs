@@ -1,5 +1,7 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Text;
 
@@ -37,7 +39,9 @@ namespace StaticNet;
 /// <para>
 /// <see cref="Save{TNet}(TNet, string)"/> writes to a temporary file in the same folder, flushes it to disk
 /// and then renames it over the destination, so a crash or a failure never leaves a half-written file: the
-/// destination holds either the old file or the complete new one.
+/// destination holds either the old file or the complete new one. The temporary file of a killed save is
+/// removed by the next save or load of the same file. Symbolic links are followed, and a read-only file is
+/// refused.
 /// </para>
 /// <para>
 /// <see cref="Load{TNet}(TNet, string)"/> reads and checks the whole file (magic, version, length, CRC, no
@@ -58,17 +62,36 @@ public static class NetworkFile
     private const int ChunkSize = 1 << 16; // bytes per read/write of the parameters; a multiple of 4
     private static ReadOnlySpan<byte> Magic => "SNET"u8;
 
+    /// <summary>The end of the name of every temporary file <see cref="Save{TNet}(TNet, string)"/> writes: <c>.{file name}.{process id}.{random}.snet-tmp</c>, next to the file.</summary>
+    public const string TemporaryFileSuffix = ".snet-tmp";
+
     /// <summary>
     /// Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, replacing the file if it
-    /// exists. The data go to a temporary file in the same folder first (named <c>.{file name}.{random}.tmp</c>),
-    /// which is flushed to disk and then renamed to <paramref name="path"/>; on any failure the temporary file
-    /// is deleted and an existing file at <paramref name="path"/> is left as it was.
+    /// exists. The data go to a temporary file in the same folder first (named
+    /// <c>.{file name}.{process id}.{random}.snet-tmp</c>), which is flushed to disk and then renamed to
+    /// <paramref name="path"/>; on any failure the temporary file is deleted and an existing file at
+    /// <paramref name="path"/> is left as it was.
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A symbolic link is followed: the file it points to (through any chain of links) is replaced and the link
+    /// is kept. A read-only file (no write permission for its owner on Unix, the read-only attribute on
+    /// Windows) is refused, also when the process could overwrite it anyway (as root), as <c>vim</c> or
+    /// <c>rm -i</c> ask before overwriting one. The permissions of a replaced file are kept.
+    /// </para>
+    /// <para>
+    /// A process killed while saving leaves its temporary file behind. Each <see cref="Save{TNet}(TNet, string)"/>
+    /// and <see cref="Load{TNet}(TNet, string)"/> of a path first deletes the stale temporary files of that path:
+    /// those whose process (the id in the name) no longer runs, or runs but started after the file was last
+    /// written (its id was reused). A temporary file of a save that is still running is never touched. The
+    /// check looks at the processes of this machine: do not save to one folder from several machines at once.
+    /// </para>
+    /// </remarks>
     /// <typeparam name="TNet">The network type.</typeparam>
     /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are saved.</param>
-    /// <param name="path">The file to write.</param>
+    /// <param name="path">The file to write, or a symbolic link to it.</param>
     /// <exception cref="IOException">The file cannot be written (e.g. <paramref name="path"/> is a folder, or the folder does not exist).</exception>
-    /// <exception cref="UnauthorizedAccessException">The file or its folder is not writable.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file is read-only, or the folder is not writable; the message names the file.</exception>
     public static void Save<TNet>(TNet network, string path)
         where TNet : INetwork
     {
@@ -76,11 +99,21 @@ public static class NetworkFile
             throw new ArgumentNullException(nameof(network));
         ArgumentNullException.ThrowIfNull(path);
 
-        string fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath))
+        string target = ResolveTarget(path);
+        if (Directory.Exists(target))
             throw new IOException($"Cannot save the network to '{path}': it is a folder.");
-        string folder = Path.GetDirectoryName(fullPath) ?? throw new IOException($"Cannot save the network to '{path}': it is not a file path.");
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string folder = Path.GetDirectoryName(target) ?? throw new IOException($"Cannot save the network to '{path}': it is not a file path.");
+        string fileName = Path.GetFileName(target);
+        bool replacing = File.Exists(target);
+        if (replacing && IsReadOnly(target))
+        {
+            string shown = target == Path.GetFullPath(path) ? $"'{path}'" : $"'{path}' (a link to '{target}')";
+            throw new UnauthorizedAccessException($"Cannot save the network to {shown}: the file is read-only. Make it writable (e.g. chmod u+w) or save to another file.");
+        }
+
+        if (Directory.Exists(folder))
+            RemoveStaleTemporaries(folder, fileName);
+        string temporary = Path.Combine(folder, $".{fileName}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}{TemporaryFileSuffix}");
 
         try
         {
@@ -89,7 +122,9 @@ public static class NetworkFile
                 Save(network, file);
                 file.Flush(flushToDisk: true);
             }
-            File.Move(temporary, fullPath, overwrite: true);
+            if (replacing && !OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
+            File.Move(temporary, target, overwrite: true);
         }
         catch
         {
@@ -99,12 +134,117 @@ public static class NetworkFile
             }
             catch (IOException)
             {
-                // Keep the original exception; a stray temporary file is the lesser evil.
+                // Keep the original exception; a stray temporary file is the lesser evil (the next save removes it).
             }
             catch (UnauthorizedAccessException)
             {
             }
             throw;
+        }
+    }
+
+    /// <summary>The full path of the file that <paramref name="path"/> names, through any symbolic links (which need not point to an existing file).</summary>
+    private static string ResolveTarget(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        var info = new FileInfo(fullPath);
+        if (info.LinkTarget is null)
+            return fullPath;
+        FileSystemInfo? final = info.ResolveLinkTarget(returnFinalTarget: true);
+        return final is null ? fullPath : Path.GetFullPath(final.FullName);
+    }
+
+    private static bool IsReadOnly(string file)
+    {
+        if (OperatingSystem.IsWindows())
+            return (File.GetAttributes(file) & FileAttributes.ReadOnly) != 0;
+        // Checked from the mode bits, not by trying: root may write to any file, but a file its owner may
+        // not write is meant to be kept.
+        return (File.GetUnixFileMode(file) & UnixFileMode.UserWrite) == 0;
+    }
+
+    /// <summary>
+    /// Deletes the temporary files <c>.{fileName}.{pid}.{random}.snet-tmp</c> in <paramref name="folder"/> that
+    /// no running save owns: their process has exited, or the process with that id started after the file was
+    /// last written. Best effort: a file that cannot be examined or deleted is left.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string folder, string fileName)
+    {
+        string prefix = "." + fileName + ".";
+        try
+        {
+            foreach (string candidate in Directory.EnumerateFiles(folder, "*" + TemporaryFileSuffix))
+            {
+                string name = Path.GetFileName(candidate);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal) || !TryParseOwner(name.AsSpan(prefix.Length), out int processId))
+                    continue;
+                try
+                {
+                    if (IsStale(candidate, processId))
+                        File.Delete(candidate);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Parses <c>{pid}.{32 hex digits}.snet-tmp</c>, the part of a temporary file's name after <c>.{file name}.</c>.</summary>
+    private static bool TryParseOwner(ReadOnlySpan<char> rest, out int processId)
+    {
+        processId = 0;
+        if (!rest.EndsWith(TemporaryFileSuffix, StringComparison.Ordinal))
+            return false; // e.g. ".model.snet.snet-tmp": the suffix overlaps the prefix
+        rest = rest.Slice(0, rest.Length - TemporaryFileSuffix.Length);
+        int dot = rest.IndexOf('.');
+        if (dot <= 0 || rest.Length - dot - 1 != 32)
+            return false;
+        foreach (char c in rest.Slice(dot + 1))
+        {
+            if (!char.IsAsciiHexDigit(c))
+                return false;
+        }
+        return int.TryParse(rest.Slice(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out processId);
+    }
+
+    private static bool IsStale(string temporary, int processId)
+    {
+        DateTime lastWritten = File.GetLastWriteTimeUtc(temporary);
+        Process owner;
+        try
+        {
+            owner = Process.GetProcessById(processId);
+        }
+        catch (ArgumentException)
+        {
+            return true; // no such process
+        }
+        using (owner)
+        {
+            try
+            {
+                // A second of slack for the clocks of the two timestamps; an id reused within a second of
+                // the crash is the one case left for a later save to clean up.
+                return owner.HasExited || owner.StartTime.ToUniversalTime() > lastWritten.AddSeconds(1);
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // it exited meanwhile
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false; // not allowed to look: assume it is saving
+            }
         }
     }
 
@@ -163,15 +303,34 @@ public static class NetworkFile
     /// </summary>
     /// <typeparam name="TNet">The network type.</typeparam>
     /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
-    /// <param name="path">The file to read.</param>
+    /// <param name="path">The file to read. Stale temporary files of earlier saves to it that were killed are deleted first (see <see cref="Save{TNet}(TNet, string)"/>).</param>
     /// <exception cref="InvalidDataException">The file is not a valid network file, is corrupt, or does not fit <paramref name="network"/>; the message names the file and the problem.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="IOException">The file does not exist (<see cref="FileNotFoundException"/>), is a folder, or cannot be read; the message names it.</exception>
     public static void Load<TNet>(TNet network, string path)
         where TNet : INetwork
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkSize, FileOptions.SequentialScan);
-        Load(network, file, path);
+        string target = ResolveTarget(path);
+        string? folder = Path.GetDirectoryName(target);
+        if (folder is not null && Directory.Exists(folder))
+            RemoveStaleTemporaries(folder, Path.GetFileName(target));
+        if (Directory.Exists(target))
+            throw new IOException($"Cannot load network parameters from '{path}': it is a folder, not a file.");
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkSize, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new FileNotFoundException($"Cannot load network parameters from '{path}': there is no such file.", path, ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new DirectoryNotFoundException($"Cannot load network parameters from '{path}': the folder '{folder}' does not exist.", ex);
+        }
+        using (file)
+            Load(network, file, path);
     }
 
     /// <summary>

@@ -245,6 +245,92 @@ public sealed class IdxTests : IDisposable
             AssertInvalid(path, () => Idx.ReadImages(path), "truncated", "expected 48 bytes of pixel data (3 images)", "ends after 40");
     }
 
+    // A header is only a claim: a tiny file that declares gigabytes must fail at its first missing byte,
+    // not by allocating what it declares (which under a memory limit is an OutOfMemoryException).
+
+    /// <summary>A tiny file whose header claims <paramref name="count"/> items of <paramref name="rows"/> x <paramref name="columns"/> (images) or <paramref name="count"/> labels, followed by 3 bytes.</summary>
+    private static byte[] Claim(bool images, uint count, uint rows = 1024, uint columns = 1024) =>
+        images ? Concat(Header(0x00000803, count, rows, columns), [1, 2, 3]) : Concat(Header(0x00000801, count), [1, 2, 3]);
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(true, true, true)]
+    [InlineData(false, false, false)]
+    [InlineData(false, false, true)]
+    [InlineData(false, true, false)]
+    [InlineData(false, true, true)]
+    public void ATinyFileClaimingGigabytesFailsAtItsFirstMissingByteWithoutAllocatingTheClaim(bool images, bool gzip, bool forwardOnly)
+    {
+        // 2047 images of 1024x1024 = 2,146,435,072 bytes (just under the largest array); 2^28 labels = 268,435,456.
+        long claimed = images ? 2047L * 1024 * 1024 : 1L << 28;
+        byte[] file = images ? Claim(images, 2047) : Claim(images, 1u << 28);
+        byte[] content = gzip ? Gzip(file) : file;
+        Assert.True(content.Length < 64, $"the test file should be tiny; it is {content.Length} bytes");
+        string path = WriteFile(images ? "claims-2gb-images.idx" : "claims-256mb-labels.idx", content);
+        int headerLength = images ? 16 : 8;
+        string kind = images ? "pixel data (2047 images)" : "label data (268435456 labels)";
+
+        Action read = (images, forwardOnly) switch
+        {
+            (true, false) => () => Idx.ReadImages(path),
+            (true, true) => () => Idx.ReadImages(new ForwardOnlyStream(content), path),
+            (false, false) => () => Idx.ReadLabels(path),
+            (false, true) => () => Idx.ReadLabels(new ForwardOnlyStream(content), path),
+        };
+        read = WarmedUp(read); // the first call also allocates the gzip and scaling tables; measure a second one
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = AssertInvalid(path, read,
+            "truncated", $"expected {claimed} bytes of {kind}", "ends after 3 of them",
+            $"{claimed - 3} bytes are missing, from byte {headerLength + 3} of the {(gzip ? "decompressed data" : "file")} on");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < 4 << 20, $"reading a {content.Length}-byte file that claims {claimed} bytes allocated {allocated} bytes; expected a few MB at most");
+        Assert.Null(ex.InnerException);
+    }
+
+    /// <summary>Runs <paramref name="read"/> once (expecting it to throw) and returns it, so that a measured call sees no one-time allocations.</summary>
+    private static Action WarmedUp(Action read)
+    {
+        Assert.ThrowsAny<IOException>(read);
+        return read;
+    }
+
+    [Fact]
+    public void AGzipFileThatHoldsPartOfALargeClaimAllocatesInProportionToWhatItHolds()
+    {
+        // 5 MB of pixels, declared as 2047 MB: the reader must grow its buffer with the data (to 8 MiB
+        // here), not jump to the claim, and still say exactly where the data end.
+        const int present = 5_000_000;
+        byte[] content = Gzip(Concat(Header(0x00000803, 2047, 1024, 1024), Pattern(present)));
+        string path = WriteFile("five-mb-of-two-gb.idx.gz", content);
+        Assert.ThrowsAny<IOException>(() => Idx.ReadImages(path));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        AssertInvalid(path, () => Idx.ReadImages(path), $"ends after {present} of them (after decompression)", $"{2047L * 1024 * 1024 - present} bytes are missing, from byte {16 + present} of the decompressed data on");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // 1 + 2 + 4 + 8 MiB of buffers; 64 MB is far below the 2 GB claimed and far above what a correct reader needs.
+        Assert.True(allocated < 64_000_000, $"allocated {allocated} bytes for {present} bytes of data");
+        Assert.True(allocated >= present, $"allocated {allocated} bytes, less than the {present} bytes it must have held: is the measurement wrong?");
+    }
+
+    [Fact]
+    public void AGzipFileLargerThanTheFirstBufferStillReadsExactly()
+    {
+        // 1500 images of 28x28 = 1,176,000 bytes: more than the first 1 MiB buffer, so the buffer grows once.
+        byte[] pixels = Pattern(1500 * 784);
+        string path = WriteFile("grow.idx.gz", Gzip(ImagesFile(1500, 28, 28, pixels)));
+        IdxImages images = Idx.ReadImages(path);
+        Assert.Equal(1500, images.Count);
+        Assert.Equal(pixels, images.Pixels);
+
+        IdxImages fromStream = Idx.ReadImages(new ForwardOnlyStream(ImagesFile(1500, 28, 28, pixels)), "raw-forward-only");
+        Assert.Equal(pixels, fromStream.Pixels);
+    }
+
     [Fact]
     public void TruncatedLabelsAreRejected()
     {
@@ -288,11 +374,25 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
-    public void AMissingFileIsAFileNotFoundException()
+    public void AMissingFileIsAFileNotFoundExceptionNamingItAndWhatWasExpected()
     {
         string path = Path.Combine(_folder, "missing.idx");
         var ex = Assert.Throws<FileNotFoundException>(() => Idx.ReadImages(path));
-        Assert.Contains("missing.idx", ex.Message, StringComparison.Ordinal);
+        Assert.Equal($"Cannot read the IDX images file '{path}': there is no such file.", ex.Message);
+        Assert.Equal(path, ex.FileName);
+        var labels = Assert.Throws<FileNotFoundException>(() => Idx.ReadLabels(path));
+        Assert.Equal($"Cannot read the IDX labels file '{path}': there is no such file.", labels.Message);
+
+        string inMissingFolder = Path.Combine(_folder, "no-such-folder", "train-images-idx3-ubyte.gz");
+        var folder = Assert.Throws<DirectoryNotFoundException>(() => Idx.ReadImages(inMissingFolder));
+        Assert.Equal($"Cannot read the IDX images file '{inMissingFolder}': the folder '{Path.Combine(_folder, "no-such-folder")}' does not exist.", folder.Message);
+    }
+
+    [Fact]
+    public void AFolderGivenAsAFileIsNamedAsAFolder()
+    {
+        var ex = Assert.Throws<IOException>(() => Idx.ReadLabels(_folder));
+        Assert.Equal($"Cannot read the IDX labels file '{_folder}': it is a folder, not a file.", ex.Message);
     }
 
     // ---------------------------------------------------------------- MnistDataSet
@@ -347,6 +447,19 @@ public sealed class IdxTests : IDisposable
 
         var ex = AssertInvalid(labels, () => MnistDataSet.Load(images, labels), "holds 4 labels", "holds 3 images", images);
         Assert.Contains("same number", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadWithAnImageSizeRejectsImagesOfAnotherSizeNamingTheFile()
+    {
+        string images = WriteFile("small-images.idx", ImagesFile(4, 2, 3, Pattern(24)));
+        string labels = WriteFile("small-labels.idx", LabelsFile([0, 1, 2, 3]));
+
+        AssertInvalid(images, () => MnistDataSet.Load(images, labels, pixelsPerImage: 784),
+            "its images are 2x3 = 6 pixels each, but 784 pixels per image are expected (28x28, as in MNIST)");
+        AssertInvalid(images, () => MnistDataSet.Load(images, labels, pixelsPerImage: 5), "2x3 = 6 pixels each, but 5 pixels per image are expected");
+        Assert.Equal(6, MnistDataSet.Load(images, labels, pixelsPerImage: 6).PixelsPerImage);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MnistDataSet.Load(images, labels, pixelsPerImage: 0));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using StaticNet;
 
 namespace StaticNet.Tests.Networks;
 
-/// <summary>The book's ch. 5 network.</summary>
+/// <summary>The book's ch. 4 network, <c>TwoLayerNet</c> with sigmoid (ch. 5's uses ReLU).</summary>
 [Network]
 [Input(784)]
 [Dense(50)] [Sigmoid]

@@ -1,7 +1,9 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace StaticNet.Tests.Serialization;
@@ -332,6 +334,22 @@ public sealed class NetworkFileTests : IDisposable
     }
 
     [Fact]
+    public void LoadingAMissingFileOrAFolderSaysSoNamingIt()
+    {
+        string missing = PathOf("missing.snet");
+        var ex = Assert.Throws<FileNotFoundException>(() => NetworkFile.Load(new FakeNetwork("X", 3), missing));
+        Assert.Equal($"Cannot load network parameters from '{missing}': there is no such file.", ex.Message);
+        Assert.Equal(missing, ex.FileName);
+
+        string inMissingFolder = Path.Combine(_folder, "gone", "model.snet");
+        var folder = Assert.Throws<DirectoryNotFoundException>(() => NetworkFile.Load(new FakeNetwork("X", 3), inMissingFolder));
+        Assert.Equal($"Cannot load network parameters from '{inMissingFolder}': the folder '{Path.Combine(_folder, "gone")}' does not exist.", folder.Message);
+
+        var isFolder = Assert.Throws<IOException>(() => NetworkFile.Load(new FakeNetwork("X", 3), _folder));
+        Assert.Equal($"Cannot load network parameters from '{_folder}': it is a folder, not a file.", isFolder.Message);
+    }
+
+    [Fact]
     public void SavingReplacesAnExistingFile()
     {
         string path = PathOf("replace.snet");
@@ -342,5 +360,224 @@ public sealed class NetworkFileTests : IDisposable
         var check = new FakeNetwork(TwoLayer50, 10);
         NetworkFile.Load(check, path);
         AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
+    }
+
+    // ---------------------------------------------------------------- temporaries, links, read-only files
+
+    private string[] FilesIn(string folder) =>
+        Array.ConvertAll(Directory.GetFileSystemEntries(folder), Path.GetFileName)!;
+
+    /// <summary>The id of a process that has run and exited, as after a save killed mid-write.</summary>
+    private static int DeadProcessId()
+    {
+        using var process = Process.Start(new ProcessStartInfo("sh", "-c true") { UseShellExecute = false })!;
+        process.WaitForExit();
+        int id = process.Id;
+        Assert.Throws<ArgumentException>(() => Process.GetProcessById(id)); // really gone (and not reused yet)
+        return id;
+    }
+
+    /// <summary>A temporary file as <see cref="NetworkFile.Save{TNet}(TNet, string)"/> names it, with 3 MB of a half-written save in it.</summary>
+    private string LeftBehind(string target, int processId)
+    {
+        string path = Path.Combine(_folder, $".{target}.{processId}.{Guid.NewGuid():N}{NetworkFile.TemporaryFileSuffix}");
+        File.WriteAllBytes(path, new byte[3_200_000]);
+        return path;
+    }
+
+    [Fact]
+    public void TheNextSaveRemovesATemporaryFileLeftByAKilledSaveAndNothingElse()
+    {
+        string path = PathOf("model.snet");
+        NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 20), path);
+        int dead = DeadProcessId();
+        string stale = LeftBehind("model.snet", dead);
+        string live = LeftBehind("model.snet", Environment.ProcessId);   // a save of this process still running
+        string otherFile = LeftBehind("other.snet", dead);               // another target's: not this save's business
+        string similar = LeftBehind("model.snet.1", dead);               // the temporary of model.snet.1, not of model.snet
+        string notOurs = PathOf(".model.snet.backup.snet-tmp");          // the suffix, but not a name Save writes
+        File.WriteAllText(notOurs, "keep");
+        string overlapping = PathOf(".model.snet.snet-tmp");             // prefix and suffix overlap
+        File.WriteAllText(overlapping, "keep");
+
+        var newer = new FakeNetwork(TwoLayer50, 10, seed: 21);
+        NetworkFile.Save(newer, path);
+
+        Assert.False(File.Exists(stale), "the temporary file of the dead process is still there");
+        Assert.True(File.Exists(live), "the temporary file of a running save was deleted");
+        Assert.True(File.Exists(otherFile));
+        Assert.True(File.Exists(similar));
+        Assert.True(File.Exists(notOurs));
+        Assert.True(File.Exists(overlapping));
+        var check = new FakeNetwork(TwoLayer50, 10);
+        NetworkFile.Load(check, path);
+        AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
+    }
+
+    [Fact]
+    public async Task AProcessKilledMidSaveLeavesTheOldFileAndTheNextSaveRemovesItsTemporary()
+    {
+        string path = PathOf("killed.snet");
+        var original = new FakeNetwork("Hanging", 1000, seed: 31);
+        NetworkFile.Save(original, path);
+        byte[] before = File.ReadAllBytes(path);
+
+        // This test assembly, run as a program (SaveChild.Main), starts a save to the same file and hangs
+        // halfway; it is then killed, as by kill -9 or a power cut.
+        string assembly = typeof(SaveChild).Assembly.Location;
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"; // the SDK's own dotnet, when run by it
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string argument in new[] { "exec", assembly, SaveChild.HangWhileSaving, path })
+            start.ArgumentList.Add(argument);
+        string? line;
+        int childId;
+        using (Process child = Process.Start(start)!)
+        {
+            childId = child.Id;
+            try
+            {
+                try
+                {
+                    line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(25));
+                }
+                catch (TimeoutException)
+                {
+                    line = "(nothing: the child process did not start saving within 25 s)";
+                }
+            }
+            finally
+            {
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
+            }
+        }
+        Assert.Equal(SaveChild.Saving, line);
+
+        string[] left = Directory.GetFiles(_folder, $".killed.snet.{childId}.*{NetworkFile.TemporaryFileSuffix}");
+        Assert.Single(left);                                // the killed save's temporary file is there ...
+        Assert.Equal(before, File.ReadAllBytes(path));      // ... and the file is untouched
+
+        var newer = new FakeNetwork("Hanging", 1000, seed: 32);
+        NetworkFile.Save(newer, path);
+
+        Assert.Equal(new[] { "killed.snet" }, FilesIn(_folder));
+        var check = new FakeNetwork("Hanging", 1000);
+        NetworkFile.Load(check, path);
+        AssertBitwiseEqual(newer.Snapshot(), check.Parameters);
+    }
+
+    [Fact]
+    public void LoadAlsoRemovesStaleTemporaryFiles()
+    {
+        string path = PathOf("model.snet");
+        NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 22), path);
+        string stale = LeftBehind("model.snet", DeadProcessId());
+
+        NetworkFile.Load(new FakeNetwork(TwoLayer50, 10), path);
+
+        Assert.False(File.Exists(stale));
+        Assert.Equal(new[] { "model.snet" }, FilesIn(_folder));
+    }
+
+    [Fact]
+    public void ATemporaryFileWhoseProcessIdWasReusedIsStale()
+    {
+        // Named after this (running) process, but last written long before this process started: the saver
+        // that wrote it died and its id went to this process.
+        string path = PathOf("reused.snet");
+        string stale = LeftBehind("reused.snet", Environment.ProcessId);
+        File.SetLastWriteTimeUtc(stale, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        NetworkFile.Save(new FakeNetwork("X", 3), path);
+
+        Assert.Equal(new[] { "reused.snet" }, FilesIn(_folder));
+    }
+
+    [Fact]
+    public void SavingThroughASymbolicLinkReplacesTheRealFileAndKeepsTheLink()
+    {
+        string realFolder = PathOf("real");
+        Directory.CreateDirectory(realFolder);
+        string real = Path.Combine(realFolder, "weights.snet");
+        NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 23), real);
+        string link = PathOf("latest.snet");
+        File.CreateSymbolicLink(link, Path.Combine("real", "weights.snet")); // relative, as ln -s makes them
+        string chain = PathOf("chain.snet");
+        File.CreateSymbolicLink(chain, "latest.snet");                       // a link to the link
+
+        var newer = new FakeNetwork(TwoLayer50, 10, seed: 24);
+        NetworkFile.Save(newer, link);
+        var newest = new FakeNetwork(TwoLayer50, 10, seed: 25);
+        NetworkFile.Save(newest, chain);
+
+        Assert.Equal(Path.Combine("real", "weights.snet"), new FileInfo(link).LinkTarget);
+        Assert.Equal("latest.snet", new FileInfo(chain).LinkTarget);
+        var check = new FakeNetwork(TwoLayer50, 10);
+        NetworkFile.Load(check, real);
+        AssertBitwiseEqual(newest.Snapshot(), check.Parameters);
+        NetworkFile.Load(check, link);
+        AssertBitwiseEqual(newest.Snapshot(), check.Parameters);
+        Assert.Equal(new[] { "weights.snet" }, FilesIn(realFolder)); // no temporary file left beside it
+        Assert.Equal(new[] { "chain.snet", "latest.snet", "real" }, Sorted(FilesIn(_folder)));
+    }
+
+    [Fact]
+    public void SavingThroughADanglingLinkCreatesTheFileItPointsTo()
+    {
+        string link = PathOf("link.snet");
+        File.CreateSymbolicLink(link, "target.snet");
+        var network = new FakeNetwork("X", 4, seed: 26);
+
+        NetworkFile.Save(network, link);
+
+        Assert.Equal("target.snet", new FileInfo(link).LinkTarget);
+        var check = new FakeNetwork("X", 4);
+        NetworkFile.Load(check, PathOf("target.snet"));
+        AssertBitwiseEqual(network.Snapshot(), check.Parameters);
+    }
+
+    [Fact]
+    public void AReadOnlyFileIsRefusedAndLeftUnchanged()
+    {
+        string path = PathOf("frozen.snet");
+        NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 27), path);
+        if (OperatingSystem.IsWindows())
+            File.SetAttributes(path, FileAttributes.ReadOnly);
+        else
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead); // chmod 444; root could still write it
+        byte[] before = File.ReadAllBytes(path);
+        string link = PathOf("frozen-link.snet");
+        File.CreateSymbolicLink(link, "frozen.snet");
+
+        var ex = Assert.Throws<UnauthorizedAccessException>(() => NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 28), path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("read-only", ex.Message, StringComparison.Ordinal);
+        var viaLink = Assert.Throws<UnauthorizedAccessException>(() => NetworkFile.Save(new FakeNetwork(TwoLayer50, 10, seed: 28), link));
+        Assert.Contains($"'{link}' (a link to '{path}')", viaLink.Message, StringComparison.Ordinal);
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(new[] { "frozen-link.snet", "frozen.snet" }, Sorted(FilesIn(_folder)));
+        if (OperatingSystem.IsWindows())
+            File.SetAttributes(path, FileAttributes.Normal); // so that Dispose can delete the folder
+    }
+
+    [Fact]
+    public void AReplacedFileKeepsItsPermissions()
+    {
+        if (OperatingSystem.IsWindows())
+            return; // no Unix mode bits to keep on Windows
+        string path = PathOf("private.snet");
+        NetworkFile.Save(new FakeNetwork("X", 3, seed: 29), path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); // chmod 600
+
+        NetworkFile.Save(new FakeNetwork("X", 3, seed: 30), path);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    private static string[] Sorted(string[] names)
+    {
+        Array.Sort(names, StringComparer.Ordinal);
+        return names;
     }
 }
