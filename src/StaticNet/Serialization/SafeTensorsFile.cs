@@ -25,7 +25,7 @@ namespace StaticNet;
 /// A safetensors file: named tensors (<see cref="SafeTensor"/>) and optional string metadata, read and
 /// written following the format's specification (Hugging Face's <c>safetensors</c>). Any dtype reads and
 /// writes as raw bytes; F32, F16, BF16 and F64 also convert to <see cref="float"/>. To save or load a
-/// network's parameters in PyTorch's names and layouts, see <c>SafeTensorsNetwork</c>.
+/// network's parameters in PyTorch's names and layouts, see <see cref="SafeTensorsNetwork"/>.
 /// </summary>
 /// <remarks>
 /// <para>
