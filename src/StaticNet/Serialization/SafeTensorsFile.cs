@@ -235,7 +235,7 @@ public sealed class SafeTensorsFile
         }
         catch (JsonException ex)
         {
-            throw Invalid(name, $"the header is not valid JSON: {ex.Message}", ex);
+            throw Invalid(name, $"the header is not valid JSON: {ex.Message.TrimEnd('.')}", ex);
         }
 
         using (document)

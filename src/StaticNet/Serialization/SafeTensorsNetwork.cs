@@ -242,11 +242,13 @@ public static class SafeTensorsNetwork
         float[] staged = CheckedParameters(network).ToArray();
         var problems = new List<string>();
         var expected = new HashSet<string>(StringComparer.Ordinal);
+        string? missing = null;
         foreach (SafeTensorsParameter p in parameters)
         {
             expected.Add(p.TensorName);
             if (!file.TryGetTensor(p.TensorName, out SafeTensor tensor))
             {
+                missing ??= p.TensorName;
                 if (strict)
                     problems.Add($"tensor '{p.TensorName}' ({p.ModuleType} {p.Attribute} {SafeTensor.FormatShape(p.Shape)}, block {p.Block.Name} of {p.Block.Layer}) is missing");
                 continue;
@@ -281,12 +283,25 @@ public static class SafeTensorsNetwork
             foreach (SafeTensor tensor in file.Tensors)
             {
                 if (!expected.Contains(tensor.Name) && !tensor.Name.EndsWith(BatchCounter, StringComparison.Ordinal))
-                    problems.Add($"tensor '{tensor.Name}' is unexpected: the network has no parameter of that name (it expects {string.Join(", ", expected)}; load with strict: false to ignore extra tensors)");
+                    problems.Add($"tensor '{tensor.Name}' is unexpected: the network has no parameter of that name, only {string.Join(", ", expected)} (load with strict: false to ignore extra tensors)");
             }
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"Cannot load network parameters from '{name}': {string.Join("; ", problems)}.");
+            throw new InvalidDataException($"Cannot load network parameters from '{name}': {string.Join("; ", problems)}{PrefixHint(file, missing)}.");
         staged.CopyTo(network.Parameters);
+    }
+
+    /// <summary>When a missing name is the end of a tensor's name, the file likely holds the model under a module prefix: say which.</summary>
+    private static string PrefixHint(SafeTensorsFile file, string? missing)
+    {
+        if (missing is null) return "";
+        foreach (SafeTensor tensor in file.Tensors)
+        {
+            string n = tensor.Name;
+            if (n.Length > missing.Length && n.EndsWith(missing, StringComparison.Ordinal) && n[n.Length - missing.Length - 1] == '.')
+                return $" (the file has '{n}': if the model is held under a prefix, load with SafeTensorsNaming.WithPrefix(\"{n.Substring(0, n.Length - missing.Length)}\"))";
+        }
+        return "";
     }
 
     private static Span<float> CheckedParameters<TNet>(TNet network)
