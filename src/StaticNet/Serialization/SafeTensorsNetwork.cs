@@ -1,0 +1,315 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace StaticNet;
+
+/// <summary>
+/// Saves a network's parameters as a safetensors file in PyTorch's names and layouts, and loads such files,
+/// e.g. the state_dict of the matching <c>nn.Sequential</c> saved by PyTorch, into a network.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The network <c>[Input(4)] [Dense(8)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy]</c> is PyTorch's
+/// <c>nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))</c> trained with <c>nn.CrossEntropyLoss</c>:
+/// the k-th layer after the input is module k (activations are modules, the loss is not), so its tensors are
+/// <c>0.weight</c> <c>[8, 4]</c>, <c>0.bias</c> <c>[8]</c>, <c>2.weight</c> <c>[3, 8]</c> and <c>2.bias</c>
+/// <c>[3]</c>. A Linear weight is <c>[out, in]</c> and StaticNet's <c>W</c> is <c>[in, out]</c>, so weights
+/// are transposed both ways. Other names (a prefix such as <c>model.</c>, or names of your own) come from
+/// a <see cref="SafeTensorsNaming"/>; <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/> lists what is expected.
+/// </para>
+/// <para>
+/// Loading reads and checks the whole file, then every tensor against the network (present, of a float dtype
+/// F32, F16, BF16 or F64, of PyTorch's shape), into a copy of the parameters; only when everything fits is the
+/// copy written into <see cref="INetwork.Parameters"/>. Otherwise an <see cref="InvalidDataException"/> names
+/// each tensor and what is wrong, and the network is unchanged. A tensor named <c>*.num_batches_tracked</c>
+/// (BatchNorm's step counter) is ignored.
+/// </para>
+/// </remarks>
+public static class SafeTensorsNetwork
+{
+    /// <summary>The metadata written when none is given: <c>{"format": "pt"}</c>, which Hugging Face's loaders look for.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultMetadata { get; } = new Dictionary<string, string> { ["format"] = "pt" };
+
+    private const string BatchCounter = ".num_batches_tracked";
+
+    /// <summary>
+    /// Lists the tensors the network is saved as, in order: each parameter block's PyTorch module, attribute,
+    /// shape and name under <paramref name="naming"/>.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <exception cref="ArgumentException">The naming gives two blocks the same name, or maps a block the network does not have.</exception>
+    /// <exception cref="NotSupportedException">A block belongs to a layer whose PyTorch layout is not known.</exception>
+    public static IReadOnlyList<SafeTensorsParameter> Describe<TNet>(TNet network, SafeTensorsNaming? naming = null)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        naming ??= SafeTensorsNaming.Sequential;
+
+        Dictionary<string, (int Module, string Kind)> layers = ModulesOf(network.Architecture);
+        var parameters = new List<SafeTensorsParameter>();
+        foreach (ParameterBlock block in network.ParameterBlocks)
+        {
+            if (!layers.TryGetValue(block.Layer, out (int Module, string Kind) layer))
+                throw new NotSupportedException($"Block {block.Name} belongs to layer '{block.Layer}', which is not in the architecture '{network.Architecture}'.");
+            parameters.Add(layer.Kind switch
+            {
+                // nn.Linear: weight [out, in] (StaticNet's W is [in, out]), bias [out].
+                "Dense" when block.Kind == ParameterKind.Weights =>
+                    new SafeTensorsParameter(block, layer.Module, "Linear", "weight", [block.Columns, block.Rows], transposed: true, ""),
+                "Dense" when block.Kind == ParameterKind.Bias =>
+                    new SafeTensorsParameter(block, layer.Module, "Linear", "bias", [block.Length], transposed: false, ""),
+                // Conv2d (weight [out, in, kH, kW] in both, not transposed) and BatchNorm (weight, bias,
+                // running_mean, running_var, all [channels]) slot in here when those layers exist.
+                _ => throw new NotSupportedException($"StaticNet does not know how PyTorch stores block {block.Name} of layer {block.Layer} ({layer.Kind}, {block.Kind})."),
+            });
+        }
+
+        naming.CheckMapKeys(parameters);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            string name = naming.NameOf(parameters[i]);
+            if (name == SafeTensorsFile.MetadataKey)
+                throw new ArgumentException($"The naming gives block {parameters[i].Block.Name} the reserved name '{SafeTensorsFile.MetadataKey}'.", nameof(naming));
+            if (!names.TryAdd(name, parameters[i].Block.Name))
+                throw new ArgumentException($"The naming gives blocks {names[name]} and {parameters[i].Block.Name} the same name '{name}'.", nameof(naming));
+            parameters[i] = parameters[i].WithName(name);
+        }
+        return parameters;
+    }
+
+    /// <summary>
+    /// Maps each parameterised layer (<c>Dense1</c>, ...) to its module index in PyTorch's nn.Sequential: the
+    /// k-th layer after <c>Input</c> is module k, loss layers are not modules.
+    /// </summary>
+    private static Dictionary<string, (int Module, string Kind)> ModulesOf(string architecture)
+    {
+        var layers = new Dictionary<string, (int, string)>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        int module = 0;
+        bool input = true;
+        foreach (string token in architecture.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int paren = token.IndexOf('(');
+            string kind = paren < 0 ? token : token.Substring(0, paren);
+            if (input)
+            {
+                input = false; // the first token is Input(...), not a module
+                continue;
+            }
+            if (kind is "SoftmaxCrossEntropy" or "MeanSquaredError")
+                continue; // losses are applied outside a PyTorch model
+            counts[kind] = counts.TryGetValue(kind, out int n) ? n + 1 : 1;
+            layers[kind + counts[kind].ToString(System.Globalization.CultureInfo.InvariantCulture)] = (module, kind);
+            module++;
+        }
+        return layers;
+    }
+
+    /// <summary>The network's parameters as F32 tensors in PyTorch's names and layouts (see <see cref="SafeTensorsNetwork"/>).</summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="metadata">The file's <c>__metadata__</c>; <see cref="DefaultMetadata"/> when null.</param>
+    /// <exception cref="ArgumentException">The naming is not usable for this network (see <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/>), or the network's Parameters do not hold ParameterCount floats.</exception>
+    public static SafeTensorsFile ToFile<TNet>(TNet network, SafeTensorsNaming? naming = null, IReadOnlyDictionary<string, string>? metadata = null)
+        where TNet : INetwork
+    {
+        IReadOnlyList<SafeTensorsParameter> parameters = Describe(network, naming);
+        ReadOnlySpan<float> all = CheckedParameters(network);
+        var tensors = new List<SafeTensor>(parameters.Count);
+        foreach (SafeTensorsParameter p in parameters)
+        {
+            ParameterBlock b = p.Block;
+            ReadOnlySpan<float> block = all.Slice(b.Offset, b.Length);
+            float[] values = new float[b.Length];
+            if (p.Transposed)
+            {
+                // StaticNet [rows = in, columns = out] → PyTorch [out, in].
+                for (int r = 0; r < b.Rows; r++)
+                    for (int c = 0; c < b.Columns; c++)
+                        values[c * b.Rows + r] = block[r * b.Columns + c];
+            }
+            else
+            {
+                block.CopyTo(values);
+            }
+            tensors.Add(SafeTensor.FromSingles(p.TensorName, p.Shape, values));
+        }
+        return new SafeTensorsFile(tensors, metadata ?? DefaultMetadata);
+    }
+
+    /// <summary>
+    /// Saves the network's parameters to <paramref name="path"/> as a safetensors file PyTorch loads into the
+    /// matching module with <c>load_state_dict</c>. The file is written to a temporary file in the same folder
+    /// and renamed over <paramref name="path"/> only when complete: a failure never leaves a half-written file.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network.</param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="metadata">The file's <c>__metadata__</c>; <see cref="DefaultMetadata"/> when null.</param>
+    /// <exception cref="ArgumentException">The naming is not usable for this network.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Save<TNet>(TNet network, string path, SafeTensorsNaming? naming = null, IReadOnlyDictionary<string, string>? metadata = null)
+        where TNet : INetwork
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        SafeTensorsFile file = ToFile(network, naming, metadata);
+        file.Save(path);
+    }
+
+    /// <summary>Writes the network's parameters to <paramref name="stream"/> as safetensors (see <see cref="Save{TNet}(TNet, string, SafeTensorsNaming?, IReadOnlyDictionary{string, string}?)"/>); the stream is not flushed or disposed.</summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network.</param>
+    /// <param name="stream">A writable stream.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="metadata">The file's <c>__metadata__</c>; <see cref="DefaultMetadata"/> when null.</param>
+    public static void Save<TNet>(TNet network, Stream stream, SafeTensorsNaming? naming = null, IReadOnlyDictionary<string, string>? metadata = null)
+        where TNet : INetwork
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ToFile(network, naming, metadata).Write(stream);
+    }
+
+    /// <summary>
+    /// Loads a safetensors file, e.g. a PyTorch state_dict, into the network's parameters. The file is read and
+    /// checked completely first; on any problem an <see cref="InvalidDataException"/> names the tensor and what
+    /// is wrong, and the network is unchanged.
+    /// </summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="strict">
+    /// As PyTorch's <c>load_state_dict(strict=...)</c>: when true (the default) a missing tensor, or a tensor the
+    /// network has no place for, is an error; when false, missing blocks keep their values and extra tensors are
+    /// ignored. A wrong shape or dtype is an error either way.
+    /// </param>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors, or does not fit the network.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static void Load<TNet>(TNet network, string path, SafeTensorsNaming? naming = null, bool strict = true)
+        where TNet : INetwork
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        Load(network, file, path, naming, strict);
+    }
+
+    /// <summary>Loads safetensors data from <paramref name="stream"/> (read to its end, not disposed) into the network, as <see cref="Load{TNet}(TNet, string, SafeTensorsNaming?, bool)"/> does.</summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
+    /// <param name="stream">A readable stream at the start of the data.</param>
+    /// <param name="name">The name of the file, for error messages.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="strict">Whether missing and unexpected tensors are errors (see <see cref="Load{TNet}(TNet, string, SafeTensorsNaming?, bool)"/>).</param>
+    /// <exception cref="InvalidDataException">The data are not valid safetensors, or do not fit the network.</exception>
+    public static void Load<TNet>(TNet network, Stream stream, string name, SafeTensorsNaming? naming = null, bool strict = true)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        IReadOnlyList<SafeTensorsParameter> parameters = Describe(network, naming);
+        SafeTensorsFile file = SafeTensorsFile.Read(stream, name);
+        Load(network, file, name, parameters, strict);
+    }
+
+    /// <summary>Loads tensors already read (e.g. by <see cref="SafeTensorsFile.Read(string)"/>) into the network, as <see cref="Load{TNet}(TNet, string, SafeTensorsNaming?, bool)"/> does.</summary>
+    /// <typeparam name="TNet">The network type.</typeparam>
+    /// <param name="network">The network whose <see cref="INetwork.Parameters"/> are overwritten.</param>
+    /// <param name="file">The tensors.</param>
+    /// <param name="naming">The names; <see cref="SafeTensorsNaming.Sequential"/> when null.</param>
+    /// <param name="strict">Whether missing and unexpected tensors are errors (see <see cref="Load{TNet}(TNet, string, SafeTensorsNaming?, bool)"/>).</param>
+    /// <exception cref="InvalidDataException">The tensors do not fit the network.</exception>
+    public static void Load<TNet>(TNet network, SafeTensorsFile file, SafeTensorsNaming? naming = null, bool strict = true)
+        where TNet : INetwork
+    {
+        if (network is null)
+            throw new ArgumentNullException(nameof(network));
+        ArgumentNullException.ThrowIfNull(file);
+        Load(network, file, "(tensors)", Describe(network, naming), strict);
+    }
+
+    private static void Load<TNet>(TNet network, SafeTensorsFile file, string name, IReadOnlyList<SafeTensorsParameter> parameters, bool strict)
+        where TNet : INetwork
+    {
+        float[] staged = CheckedParameters(network).ToArray();
+        var problems = new List<string>();
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        string? missing = null;
+        foreach (SafeTensorsParameter p in parameters)
+        {
+            expected.Add(p.TensorName);
+            if (!file.TryGetTensor(p.TensorName, out SafeTensor tensor))
+            {
+                missing ??= p.TensorName;
+                if (strict)
+                    problems.Add($"tensor '{p.TensorName}' ({p.ModuleType} {p.Attribute} {SafeTensor.FormatShape(p.Shape)}, block {p.Block.Name} of {p.Block.Layer}) is missing");
+                continue;
+            }
+            if (!SafeTensorsDTypes.ConvertsToSingle(tensor.DType))
+            {
+                problems.Add($"tensor '{p.TensorName}' is {SafeTensorsDTypes.Name(tensor.DType)}, but a parameter must be a float dtype (F32, F16, BF16 or F64)");
+                continue;
+            }
+            if (!tensor.Shape.SequenceEqual(p.Shape))
+            {
+                problems.Add($"tensor '{p.TensorName}' has shape {SafeTensor.FormatShape(tensor.Shape)}, but {p.Block.Name} of {p.Block.Layer} needs {SafeTensor.FormatShape(p.Shape)} ({p.ModuleType} {p.Attribute}{(p.Transposed ? ", PyTorch's [out, in]" : "")})");
+                continue;
+            }
+            ParameterBlock b = p.Block;
+            float[] values = tensor.ToSingles();
+            Span<float> block = staged.AsSpan(b.Offset, b.Length);
+            if (p.Transposed)
+            {
+                // PyTorch [out, in] → StaticNet [rows = in, columns = out].
+                for (int r = 0; r < b.Rows; r++)
+                    for (int c = 0; c < b.Columns; c++)
+                        block[r * b.Columns + c] = values[c * b.Rows + r];
+            }
+            else
+            {
+                values.CopyTo(block);
+            }
+        }
+        if (strict)
+        {
+            foreach (SafeTensor tensor in file.Tensors)
+            {
+                if (!expected.Contains(tensor.Name) && !tensor.Name.EndsWith(BatchCounter, StringComparison.Ordinal))
+                    problems.Add($"tensor '{tensor.Name}' is unexpected: the network has no parameter of that name, only {string.Join(", ", expected)} (load with strict: false to ignore extra tensors)");
+            }
+        }
+        if (problems.Count > 0)
+            throw new InvalidDataException($"Cannot load network parameters from '{name}': {string.Join("; ", problems)}{PrefixHint(file, missing)}.");
+        staged.CopyTo(network.Parameters);
+    }
+
+    /// <summary>When a missing name is the end of a tensor's name, the file likely holds the model under a module prefix: say which.</summary>
+    private static string PrefixHint(SafeTensorsFile file, string? missing)
+    {
+        if (missing is null) return "";
+        foreach (SafeTensor tensor in file.Tensors)
+        {
+            string n = tensor.Name;
+            if (n.Length > missing.Length && n.EndsWith(missing, StringComparison.Ordinal) && n[n.Length - missing.Length - 1] == '.')
+                return $" (the file has '{n}': if the model is held under a prefix, load with SafeTensorsNaming.WithPrefix(\"{n.Substring(0, n.Length - missing.Length)}\"))";
+        }
+        return "";
+    }
+
+    private static Span<float> CheckedParameters<TNet>(TNet network)
+        where TNet : INetwork
+    {
+        Span<float> parameters = network.Parameters;
+        if (parameters.Length != network.ParameterCount)
+            throw new ArgumentException($"The network's Parameters hold {parameters.Length} floats, but its ParameterCount is {network.ParameterCount}.", nameof(network));
+        return parameters;
+    }
+}

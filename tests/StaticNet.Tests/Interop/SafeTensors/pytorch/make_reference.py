@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Reference files for StaticNet's safetensors tests, made by real PyTorch.
+
+    /usr/bin/python3 make_reference.py          # (re)write the reference files beside this script
+    /usr/bin/python3 make_reference.py --check  # only check files StaticNet wrote (from_staticnet/)
+
+Written for PyTorch 1.13 (Debian's python3-torch), which has no `safetensors` package: the files are
+written by `save_file` below, following the format's specification (8-byte little-endian header length,
+JSON header, data), and that writer is first checked byte for byte against the files Hugging Face's
+own library wrote (../shared/fixtures/safetensors beside the repository).
+
+For each model (nn.Sequential, fixed seed) it writes:
+  <model>.safetensors        the state_dict, F32, as torch saves it: Linear weights [out, in]
+  <model>.<dtype>.safetensors the same state_dict cast to F16, BF16 and F64
+  <model>.json               the architecture in StaticNet's words, a batch of inputs, labels/targets,
+                             PyTorch's outputs (softmax probabilities when the loss is cross-entropy,
+                             as StaticNet's Forward gives them), the loss, the gradient of the loss
+                             with respect to every parameter (by state_dict name, PyTorch's layout),
+                             and the outputs of the model with its parameters rounded to each dtype.
+
+Files StaticNet wrote (the test ...PyTorchInteropTests.Saved_files_for_the_script, which writes
+from_staticnet/ only when STATICNET_WRITE_PYTORCH=1) are then loaded into the same nn.Sequential with
+load_state_dict(strict=True) and run on the inputs StaticNet recorded; the outputs must agree within 1e-5.
+"""
+import json
+import math
+import pathlib
+import struct
+import sys
+
+import torch
+from torch import nn
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[4]
+FIXTURES = REPO.parent / "shared" / "fixtures" / "safetensors"
+FROM_STATICNET = HERE / "from_staticnet"
+
+DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64", torch.int64: "I64"}
+TORCH_DTYPES = {v: k for k, v in DTYPES.items()}
+SIZES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8}
+
+assert sys.byteorder == "little", "tensor bytes are written as the machine holds them: little-endian only"
+
+
+# ------------------------------------------------------------------ the format, by its specification
+
+def save_file(tensors, path, metadata=None, pad=True):
+    """Writes {name: tensor} as safetensors. pad=True pads the header with spaces to a multiple of 8,
+    as the reference library does today; the fixtures (an older version) are unpadded."""
+    header = {}
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    data = []
+    offset = 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous().cpu()
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        data.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    if pad:
+        text += b" " * (-len(text) % 8)
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(data))
+
+
+def load_file(path):
+    """Reads a safetensors file into ({name: tensor}, metadata), checking what the format requires."""
+    blob = path.read_bytes()
+    (n,) = struct.unpack("<Q", blob[:8])
+    assert n <= 100_000_000 and 8 + n <= len(blob), f"{path}: bad header length {n}"
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", None)
+    data = blob[8 + n:]
+    tensors, end = {}, 0
+    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"]):
+        begin, stop = info["data_offsets"]
+        assert begin == end, f"{path}: tensor {name} starts at {begin}, expected {end}"
+        dtype = TORCH_DTYPES[info["dtype"]]
+        count = math.prod(info["shape"])
+        assert stop - begin == count * SIZES[info["dtype"]], f"{path}: tensor {name} has the wrong size"
+        raw = bytearray(data[begin:stop])
+        if dtype == torch.bfloat16:
+            t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16) if count else torch.zeros(0, dtype=dtype)
+        else:
+            t = torch.frombuffer(raw, dtype=dtype) if count else torch.zeros(0, dtype=dtype)
+        tensors[name] = t.reshape(info["shape"]).clone()
+        end = stop
+    assert end == len(data), f"{path}: {len(data) - end} bytes after the last tensor"
+    return tensors, metadata
+
+
+def check_writer_against_reference_library():
+    values = torch.tensor([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0])
+    for name, dtype in (("f", torch.float32), ("e", torch.float16), ("d", torch.float64)):
+        fixture = FIXTURES / f"{name}.safetensors"
+        ours = HERE / f".{name}.tmp.safetensors"
+        save_file({name: values.to(dtype)}, ours, metadata={"test": "a"}, pad=False)
+        same = ours.read_bytes() == fixture.read_bytes()
+        ours.unlink()
+        assert same, f"our writer differs from the reference library's {fixture}"
+        tensors, metadata = load_file(fixture)
+        assert metadata == {"test": "a"} and torch.equal(tensors[name], values.to(dtype)), f"{fixture} reads wrong"
+    print(f"writer: byte-identical to the reference library's f, e, d in {FIXTURES}")
+
+
+# ------------------------------------------------------------------ models, in StaticNet's words
+
+def sequential(architecture):
+    """nn.Sequential for a StaticNet architecture string, and its loss ('ce', 'mse' or None)."""
+    tokens = architecture.split()
+    width = int(tokens[0][len("Input("):-1])
+    modules, loss = [], None
+    for token in tokens[1:]:
+        if token.startswith("Dense("):
+            units = int(token[len("Dense("):-1])
+            modules.append(nn.Linear(width, units))
+            width = units
+        elif token in ("ReLU", "Sigmoid", "Tanh"):
+            modules.append(getattr(nn, token)())
+        elif token == "Softmax":
+            modules.append(nn.Softmax(dim=1))
+        elif token == "SoftmaxCrossEntropy":
+            loss = "ce"
+        elif token == "MeanSquaredError":
+            loss = "mse"
+        else:
+            raise ValueError(token)
+    return nn.Sequential(*modules), loss
+
+
+def outputs(model, loss, x):
+    y = model(x)
+    return torch.softmax(y, dim=1) if loss == "ce" else y
+
+
+class Wrapped(nn.Module):
+    """A Sequential held as self.model: its state_dict names start with "model."."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)
+
+
+MODELS = [
+    # name, architecture, seed, batch, module prefix
+    ("mlp_4_8_3", "Input(4) Dense(8) ReLU Dense(3) SoftmaxCrossEntropy", 1, 5, ""),
+    ("mlp_5_6_4_2", "Input(5) Dense(6) Tanh Dense(4) Sigmoid Dense(2) MeanSquaredError", 2, 3, ""),
+    ("prefixed_6_5_3", "Input(6) Tanh Dense(5) ReLU Sigmoid Dense(3) Softmax MeanSquaredError", 3, 4, "model."),
+]
+
+
+def flat(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def make(name, architecture, seed, batch, prefix):
+    torch.manual_seed(seed)
+    seq, loss_kind = sequential(architecture)
+    model = Wrapped(seq) if prefix else seq
+    x = torch.randn(batch, int(architecture.split()[0][len("Input("):-1]))
+    record = {"architecture": architecture, "prefix": prefix, "batch": batch, "input": flat(x)}
+    y = model(x)
+    if loss_kind == "ce":
+        labels = torch.randint(0, y.shape[1], (batch,))
+        loss = nn.CrossEntropyLoss()(y, labels)
+        record["labels"] = labels.tolist()
+    else:
+        targets = torch.rand(y.shape)
+        loss = nn.MSELoss()(y, targets)
+        record["targets"] = flat(targets)
+    model.zero_grad()
+    loss.backward()
+    state = model.state_dict()
+    record["output"] = flat(outputs(model, loss_kind, x))
+    record["loss"] = float(loss)
+    record["gradients"] = {n: flat(p.grad) for n, p in model.named_parameters()}
+    record["shapes"] = {n: list(t.shape) for n, t in state.items()}
+    save_file(state, HERE / f"{name}.safetensors", metadata={"format": "pt"})
+
+    # The same state_dict in other dtypes, and what the model computes with its parameters so rounded.
+    record["rounded"] = {}
+    for dtype in (torch.float16, torch.bfloat16, torch.float64):
+        tag = DTYPES[dtype]
+        save_file({n: t.to(dtype) for n, t in state.items()}, HERE / f"{name}.{tag}.safetensors", metadata={"format": "pt"})
+        rounded = Wrapped(sequential(architecture)[0]) if prefix else sequential(architecture)[0]
+        rounded.load_state_dict({n: t.to(dtype).to(torch.float32) for n, t in state.items()})
+        with torch.no_grad():
+            record["rounded"][tag] = flat(outputs(rounded, loss_kind, x))
+
+    # Our reader gives back what torch holds.
+    loaded, _ = load_file(HERE / f"{name}.safetensors")
+    assert all(torch.equal(loaded[n], state[n]) for n in state)
+    (HERE / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{name}: {architecture}, loss {float(loss):.6f}, tensors {', '.join(state)}")
+
+
+# ------------------------------------------------------------------ files StaticNet wrote
+
+def check_staticnet_files():
+    records = sorted(FROM_STATICNET.glob("*.json")) if FROM_STATICNET.is_dir() else []
+    if not records:
+        print(f"no files from StaticNet in {FROM_STATICNET} (run the tests with STATICNET_WRITE_PYTORCH=1)")
+        return True
+    ok = True
+    for path in records:
+        record = json.loads(path.read_text())
+        seq, loss_kind = sequential(record["architecture"])
+        model = Wrapped(seq) if record.get("prefix") else seq
+        state, metadata = load_file(path.with_suffix(".safetensors"))
+        model.load_state_dict(state, strict=True)
+        x = torch.tensor(record["input"]).reshape(record["batch"], -1)
+        with torch.no_grad():
+            ours = torch.tensor(outputs(model, loss_kind, x).reshape(-1).tolist())
+        theirs = torch.tensor(record["output"])
+        error = float((ours - theirs).abs().max())
+        good = error <= 1e-5
+        ok &= good
+        print(f"{'OK  ' if good else 'FAIL'} {path.stem}: loads into PyTorch (strict), metadata {metadata}, "
+              f"max |PyTorch - StaticNet| output {error:.2e}")
+    return ok
+
+
+if __name__ == "__main__":
+    if "--check" not in sys.argv:
+        check_writer_against_reference_library()
+        for spec in MODELS:
+            make(*spec)
+    sys.exit(0 if check_staticnet_files() else 1)
