@@ -41,7 +41,7 @@ internal sealed class OnnxExporter
         graph.Name = network.GetType().Name;
         graph.Inputs.Add(Tensor(InputName, exporter._shape));
         for (int i = 1; i < layers.Count; i++)
-            exporter.AddLayer(layers[i], i == layers.Count - 1);
+            exporter.AddLayer(layers[i]);
         exporter.Finish();
 
         var model = new ModelProto
@@ -56,7 +56,7 @@ internal sealed class OnnxExporter
         return model;
     }
 
-    private void AddLayer(LayerDeclaration layer, bool last)
+    private void AddLayer(LayerDeclaration layer)
     {
         switch (layer.Kind)
         {
@@ -68,24 +68,24 @@ internal sealed class OnnxExporter
                 ParameterBlock b = TakeBlock(layer, ParameterKind.Bias, 1, units);
                 Initializer(w, inputs, units);
                 Initializer(b, units);
-                Node("Gemm", w.Layer, last, [w.Name, b.Name],
+                Node("Gemm", w.Layer, [w.Name, b.Name],
                     AttributeProto.OfFloat("alpha", 1f), AttributeProto.OfFloat("beta", 1f), AttributeProto.OfInt("transB", 0));
                 _shape = [units];
                 break;
             }
             case "ReLU":
-                Node("Relu", Name(layer), last, []);
+                Node("Relu", Name(layer), []);
                 break;
             case "Sigmoid":
-                Node("Sigmoid", Name(layer), last, []);
+                Node("Sigmoid", Name(layer), []);
                 break;
             case "Tanh":
-                Node("Tanh", Name(layer), last, []);
+                Node("Tanh", Name(layer), []);
                 break;
             case "Softmax":
             case "SoftmaxCrossEntropy": // the loss layer's inference form: Forward outputs the probabilities
                 Features(layer);
-                Node("Softmax", Name(layer), last, [], AttributeProto.OfInt("axis", 1));
+                Node("Softmax", Name(layer), [], AttributeProto.OfInt("axis", 1));
                 break;
             case "MeanSquaredError": // Forward outputs y unchanged
                 break;
@@ -98,18 +98,19 @@ internal sealed class OnnxExporter
     {
         if (_nextBlock != _blocks.Length)
             throw new NotSupportedException($"ONNX export used {_nextBlock} of the network's {_blocks.Length} parameter blocks; the architecture \"{_network.Architecture}\" does not describe block {_blocks[_nextBlock].Name}.");
-        if (_value != OutputName)
-            Node("Identity", "Output", last: true, []); // a layer-less network (or one ending in MeanSquaredError after nothing)
+        if (_graph.Nodes.Count == 0)
+            Node("Identity", "Output", []); // a network without a node (Input then MeanSquaredError): output = input
+        _graph.Nodes[^1].Outputs[0] = OutputName; // the last node writes the graph's output
         _graph.Outputs.Add(Tensor(OutputName, _shape));
     }
 
     /// <summary>Appends a node reading the current value (and <paramref name="extraInputs"/>), which becomes the current value.</summary>
-    private void Node(string opType, string name, bool last, string[] extraInputs, params AttributeProto[] attributes)
+    private void Node(string opType, string name, string[] extraInputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
         node.Inputs.Add(_value);
         node.Inputs.AddRange(extraInputs);
-        _value = last ? OutputName : name + "_output";
+        _value = name + "_output";
         node.Outputs.Add(_value);
         node.Attributes.AddRange(attributes);
         _graph.Nodes.Add(node);

@@ -230,6 +230,7 @@ internal sealed class OnnxImporter
         if (_graph.Outputs.Count != 1)
             throw Error($"the graph has {_graph.Outputs.Count} outputs; the network has one");
         string output = _graph.Outputs[0].Name;
+        SkipIdentities();
         // After the last layer's node, accept nothing more: no further node may read the value.
         if (_value != output || (_consumers.TryGetValue(_value, out List<NodeProto>? after) && after.Count > 0))
         {
@@ -248,6 +249,7 @@ internal sealed class OnnxImporter
     /// <summary>The one node that reads the current value, which must be one of <paramref name="opTypes"/>.</summary>
     private NodeProto NextNode(LayerDeclaration layer, params string[] opTypes)
     {
+        SkipIdentities();
         string expected = string.Join(" or ", opTypes);
         if (!_consumers.TryGetValue(_value, out List<NodeProto>? readers) || readers.Count == 0)
             throw Error($"the graph ends at value '{_value}', but the network's {layer.Describe()} needs a {expected} node next");
@@ -259,6 +261,14 @@ internal sealed class OnnxImporter
         if (node.Inputs.Count == 0 || node.Inputs[0] != _value)
             throw Error($"node {node.Describe()} reads '{_value}' not as its first input");
         return node;
+    }
+
+    /// <summary>Steps over <c>Identity</c> nodes, which compute nothing (StaticNet writes one for a network without nodes).</summary>
+    private void SkipIdentities()
+    {
+        while (_consumers.TryGetValue(_value, out List<NodeProto>? readers) && readers.Count == 1
+               && readers[0].OpType == "Identity" && IsDefaultDomain(readers[0]) && readers[0].Inputs.Count == 1)
+            Advance(readers[0]);
     }
 
     private void Advance(NodeProto node)
