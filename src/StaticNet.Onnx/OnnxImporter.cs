@@ -47,6 +47,8 @@ internal sealed class OnnxImporter
     public static float[] Match(string file, INetwork network, ModelProto model)
     {
         GraphProto graph = model.Graph ?? throw new OnnxFormatException(file, "the model has no graph");
+        if (!model.OpsetImport.Exists(o => o.Domain is "" or "ai.onnx"))
+            throw new OnnxFormatException(file, "the model declares no opset of the default ONNX domain (opset_import), which every ONNX model must");
         List<LayerDeclaration> layers = Architecture.Parse(network.Architecture);
         var inputShape = new int[layers[0].Positional.Count];
         for (int i = 0; i < inputShape.Length; i++)

@@ -261,7 +261,7 @@ internal sealed class TensorProto
     public string Name = string.Empty;                      // 8
     public byte[]? RawData;                                 // 9
     public int DataLocation;                                // 14
-    /// <summary>For writing: the values, written as <c>raw_data</c>.</summary>
+    /// <summary>For writing: the values, written as <c>raw_data</c> (in place of <see cref="RawData"/>).</summary>
     public float[]? Values;
 
     public ProtoWriter Write()
@@ -271,8 +271,14 @@ internal sealed class TensorProto
             w.Int64(1, dim);
         w.Int64(2, DataType);
         w.String(8, Name);
+        if (FloatData.Count > 0)
+            w.FloatsAsBytes(4, FloatData.ToArray()); // packed repeated float: the same bytes as raw_data
         if (Values is not null)
             w.FloatsAsBytes(9, Values);
+        else if (RawData is not null)
+            w.Bytes(9, RawData);
+        if (DataLocation != 0)
+            w.Int64(14, DataLocation);
         return w;
     }
 
