@@ -35,6 +35,29 @@ internal sealed class LayerDeclaration
     /// <summary>For messages: <c>layer 2, Dense(10)</c>.</summary>
     public string Describe() => $"layer {Index}, {Text}";
 
+    /// <summary>Named argument <paramref name="name"/> (e.g. <c>Stride</c>) as an int, or <paramref name="fallback"/> when it is not given.</summary>
+    public int NamedInt(string name, int fallback)
+    {
+        foreach (KeyValuePair<string, string> argument in Named)
+        {
+            if (argument.Key != name)
+                continue;
+            if (!int.TryParse(argument.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+                throw new NotSupportedException($"The architecture's {Describe()} has {name} = {argument.Value}, not an integer.");
+            return value;
+        }
+        return fallback;
+    }
+
+    /// <summary>Positional argument <paramref name="position"/> as a float, e.g. the slope of <c>LeakyReLU(0.01)</c>.</summary>
+    public float Float(int position)
+    {
+        if (position >= Positional.Count
+            || !float.TryParse(Positional[position], NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
+            throw new NotSupportedException($"The architecture's {Describe()} has no number argument {position + 1}.");
+        return value;
+    }
+
     /// <summary>Positional argument <paramref name="position"/> as an int (a positive size).</summary>
     public int Int(int position)
     {
@@ -95,4 +118,30 @@ internal static class Architecture
 
     private static NotSupportedException Bad(string architecture, string problem) =>
         new($"Cannot read the network's architecture \"{architecture}\": {problem}.");
+}
+
+/// <summary>
+/// The geometry of a 2-D convolution or pooling layer as declared: <c>Conv2D(filters, kernel, Stride = s,
+/// Padding = p)</c>, <c>MaxPool2D(kernel, Stride = s)</c>, <c>AvgPool2D(kernel, Stride = s)</c>; square kernels,
+/// the same stride and padding on both axes, a pool's stride its kernel unless given (as in PyTorch).
+/// </summary>
+internal readonly record struct Window(int Kernel, int Stride, int Padding)
+{
+    public static Window Of(LayerDeclaration layer, int kernelPosition, int defaultStride)
+    {
+        int kernel = layer.Int(kernelPosition);
+        var window = new Window(kernel, layer.NamedInt("Stride", defaultStride), layer.NamedInt("Padding", 0));
+        if (window.Kernel <= 0 || window.Stride <= 0 || window.Padding < 0)
+            throw new NotSupportedException($"The architecture's {layer.Describe()} has a kernel, stride or padding out of range.");
+        return window;
+    }
+
+    /// <summary>The output size along an axis of <paramref name="size"/>: <c>(size + 2·padding − kernel) / stride + 1</c>, rounded down.</summary>
+    public int Output(int size, LayerDeclaration layer)
+    {
+        int output = (size + 2 * Padding - Kernel) / Stride + 1;
+        if (size + 2 * Padding < Kernel)
+            throw new NotSupportedException($"The architecture's {layer.Describe()} has a kernel of {Kernel} over an input of {size} (padding {Padding}).");
+        return output;
+    }
 }

@@ -82,6 +82,48 @@ internal sealed class OnnxExporter
             case "Tanh":
                 Node("Tanh", Name(layer), []);
                 break;
+            case "LeakyReLU":
+                Node("LeakyRelu", Name(layer), [], AttributeProto.OfFloat("alpha", layer.Float(0)));
+                break;
+            case "Conv2D":
+            {
+                // PyTorch's layout: W [filters, channels, k, k], b [filters]; ONNX Conv takes it as it is.
+                (int channels, int height, int width) = Image(layer);
+                int filters = layer.Int(0);
+                Window window = Window.Of(layer, 1, defaultStride: 1);
+                ParameterBlock w = TakeBlock(layer, ParameterKind.Weights, filters * channels * window.Kernel * window.Kernel);
+                ParameterBlock b = TakeBlock(layer, ParameterKind.Bias, filters);
+                Initializer(w, filters, channels, window.Kernel, window.Kernel);
+                Initializer(b, filters);
+                Node("Conv", w.Layer, [w.Name, b.Name],
+                    AttributeProto.OfInts("kernel_shape", window.Kernel, window.Kernel),
+                    AttributeProto.OfInts("strides", window.Stride, window.Stride),
+                    AttributeProto.OfInts("pads", window.Padding, window.Padding, window.Padding, window.Padding));
+                _shape = [filters, window.Output(height, layer), window.Output(width, layer)];
+                break;
+            }
+            case "MaxPool2D":
+            case "AvgPool2D":
+            {
+                (int channels, int height, int width) = Image(layer);
+                Window window = Window.Of(layer, 0, defaultStride: layer.Int(0));
+                if (window.Padding != 0)
+                    throw new NotSupportedException($"ONNX export of the network's {layer.Describe()}: padded pooling is not supported.");
+                Node(layer.Kind == "MaxPool2D" ? "MaxPool" : "AveragePool", Name(layer), [],
+                    AttributeProto.OfInts("kernel_shape", window.Kernel, window.Kernel),
+                    AttributeProto.OfInts("strides", window.Stride, window.Stride));
+                _shape = [channels, window.Output(height, layer), window.Output(width, layer)];
+                break;
+            }
+            case "Flatten":
+            {
+                int size = 1;
+                foreach (int dim in _shape)
+                    size *= dim;
+                Node("Flatten", Name(layer), [], AttributeProto.OfInt("axis", 1));
+                _shape = [size];
+                break;
+            }
             case "Softmax":
             case "SoftmaxCrossEntropy": // the loss layer's inference form: Forward outputs the probabilities
                 Features(layer);
@@ -132,6 +174,23 @@ internal sealed class OnnxExporter
         if (block.Kind != kind || block.Rows != rows || block.Columns != columns || block.Length != rows * columns)
             throw new NotSupportedException($"The network's {layer.Describe()} needs a {kind} block of {rows} x {columns}, but its parameter block {block.Name} is {block.Kind} {block.Rows} x {block.Columns}.");
         return block;
+    }
+
+    private ParameterBlock TakeBlock(LayerDeclaration layer, ParameterKind kind, int length)
+    {
+        if (_nextBlock >= _blocks.Length)
+            throw new NotSupportedException($"The network's {layer.Describe()} needs a {kind} block, but the network has only {_blocks.Length} parameter blocks.");
+        ParameterBlock block = _blocks[_nextBlock++];
+        if (block.Kind != kind || block.Length != length)
+            throw new NotSupportedException($"The network's {layer.Describe()} needs a {kind} block of {length} floats, but its parameter block {block.Name} is {block.Kind} of {block.Length}.");
+        return block;
+    }
+
+    private (int Channels, int Height, int Width) Image(LayerDeclaration layer)
+    {
+        if (_shape.Length != 3)
+            throw new NotSupportedException($"ONNX export of the network's {layer.Describe()} needs a [channels, height, width] input, but it gets [{string.Join(", ", _shape)}].");
+        return (_shape[0], _shape[1], _shape[2]);
     }
 
     private int Features(LayerDeclaration layer)

@@ -11,21 +11,28 @@ namespace StaticNet.Onnx;
 /// <para><b>Export</b> (<see cref="Save{TNet}(TNet, string, int)"/>, <see cref="Export{TNet}(TNet, int)"/>) writes
 /// the graph that <c>Forward</c> computes, at opset <see cref="DefaultOpset"/> (13 to 17 accepted), with the
 /// weights as float32 initializers named after the network's parameter blocks (<c>W1</c>, <c>b1</c>, ...). The
-/// input is <c>input</c>, of shape <c>[batch, InputSize]</c>, the output <c>output</c>, <c>[batch, OutputSize]</c>;
+/// input is <c>input</c>, of shape <c>[batch, InputSize]</c> (<c>[batch, C, H, W]</c> for <c>Input(C, H, W)</c>), the output <c>output</c>, <c>[batch, OutputSize]</c>;
 /// <c>batch</c> is a dynamic dimension. Each layer becomes:</para>
 /// <list type="table">
 /// <listheader><term>layer</term><description>ONNX</description></listheader>
 /// <item><term>Dense</term><description><c>Gemm</c> (alpha = beta = 1, transB = 0) with <c>W</c> <c>[in, out]</c> and <c>b</c> <c>[out]</c></description></item>
-/// <item><term>ReLU, Sigmoid, Tanh</term><description><c>Relu</c>, <c>Sigmoid</c>, <c>Tanh</c></description></item>
+/// <item><term>ReLU, Sigmoid, Tanh, LeakyReLU(a)</term><description><c>Relu</c>, <c>Sigmoid</c>, <c>Tanh</c>, <c>LeakyRelu</c> (alpha = a)</description></item>
+/// <item><term>Conv2D(F, K, Stride = S, Padding = P)</term><description><c>Conv</c> with <c>W</c> <c>[F, C, K, K]</c> (PyTorch's layout) and <c>b</c> <c>[F]</c></description></item>
+/// <item><term>MaxPool2D(K), AvgPool2D(K)</term><description><c>MaxPool</c>, <c>AveragePool</c> (stride K unless <c>Stride</c> is given; no padding)</description></item>
+/// <item><term>Flatten</term><description><c>Flatten</c> (axis 1)</description></item>
 /// <item><term>Softmax, SoftmaxCrossEntropy</term><description><c>Softmax</c> (axis 1): the probabilities <c>Forward</c> outputs</description></item>
 /// <item><term>MeanSquaredError</term><description>nothing (<c>Forward</c> outputs <c>y</c> unchanged)</description></item>
 /// </list>
+/// <para>Conv2D, the pools, Flatten and LeakyReLU are written in the attribute syntax planned for them
+/// (<c>Input(1, 28, 28) Conv2D(30, 5, Stride = 1, Padding = 0) ReLU MaxPool2D(2) Flatten Dense(10)</c>); they are
+/// tested with a hand-written reference network until the generator has them. A layer of another kind throws
+/// <see cref="NotSupportedException"/>; each kind is one case in the exporter and one in the importer.</para>
 /// <para><b>Import</b> (<see cref="LoadWeights{TNet}(TNet, string)"/>) reads an ONNX model whose graph computes
 /// the declared network, as <c>torch.onnx.export</c> writes it for an <c>nn.Sequential</c> of <c>nn.Linear</c>
 /// and activations, or as <see cref="Save{TNet}(TNet, string, int)"/> writes it, and copies its initializers
 /// into <see cref="INetwork.Parameters"/>. A Dense layer may be a <c>Gemm</c> with <c>transB</c> 1 (PyTorch's
 /// <c>[out, in]</c> weight) or 0, or a <c>MatMul</c> (of a constant or of a <c>Transpose</c> of one) then an
-/// <c>Add</c> of the bias. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a
+/// <c>Add</c> of the bias; an <c>AvgPool2D</c> may be preceded by the <c>Pad</c> of zeros torch 1.13 writes. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a
 /// classifier exported as logits): the weights are the same. The graph must be a chain from its one input to
 /// its one output with nothing else in it. The whole model is read and checked before anything is copied: a
 /// corrupt file, or a graph that does not match (another operator, a tensor of another shape, a layer too many

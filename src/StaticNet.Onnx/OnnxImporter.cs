@@ -79,6 +79,36 @@ internal sealed class OnnxImporter
             case "Tanh":
                 MatchUnary(layer, "Tanh");
                 break;
+            case "LeakyReLU":
+            {
+                NodeProto node = NextNode(layer, "LeakyRelu");
+                ExpectInputs(node, layer, 1, "one input");
+                float alpha = FloatAttribute(node, "alpha", 0.01f), declared = layer.Float(0);
+                if (alpha != declared)
+                    throw Error($"node {node.Describe()} has alpha = {alpha.ToString("R", CultureInfo.InvariantCulture)}, but the network's {layer.Describe()} has {declared.ToString("R", CultureInfo.InvariantCulture)}");
+                Advance(node);
+                break;
+            }
+            case "Conv2D":
+                MatchConv(layer);
+                break;
+            case "MaxPool2D":
+            case "AvgPool2D":
+                MatchPool(layer);
+                break;
+            case "Flatten":
+            {
+                NodeProto node = NextNode(layer, "Flatten");
+                ExpectInputs(node, layer, 1, "one input");
+                if (IntAttribute(node, "axis", 1) != 1)
+                    throw Error($"node {node.Describe()} has axis = {IntAttribute(node, "axis", 1)}; the network's {layer.Describe()} keeps the batch axis: axis = 1");
+                Advance(node);
+                int size = 1;
+                foreach (int dim in _shape)
+                    size *= dim;
+                _shape = [size];
+                break;
+            }
             case "Softmax":
                 MatchSoftmax(layer);
                 break;
@@ -151,6 +181,130 @@ internal sealed class OnnxImporter
             Advance(add);
         }
         _shape = [units];
+    }
+
+    private void MatchConv(LayerDeclaration layer)
+    {
+        (int channels, int height, int width) = Image(layer);
+        int filters = layer.Int(0);
+        Window window = Window.Of(layer, 1, defaultStride: 1);
+        int k = window.Kernel;
+        ParameterBlock w = TakeBlock(layer, ParameterKind.Weights, filters * channels * k * k);
+        ParameterBlock b = TakeBlock(layer, ParameterKind.Bias, filters);
+        NodeProto node = NextNode(layer, "Conv");
+        ExpectInputs(node, layer, 3, "X, W and B (the bias)");
+        ExpectWindow(node, layer, window, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
+        if (IntAttribute(node, "group", 1) != 1)
+            throw Error($"node {node.Describe()} has group = {IntAttribute(node, "group", 1)}; the network's {layer.Describe()} is a full convolution, group = 1");
+
+        // W [filters, channels, k, k] in both PyTorch/ONNX and StaticNet: copied as it is.
+        TensorProto weights = Initializer(node, 1, layer);
+        if (weights.Dims.Count != 4 || weights.Dims[0] != filters || weights.Dims[1] != channels || weights.Dims[2] != k || weights.Dims[3] != k)
+            throw Error($"tensor '{weights.Name}' (the weight of node {node.Describe()}) has shape [{string.Join(", ", weights.Dims)}], but the network's {layer.Describe()} needs [{filters}, {channels}, {k}, {k}]");
+        Span<float> target = _staged.AsSpan(w.Offset, w.Length);
+        for (int i = 0; i < target.Length; i++)
+            target[i] = weights[i];
+        StageBias(Initializer(node, 2, layer), b, filters, 1f, node, layer);
+        Advance(node);
+        _shape = [filters, window.Output(height, layer), window.Output(width, layer)];
+    }
+
+    private void MatchPool(LayerDeclaration layer)
+    {
+        (int channels, int height, int width) = Image(layer);
+        Window window = Window.Of(layer, 0, defaultStride: layer.Int(0));
+        string opType = layer.Kind == "MaxPool2D" ? "MaxPool" : "AveragePool";
+        SkipZeroPad(layer);
+        NodeProto node = NextNode(layer, opType);
+        ExpectInputs(node, layer, 1, "one input");
+        ExpectWindow(node, layer, window, ["kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "storage_order", "count_include_pad"]);
+        if (IntAttribute(node, "ceil_mode", 0) != 0)
+            throw Error($"node {node.Describe()} has ceil_mode = 1; the network's {layer.Describe()} rounds its output size down");
+        if (node.Outputs.Count == 2 && !_consumers.ContainsKey(node.Outputs[1]))
+            node.Outputs.RemoveAt(1); // MaxPool's optional Indices output, unused
+        Advance(node);
+        _shape = [channels, window.Output(height, layer), window.Output(width, layer)];
+    }
+
+    /// <summary>
+    /// torch 1.13 writes <c>nn.AvgPool2d</c> as a <c>Pad</c> (pads from a <c>Constant</c>, all zero) then
+    /// <c>AveragePool</c>. A Pad of zeros computes nothing: step over it (and its Constant); any other Pad is a mismatch.
+    /// </summary>
+    private void SkipZeroPad(LayerDeclaration layer)
+    {
+        SkipIdentities();
+        if (!_consumers.TryGetValue(_value, out List<NodeProto>? readers) || readers.Count != 1
+            || readers[0].OpType != "Pad" || !IsDefaultDomain(readers[0]))
+            return;
+        NodeProto pad = readers[0];
+        if (pad.Attribute("mode") is { } mode && mode.S != "constant")
+            throw Error($"node {pad.Describe()} pads in mode '{mode.S}' before the network's {layer.Describe()}, which has no padding");
+        if (pad.Inputs.Count < 2 || pad.Inputs[0] != _value)
+            throw Error($"node {pad.Describe()} has no pads input");
+        long[]? pads = ConstantInts(pad.Inputs[1], out NodeProto? constant);
+        if (pads is null || Array.Exists(pads, p => p != 0) || (pad.Inputs.Count > 2 && pad.Inputs[2].Length > 0))
+            throw Error($"node {pad.Describe()} pads the input of the network's {layer.Describe()}, which has no padding (only a Pad of zeros is accepted)");
+        if (constant is not null)
+            _matched.Add(constant);
+        Advance(pad);
+    }
+
+    /// <summary>An int64 tensor given as an initializer or by a <c>Constant</c> node (returned in <paramref name="constant"/>), or null.</summary>
+    private long[]? ConstantInts(string name, out NodeProto? constant)
+    {
+        constant = null;
+        if (_initializers.TryGetValue(name, out TensorProto? tensor))
+            return tensor.Int64Values();
+        if (_producers.TryGetValue(name, out NodeProto? node) && node.OpType == "Constant" && IsDefaultDomain(node)
+            && node.Attribute("value")?.T is { } value && _consumers.TryGetValue(name, out List<NodeProto>? readers) && readers.Count == 1)
+        {
+            constant = node;
+            return value.Int64Values();
+        }
+        return null;
+    }
+
+    /// <summary>Checks a Conv or pool node's kernel, strides, pads and dilations against the declaration; <paramref name="known"/> are the attributes the op may carry.</summary>
+    private void ExpectWindow(NodeProto node, LayerDeclaration layer, Window window, string[] known)
+    {
+        foreach (AttributeProto attribute in node.Attributes)
+        {
+            if (Array.IndexOf(known, attribute.Name) < 0)
+                throw Error($"node {node.Describe()} has an attribute '{attribute.Name}' that the network's {layer.Describe()} has no counterpart for");
+        }
+        if (node.Attribute("auto_pad") is { } autoPad && autoPad.S is not ("" or "NOTSET"))
+            throw Error($"node {node.Describe()} has auto_pad = {autoPad.S}; the network's {layer.Describe()} pads explicitly");
+        ExpectInts(node, layer, "kernel_shape", null, [window.Kernel, window.Kernel]);
+        ExpectInts(node, layer, "strides", [1, 1], [window.Stride, window.Stride]);
+        ExpectInts(node, layer, "pads", [0, 0, 0, 0], [window.Padding, window.Padding, window.Padding, window.Padding]);
+        ExpectInts(node, layer, "dilations", [1, 1], [1, 1]);
+    }
+
+    private void ExpectInts(NodeProto node, LayerDeclaration layer, string name, long[]? fallback, long[] expected)
+    {
+        AttributeProto? attribute = node.Attribute(name);
+        if (attribute is null && fallback is null)
+            return; // e.g. kernel_shape, which may be left to the weight's shape
+        long[] actual = attribute is null ? fallback! : attribute.IntList.ToArray();
+        if (!actual.AsSpan().SequenceEqual(expected))
+            throw Error($"node {node.Describe()} has {name} = [{string.Join(", ", actual)}], but the network's {layer.Describe()} needs [{string.Join(", ", expected)}]");
+    }
+
+    private (int Channels, int Height, int Width) Image(LayerDeclaration layer)
+    {
+        if (_shape.Length != 3)
+            throw new NotSupportedException($"ONNX import of the network's {layer.Describe()} needs a [channels, height, width] input, but it gets [{string.Join(", ", _shape)}].");
+        return (_shape[0], _shape[1], _shape[2]);
+    }
+
+    private ParameterBlock TakeBlock(LayerDeclaration layer, ParameterKind kind, int length)
+    {
+        if (_nextBlock >= _blocks.Length)
+            throw new NotSupportedException($"The network's {layer.Describe()} needs a {kind} block, but the network has only {_blocks.Length} parameter blocks.");
+        ParameterBlock block = _blocks[_nextBlock++];
+        if (block.Kind != kind || block.Length != length)
+            throw new NotSupportedException($"The network's {layer.Describe()} needs a {kind} block of {length} floats, but its parameter block {block.Name} is {block.Kind} of {block.Length}.");
+        return block;
     }
 
     private void MatchUnary(LayerDeclaration layer, string opType)

@@ -66,6 +66,37 @@ public class ImportErrorTests
         Assert.Contains("layer 5, Tanh needs a Tanh node", problem);
     }
 
+    [Fact]
+    public void AnotherConvolutionStrideNamesTheNodeAndAttribute()
+    {
+        string path = Path.Combine(PyTorchImportTests.Fixture.Folder, "conv_leaky_maxpool.onnx");
+        var net = new ConvReferenceNet(2, 6, 6, 3, 3, 2, 1, "LeakyReLU(0.1)", maxPool: true, 1, 4, "Softmax", 1);
+        string problem = Reject(net, File.ReadAllBytes(path));
+        Assert.Contains("node '/0/Conv' (Conv) has strides = [1, 1], but the network's layer 1, Conv2D(3, 3, Stride = 2, Padding = 1) needs [2, 2]", problem);
+    }
+
+    [Fact]
+    public void AnotherLeakyReLUSlopeIsNamed()
+    {
+        string path = Path.Combine(PyTorchImportTests.Fixture.Folder, "conv_leaky_maxpool.onnx");
+        var net = new ConvReferenceNet(2, 6, 6, 3, 3, 1, 1, "LeakyReLU(0.2)", maxPool: true, 2, 4, "Softmax", 1);
+        Assert.Contains("node '/1/LeakyRelu' (LeakyRelu) has alpha = 0.1, but the network's layer 2, LeakyReLU(0.2) has 0.2", Reject(net, File.ReadAllBytes(path)));
+    }
+
+    [Fact]
+    public void APadThatPadsBeforeAnAveragePoolIsRejected()
+    {
+        // torch writes nn.AvgPool2d as Pad (of zeros, from a Constant) + AveragePool; a Pad of anything else is not the network.
+        string path = Path.Combine(PyTorchImportTests.Fixture.Folder, "conv_relu_avgpool.onnx");
+        ModelProto model = ModelProto.Read(File.ReadAllBytes(path));
+        NodeProto constant = model.Graph!.Nodes.Find(n => n.OpType == "Constant")!;
+        constant.Attribute("value")!.T!.RawData![0] = 1;
+        var net = Networks.Create("conv_relu_avgpool");
+        Assert.Contains("node '/2/Pad' (Pad) pads the input of the network's layer 3, AvgPool2D(2)", Reject(net, Bytes(model)));
+
+        OnnxFile.LoadWeights(net, File.ReadAllBytes(path), "unedited"); // the file as torch wrote it loads
+    }
+
     // ---- corrupt files ----
 
     [Fact]

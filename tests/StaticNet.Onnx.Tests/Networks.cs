@@ -5,7 +5,8 @@ using StaticNet;
 // The networks the ONNX tests export and import. Between them they use every layer kind StaticNet has
 // (Dense, ReLU, Sigmoid, Tanh, Softmax, SoftmaxCrossEntropy, MeanSquaredError), activations first and back
 // to back, networks without a loss layer or without a Dense, and the reference MNIST network. The second
-// group matches the PyTorch fixtures in pytorch/fixtures, one network per file.
+// group matches the PyTorch fixtures in pytorch/fixtures, one network per file. Conv2D, the pools,
+// Flatten and LeakyReLU are not generated yet: ConvReferenceNet stands in for them.
 namespace StaticNet.Onnx.Tests;
 
 [Network] [Input(784)] [Dense(100)] [ReLU] [Dense(10)] [SoftmaxCrossEntropy]
@@ -94,12 +95,16 @@ public static class Networks
         [nameof(LossOnlyNet)] = seed => new LossOnlyNet(Capacity, seed),
         [nameof(IdentityNet)] = seed => new IdentityNet(Capacity, seed),
         [nameof(LinearNet)] = seed => new LinearNet(Capacity, seed),
+        ["ConvLeakyMaxPool"] = _ => new ConvReferenceNet(3, 8, 8, 4, 3, 1, 1, "LeakyReLU(0.01)", maxPool: true, 2, 5, "Softmax", Capacity),
+        ["ConvStridedAvgPool"] = _ => new ConvReferenceNet(1, 12, 12, 3, 5, 2, 2, "ReLU", maxPool: false, 2, 10, "SoftmaxCrossEntropy", Capacity),
         ["gemm_relu_softmax"] = seed => new GemmReluSoftmax(Capacity, seed),
         ["gemm_tanh_sigmoid"] = seed => new GemmTanhSigmoid(Capacity, seed),
         ["gemm_logits"] = seed => new GemmLogits(Capacity, seed),
         ["gemm_regression"] = seed => new GemmRegression(Capacity, seed),
         ["matmul_folded"] = seed => new MatMulFolded(Capacity, seed),
         ["matmul_transpose"] = seed => new MatMulTranspose(Capacity, seed),
+        ["conv_leaky_maxpool"] = _ => new ConvReferenceNet(2, 6, 6, 3, 3, 1, 1, "LeakyReLU(0.1)", maxPool: true, 2, 4, "Softmax", Capacity),
+        ["conv_relu_avgpool"] = _ => new ConvReferenceNet(1, 9, 9, 2, 3, 2, 0, "ReLU", maxPool: false, 2, 3, "SoftmaxCrossEntropy", Capacity),
     };
 
     /// <summary>The networks the export tests run, one per layer combination.</summary>
@@ -108,11 +113,13 @@ public static class Networks
         nameof(Mnist784x100x10), nameof(Sigmoid3x7x8Sce), nameof(Tanh7x17x3Sce), nameof(Relu8x33x8Softmax),
         nameof(Sigmoid17x33x7Mse), nameof(DeepNet), nameof(ActivationFirstNet), nameof(NoLossNet),
         nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet),
+        "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet): the layers still to come
     ];
 
     /// <summary>The fixtures recorded by pytorch/make_fixtures.py.</summary>
     public static readonly string[] FixtureNames =
-        ["gemm_relu_softmax", "gemm_tanh_sigmoid", "gemm_logits", "gemm_regression", "matmul_folded", "matmul_transpose"];
+        ["gemm_relu_softmax", "gemm_tanh_sigmoid", "gemm_logits", "gemm_regression", "matmul_folded", "matmul_transpose",
+         "conv_leaky_maxpool", "conv_relu_avgpool"];
 
     public static INetwork Create(string name, int seed = 1) => Factories[name](seed);
 }

@@ -11,7 +11,15 @@ internal static class OrtRunner
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         using var session = new InferenceSession(model, options);
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, inputSize]);
+        // The model's input shape with the dynamic batch filled in: [batch, n], or [batch, C, H, W] for images.
+        int[] dims = session.InputMetadata[inputName].Dimensions;
+        long[] shape = Array.ConvertAll(dims, d => (long)d);
+        shape[0] = batch;
+        long size = 1;
+        for (int i = 1; i < shape.Length; i++)
+            size *= shape[i];
+        Xunit.Assert.Equal(inputSize, size);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
         string outputName = session.OutputNames[0];
         using var results = session.Run(runOptions, [inputName], [value], [outputName]);

@@ -186,7 +186,7 @@ internal sealed class NodeProto
 /// <summary>AttributeProto: the scalar and list kinds (tensor and graph attributes are skipped).</summary>
 internal sealed class AttributeProto
 {
-    public const int Float = 1, Int = 2, String = 3, Floats = 6, Ints = 7;
+    public const int Float = 1, Int = 2, String = 3, TensorType = 4, Floats = 6, Ints = 7;
 
     public string Name = string.Empty;                      // 1
     public float F;                                         // 2
@@ -194,6 +194,7 @@ internal sealed class AttributeProto
     public string S = string.Empty;                         // 4 (bytes, UTF-8)
     public List<float> FloatList = new();                   // 7
     public List<long> IntList = new();                      // 8
+    public TensorProto? T;                                  // 5 (a Constant node's value)
     public int Type;                                        // 20
 
     public static AttributeProto OfInt(string name, long value) => new() { Name = name, Type = Int, I = value };
@@ -216,6 +217,7 @@ internal sealed class AttributeProto
             case Float: w.Float(2, F); break;
             case Int: w.Int64(3, I); break;
             case String: w.String(4, S); break;
+            case TensorType: w.Message(5, T!.Write()); break;
             case Ints:
                 foreach (long value in IntList)
                     w.Int64(8, value); // unpacked, as proto2 declares `repeated int64 ints`
@@ -238,6 +240,7 @@ internal sealed class AttributeProto
                 case 2: attribute.F = r.Float(type); break;
                 case 3: attribute.I = r.Int64(type); break;
                 case 4: attribute.S = r.String(type); break;
+                case 5: attribute.T = TensorProto.Read(r.Bytes(type)); break;
                 case 7: r.RepeatedFloat(type, attribute.FloatList); break;
                 case 8: r.RepeatedInt64(type, attribute.IntList); break;
                 case 20: attribute.Type = (int)r.Int64(type); break;
@@ -252,12 +255,14 @@ internal sealed class AttributeProto
 internal sealed class TensorProto
 {
     public const int FloatType = 1;
+    public const int Int64Type = 7;
     public const int ExternalLocation = 1;
 
     public List<long> Dims = new();                         // 1
     public int DataType;                                    // 2
     public bool HasSegment;                                 // 3
     public List<float> FloatData = new();                   // 4
+    public List<long> Int64Data = new();                    // 7
     public string Name = string.Empty;                      // 8
     public byte[]? RawData;                                 // 9
     public int DataLocation;                                // 14
@@ -294,6 +299,7 @@ internal sealed class TensorProto
                 case 2: tensor.DataType = (int)r.Int64(type); break;
                 case 3: r.Skip(type); tensor.HasSegment = true; break;
                 case 4: r.RepeatedFloat(type, tensor.FloatData); break;
+                case 7: r.RepeatedInt64(type, tensor.Int64Data); break;
                 case 8: tensor.Name = r.String(type); break;
                 case 9: tensor.RawData = r.Bytes(type).ToArray(); break;
                 case 14: tensor.DataLocation = (int)r.Int64(type); break;
@@ -316,6 +322,24 @@ internal sealed class TensorProto
                 return -1;
         }
         return count;
+    }
+
+    /// <summary>The values of an int64 tensor held inline, or null when it is not one or its data do not fit its shape.</summary>
+    public long[]? Int64Values()
+    {
+        long count = ElementCount();
+        if (DataType != Int64Type || DataLocation == ExternalLocation || HasSegment || count < 0)
+            return null;
+        if (RawData is not null)
+        {
+            if (RawData.Length != 8 * count)
+                return null;
+            var values = new long[count];
+            for (int i = 0; i < values.Length; i++)
+                values[i] = BinaryPrimitives.ReadInt64LittleEndian(RawData.AsSpan(8 * i));
+            return values;
+        }
+        return Int64Data.Count == count ? Int64Data.ToArray() : null;
     }
 
     /// <summary>Reads element <paramref name="index"/> of a float32 tensor checked by the caller to hold its data inline.</summary>

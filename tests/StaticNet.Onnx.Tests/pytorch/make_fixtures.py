@@ -56,10 +56,22 @@ def models():
            S(Affine(4, 6), torch.nn.Tanh(), Affine(6, 3), torch.nn.Softmax(dim=1)), False, {})
     yield ("matmul_transpose", "Input(4) Dense(6) ReLU Dense(2)",
            S(Affine(4, 6), torch.nn.ReLU(), Affine(6, 2)), False, {"do_constant_folding": False})
+    # The layers of the next wave (Conv2D, pools, Flatten, LeakyReLU), in the attribute syntax planned
+    # for them; StaticNet's generator does not have them yet, so the tests load these into a
+    # hand-written reference network (ConvReferenceNet) with PyTorch's parameter layout.
+    yield ("conv_leaky_maxpool",
+           "Input(2, 6, 6) Conv2D(3, 3, Stride = 1, Padding = 1) LeakyReLU(0.1) MaxPool2D(2) Flatten Dense(4) Softmax",
+           S(torch.nn.Conv2d(2, 3, 3, stride=1, padding=1), torch.nn.LeakyReLU(0.1), torch.nn.MaxPool2d(2),
+             torch.nn.Flatten(), L(27, 4), torch.nn.Softmax(dim=1)), False, {})
+    yield ("conv_relu_avgpool",
+           "Input(1, 9, 9) Conv2D(2, 3, Stride = 2, Padding = 0) ReLU AvgPool2D(2) Flatten Dense(3) SoftmaxCrossEntropy",
+           S(torch.nn.Conv2d(1, 2, 3, stride=2), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
+             torch.nn.Flatten(), L(8, 3)), True, {})
 
 
 def exact(values):
-    return [[float(v) for v in row] for row in values.tolist()]
+    """Each row flattened (C, H, W order for images), every float32 as the double it equals."""
+    return [[float(v) for v in row] for row in values.reshape(values.shape[0], -1).tolist()]
 
 
 def build():
@@ -69,7 +81,10 @@ def build():
         for p in model.parameters():  # re-draw after the seed, so each file is reproducible on its own
             torch.nn.init.uniform_(p, -0.8, 0.8)
         model.eval()
-        x = torch.randn(BATCH, model[0].weight.shape[1])
+        first = model[0]
+        shape = (first.in_channels, *[int(n) for n in architecture.split(")")[0].split("(")[1].split(",")[1:]]) \
+            if isinstance(first, torch.nn.Conv2d) else (first.weight.shape[1],)
+        x = torch.randn(BATCH, *shape)
         with torch.no_grad():
             y = model(x)
             if logits:
