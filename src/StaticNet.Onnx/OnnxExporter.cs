@@ -130,6 +130,7 @@ internal sealed class OnnxExporter
                 Node("Softmax", Name(layer), [], AttributeProto.OfInt("axis", 1));
                 break;
             case "MeanSquaredError": // Forward outputs y unchanged
+            case "Dropout":          // identity at inference
                 break;
             default:
                 throw new NotSupportedException($"ONNX export does not support the network's {layer.Describe()} (architecture \"{_network.Architecture}\").");

@@ -21,7 +21,7 @@ namespace StaticNet.Onnx;
 /// <item><term>MaxPool2D(K), AvgPool2D(K)</term><description><c>MaxPool</c>, <c>AveragePool</c> (stride K unless <c>Stride</c> is given; no padding)</description></item>
 /// <item><term>Flatten</term><description><c>Flatten</c> (axis 1)</description></item>
 /// <item><term>Softmax, SoftmaxCrossEntropy</term><description><c>Softmax</c> (axis 1): the probabilities <c>Forward</c> outputs</description></item>
-/// <item><term>MeanSquaredError</term><description>nothing (<c>Forward</c> outputs <c>y</c> unchanged)</description></item>
+/// <item><term>MeanSquaredError, Dropout</term><description>nothing (identities at inference)</description></item>
 /// </list>
 /// <para>Conv2D, the pools, Flatten and LeakyReLU are written in the attribute syntax planned for them
 /// (<c>Input(1, 28, 28) Conv2D(30, 5, Stride = 1, Padding = 0) ReLU MaxPool2D(2) Flatten Dense(10)</c>); they are
@@ -32,7 +32,7 @@ namespace StaticNet.Onnx;
 /// and activations, or as <see cref="Save{TNet}(TNet, string, int)"/> writes it, and copies its initializers
 /// into <see cref="INetwork.Parameters"/>. A Dense layer may be a <c>Gemm</c> with <c>transB</c> 1 (PyTorch's
 /// <c>[out, in]</c> weight) or 0, or a <c>MatMul</c> (of a constant or of a <c>Transpose</c> of one) then an
-/// <c>Add</c> of the bias; an <c>AvgPool2D</c> may be preceded by the <c>Pad</c> of zeros torch 1.13 writes. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a
+/// <c>Add</c> of the bias; an <c>AvgPool2D</c> may be preceded by the <c>Pad</c> of zeros torch 1.13 writes; <c>Identity</c> and inference-mode <c>Dropout</c> nodes are stepped over. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a
 /// classifier exported as logits): the weights are the same. The graph must be a chain from its one input to
 /// its one output with nothing else in it. The whole model is read and checked before anything is copied: a
 /// corrupt file, or a graph that does not match (another operator, a tensor of another shape, a layer too many

@@ -120,6 +120,7 @@ internal sealed class OnnxImporter
                     MatchSoftmax(layer);
                 break;
             case "MeanSquaredError": // identity at inference
+            case "Dropout":          // identity at inference; an ONNX Dropout node, if any, is stepped over
                 break;
             default:
                 throw new NotSupportedException($"ONNX import does not support the network's {layer.Describe()} (architecture \"{_network.Architecture}\").");
@@ -419,12 +420,30 @@ internal sealed class OnnxImporter
         return node;
     }
 
-    /// <summary>Steps over <c>Identity</c> nodes, which compute nothing (StaticNet writes one for a network without nodes).</summary>
+    /// <summary>
+    /// Steps over nodes that compute nothing at inference: <c>Identity</c> (StaticNet writes one for a network
+    /// without nodes) and <c>Dropout</c> without a training_mode input (its optional mask output unused).
+    /// </summary>
     private void SkipIdentities()
     {
-        while (_consumers.TryGetValue(_value, out List<NodeProto>? readers) && readers.Count == 1
-               && readers[0].OpType == "Identity" && IsDefaultDomain(readers[0]) && readers[0].Inputs.Count == 1)
-            Advance(readers[0]);
+        while (_consumers.TryGetValue(_value, out List<NodeProto>? readers) && readers.Count == 1 && IsDefaultDomain(readers[0]))
+        {
+            NodeProto node = readers[0];
+            if (node.OpType == "Identity" && node.Inputs.Count == 1)
+            {
+                Advance(node);
+            }
+            else if (node.OpType == "Dropout" && (node.Inputs.Count <= 2 || node.Inputs[2].Length == 0)) // no training_mode: identity
+            {
+                if (node.Outputs.Count == 2 && !_consumers.ContainsKey(node.Outputs[1]))
+                    node.Outputs.RemoveAt(1);
+                Advance(node);
+            }
+            else
+            {
+                return;
+            }
+        }
     }
 
     private void Advance(NodeProto node)
