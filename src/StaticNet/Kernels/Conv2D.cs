@@ -200,39 +200,42 @@ public static class Conv2D
     internal static void Im2Col<TW, TV>(ref float x, ref float col, in Geometry g)
         where TW : struct, IWidth<TV> where TV : struct
     {
-        int K = g.Kernel, S = g.Stride, P = g.Padding, OW = g.OutWidth;
+        // The sizes as locals: stores through the column reference would otherwise make the JIT reload them from g.
+        int channels = g.Channels, height = g.Height, width = g.Width, K = g.Kernel, S = g.Stride, P = g.Padding;
+        int OH = g.OutHeight, OW = g.OutWidth, pixels = g.Pixels;
         ref float row = ref col;
-        for (int c = 0; c < g.Channels; c++)
+        for (int c = 0; c < channels; c++)
         {
-            ref float plane = ref Unsafe.Add(ref x, c * g.Height * g.Width);
+            ref float plane = ref Unsafe.Add(ref x, c * height * width);
             for (int i = 0; i < K; i++)
             {
                 for (int j = 0; j < K; j++)
                 {
                     (int first, int end) = g.Inside(j);
-                    for (int oh = 0; oh < g.OutHeight; oh++)
+                    int length = end - first, shift = first * S + j - P;
+                    for (int oh = 0; oh < OH; oh++)
                     {
                         ref float d = ref Unsafe.Add(ref row, oh * OW);
                         int ih = oh * S + i - P;
-                        if ((uint)ih >= (uint)g.Height)
+                        if ((uint)ih >= (uint)height)
                         {
                             Fill<TW, TV>(ref d, OW, 0f);
                             continue;
                         }
                         for (int ow = 0; ow < first; ow++) Unsafe.Add(ref d, ow) = 0f;
                         for (int ow = end; ow < OW; ow++) Unsafe.Add(ref d, ow) = 0f;
-                        ref float s = ref Unsafe.Add(ref plane, ih * g.Width + first * S + j - P);
+                        ref float s = ref Unsafe.Add(ref plane, ih * width + shift);
                         if (S == 1)
                         {
-                            Copy<TW, TV>(ref s, ref Unsafe.Add(ref d, first), end - first);
+                            Copy<TW, TV>(ref s, ref Unsafe.Add(ref d, first), length);
                         }
                         else
                         {
-                            for (int ow = first; ow < end; ow++)
-                                Unsafe.Add(ref d, ow) = Unsafe.Add(ref s, (ow - first) * S);
+                            for (int ow = 0; ow < length; ow++)
+                                Unsafe.Add(ref d, first + ow) = Unsafe.Add(ref s, ow * S);
                         }
                     }
-                    row = ref Unsafe.Add(ref row, g.Pixels);
+                    row = ref Unsafe.Add(ref row, pixels);
                 }
             }
         }
@@ -246,34 +249,36 @@ public static class Conv2D
     internal static void Col2Im<TW, TV>(ref float dcol, ref float dx, in Geometry g)
         where TW : struct, IWidth<TV> where TV : struct
     {
-        int K = g.Kernel, S = g.Stride, P = g.Padding, OW = g.OutWidth;
+        int channels = g.Channels, height = g.Height, width = g.Width, K = g.Kernel, S = g.Stride, P = g.Padding;
+        int OH = g.OutHeight, OW = g.OutWidth, pixels = g.Pixels;
         Fill<TW, TV>(ref dx, g.InputSize, 0f);
         ref float row = ref dcol;
-        for (int c = 0; c < g.Channels; c++)
+        for (int c = 0; c < channels; c++)
         {
-            ref float plane = ref Unsafe.Add(ref dx, c * g.Height * g.Width);
+            ref float plane = ref Unsafe.Add(ref dx, c * height * width);
             for (int i = 0; i < K; i++)
             {
                 for (int j = 0; j < K; j++)
                 {
                     (int first, int end) = g.Inside(j);
-                    for (int oh = 0; oh < g.OutHeight; oh++)
+                    int length = end - first, shift = first * S + j - P;
+                    for (int oh = 0; oh < OH; oh++)
                     {
                         int ih = oh * S + i - P;
-                        if ((uint)ih >= (uint)g.Height) continue;
+                        if ((uint)ih >= (uint)height) continue;
                         ref float s = ref Unsafe.Add(ref row, oh * OW + first);
-                        ref float d = ref Unsafe.Add(ref plane, ih * g.Width + first * S + j - P);
+                        ref float d = ref Unsafe.Add(ref plane, ih * width + shift);
                         if (S == 1)
                         {
-                            AddTo<TW, TV>(ref d, ref s, end - first);
+                            AddTo<TW, TV>(ref d, ref s, length);
                         }
                         else
                         {
-                            for (int ow = 0; ow < end - first; ow++)
+                            for (int ow = 0; ow < length; ow++)
                                 Unsafe.Add(ref d, ow * S) += Unsafe.Add(ref s, ow);
                         }
                     }
-                    row = ref Unsafe.Add(ref row, g.Pixels);
+                    row = ref Unsafe.Add(ref row, pixels);
                 }
             }
         }
