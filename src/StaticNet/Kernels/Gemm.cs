@@ -539,7 +539,7 @@ internal static class Gemm
     /// pixels, is long and m and n (filters, C·K·K) are short: <see cref="Run"/> would have to transpose B first.
     /// </summary>
     /// <remarks>
-    /// Register blocking: a tile of up to 4 rows of A × 4 rows of B (3 × 3 with 16 registers) keeps one vector
+    /// Register blocking: a tile of up to 5 rows of A × 5 rows of B (3 × 3 with 16 registers) keeps one vector
     /// accumulator per element of C while k streams through, one load per row and vector step and one
     /// multiply-add per element; each accumulator is summed across its lanes once, at the end. When k is not
     /// a multiple of the vector, the last step loads the vector that ends at k and zeroes (in A) the lanes
@@ -573,8 +573,8 @@ internal static class Gemm
     private static void Dots<TW, TV>(ref float a, int lda, ref float b, int ldb, ref float c, int m, int n, int k, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
-        // 4 × 4 = 16 accumulators + 4 rows of A + 1 of B in 32 registers; 3 × 3 + 3 + 1 in 16.
-        int tileRows = Simd.Use512 ? 4 : 3, tileColumns = Simd.Use512 ? 4 : 3;
+        // 5 × 5 = 25 accumulators + 5 rows of A + 1 of B in 32 registers; 3 × 3 + 3 + 1 in 16.
+        int tileRows = Simd.Use512 ? 5 : 3, tileColumns = Simd.Use512 ? 5 : 3;
         ref float mask = ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(TailMask), 16 - TW.Count + k % TW.Count);
         for (int i = 0; i < m; i += tileRows)
         {
@@ -596,7 +596,8 @@ internal static class Gemm
             case 1: DotTile<TW, TV, Count1>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
             case 2: DotTile<TW, TV, Count2>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
             case 3: DotTile<TW, TV, Count3>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
-            default: DotTile<TW, TV, Count4>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 4: DotTile<TW, TV, Count4>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            default: DotTile<TW, TV, Count5>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
         }
     }
 
@@ -608,15 +609,17 @@ internal static class Gemm
             case 1: DotTile<TW, TV, Count1, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
             case 2: DotTile<TW, TV, Count2, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
             case 3: DotTile<TW, TV, Count3, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
-            default: DotTile<TW, TV, Count4, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 4: DotTile<TW, TV, Count4, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            default: DotTile<TW, TV, Count5, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
         }
     }
 
     /// <summary>
-    /// One register tile of <c>C = A·Bᵀ</c>: <typeparamref name="TR"/> rows of A (1 to 4) × <typeparamref name="TQ"/> rows
-    /// of B (1 to 4), one vector accumulator per element of C, summed over all k (k ≥ the width). Both counts are type
+    /// One register tile of <c>C = A·Bᵀ</c>: <typeparamref name="TR"/> rows of A (1 to 5) × <typeparamref name="TQ"/> rows
+    /// of B (1 to 5), one vector accumulator per element of C, summed over all k (k ≥ the width). Both counts are type
     /// arguments, so the unused accumulators and their branches are compiled away.
     /// </summary>
+    /// <remarks>Generated longhand (every accumulator a named local the JIT can keep in a register).</remarks>
     [SkipLocalsInit]
     private static void DotTile<TW, TV, TR, TQ>(ref float a, nint lda, ref float b, nint ldb, ref float c, nint ldc, int k, ref float mask, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TQ : struct, ICount
@@ -624,14 +627,15 @@ internal static class Gemm
         nint w = TW.Count;
         int rows = TR.Value, columns = TQ.Value;
         // Rows past the tile alias row 0, so no reference points outside the arrays.
-        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, 1 * lda) : ref a;
         ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
         ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
-        ref float b1 = ref columns > 1 ? ref Unsafe.Add(ref b, ldb) : ref b;
+        ref float a4 = ref rows > 4 ? ref Unsafe.Add(ref a, 4 * lda) : ref a;
+        ref float b1 = ref columns > 1 ? ref Unsafe.Add(ref b, 1 * ldb) : ref b;
         ref float b2 = ref columns > 2 ? ref Unsafe.Add(ref b, 2 * ldb) : ref b;
         ref float b3 = ref columns > 3 ? ref Unsafe.Add(ref b, 3 * ldb) : ref b;
-
-        TV s00 = TW.Zero, s01 = TW.Zero, s02 = TW.Zero, s03 = TW.Zero, s10 = TW.Zero, s11 = TW.Zero, s12 = TW.Zero, s13 = TW.Zero, s20 = TW.Zero, s21 = TW.Zero, s22 = TW.Zero, s23 = TW.Zero, s30 = TW.Zero, s31 = TW.Zero, s32 = TW.Zero, s33 = TW.Zero;
+        ref float b4 = ref columns > 4 ? ref Unsafe.Add(ref b, 4 * ldb) : ref b;
+        TV s00 = TW.Zero, s01 = TW.Zero, s02 = TW.Zero, s03 = TW.Zero, s04 = TW.Zero, s10 = TW.Zero, s11 = TW.Zero, s12 = TW.Zero, s13 = TW.Zero, s14 = TW.Zero, s20 = TW.Zero, s21 = TW.Zero, s22 = TW.Zero, s23 = TW.Zero, s24 = TW.Zero, s30 = TW.Zero, s31 = TW.Zero, s32 = TW.Zero, s33 = TW.Zero, s34 = TW.Zero, s40 = TW.Zero, s41 = TW.Zero, s42 = TW.Zero, s43 = TW.Zero, s44 = TW.Zero;
         nint end = k;
         for (nint p = 0; p < end; p += w)
         {
@@ -642,6 +646,7 @@ internal static class Gemm
             TV x1 = rows > 1 ? TW.Load(ref a1, q) : default;
             TV x2 = rows > 2 ? TW.Load(ref a2, q) : default;
             TV x3 = rows > 3 ? TW.Load(ref a3, q) : default;
+            TV x4 = rows > 4 ? TW.Load(ref a4, q) : default;
             if (tail)
             {
                 TV keep = TW.Load(ref mask, 0);
@@ -649,6 +654,7 @@ internal static class Gemm
                 if (rows > 1) x1 = TW.WherePositive(keep, x1);
                 if (rows > 2) x2 = TW.WherePositive(keep, x2);
                 if (rows > 3) x3 = TW.WherePositive(keep, x3);
+                if (rows > 4) x4 = TW.WherePositive(keep, x4);
             }
             {
                 TV y = TW.Load(ref b, q);
@@ -656,6 +662,7 @@ internal static class Gemm
                 if (rows > 1) s10 = TW.MultiplyAdd(x1, y, s10);
                 if (rows > 2) s20 = TW.MultiplyAdd(x2, y, s20);
                 if (rows > 3) s30 = TW.MultiplyAdd(x3, y, s30);
+                if (rows > 4) s40 = TW.MultiplyAdd(x4, y, s40);
             }
             if (columns > 1)
             {
@@ -664,6 +671,7 @@ internal static class Gemm
                 if (rows > 1) s11 = TW.MultiplyAdd(x1, y, s11);
                 if (rows > 2) s21 = TW.MultiplyAdd(x2, y, s21);
                 if (rows > 3) s31 = TW.MultiplyAdd(x3, y, s31);
+                if (rows > 4) s41 = TW.MultiplyAdd(x4, y, s41);
             }
             if (columns > 2)
             {
@@ -672,6 +680,7 @@ internal static class Gemm
                 if (rows > 1) s12 = TW.MultiplyAdd(x1, y, s12);
                 if (rows > 2) s22 = TW.MultiplyAdd(x2, y, s22);
                 if (rows > 3) s32 = TW.MultiplyAdd(x3, y, s32);
+                if (rows > 4) s42 = TW.MultiplyAdd(x4, y, s42);
             }
             if (columns > 3)
             {
@@ -680,6 +689,16 @@ internal static class Gemm
                 if (rows > 1) s13 = TW.MultiplyAdd(x1, y, s13);
                 if (rows > 2) s23 = TW.MultiplyAdd(x2, y, s23);
                 if (rows > 3) s33 = TW.MultiplyAdd(x3, y, s33);
+                if (rows > 4) s43 = TW.MultiplyAdd(x4, y, s43);
+            }
+            if (columns > 4)
+            {
+                TV y = TW.Load(ref b4, q);
+                s04 = TW.MultiplyAdd(x0, y, s04);
+                if (rows > 1) s14 = TW.MultiplyAdd(x1, y, s14);
+                if (rows > 2) s24 = TW.MultiplyAdd(x2, y, s24);
+                if (rows > 3) s34 = TW.MultiplyAdd(x3, y, s34);
+                if (rows > 4) s44 = TW.MultiplyAdd(x4, y, s44);
             }
         }
         {
@@ -688,6 +707,7 @@ internal static class Gemm
             if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s01) : TW.Sum(s01);
             if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s02) : TW.Sum(s02);
             if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s03) : TW.Sum(s03);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s04) : TW.Sum(s04);
         }
         if (rows > 1)
         {
@@ -696,6 +716,7 @@ internal static class Gemm
             if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s11) : TW.Sum(s11);
             if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s12) : TW.Sum(s12);
             if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s13) : TW.Sum(s13);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s14) : TW.Sum(s14);
         }
         if (rows > 2)
         {
@@ -704,6 +725,7 @@ internal static class Gemm
             if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s21) : TW.Sum(s21);
             if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s22) : TW.Sum(s22);
             if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s23) : TW.Sum(s23);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s24) : TW.Sum(s24);
         }
         if (rows > 3)
         {
@@ -712,6 +734,16 @@ internal static class Gemm
             if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s31) : TW.Sum(s31);
             if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s32) : TW.Sum(s32);
             if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s33) : TW.Sum(s33);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s34) : TW.Sum(s34);
+        }
+        if (rows > 4)
+        {
+            ref float cr = ref Unsafe.Add(ref c, 4 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s40) : TW.Sum(s40);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s41) : TW.Sum(s41);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s42) : TW.Sum(s42);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s43) : TW.Sum(s43);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s44) : TW.Sum(s44);
         }
     }
 

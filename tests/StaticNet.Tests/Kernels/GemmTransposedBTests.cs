@@ -10,7 +10,7 @@ namespace StaticNet.Tests.Kernels;
 /// <summary>
 /// <c>C (+)= A·Bᵀ</c> (the dot-product kernel behind a convolution's dW) and the width-capped <c>A·B</c>
 /// cascade, at every vector width this machine can run, against naive double-precision loops. Shapes hit
-/// every tile (1-4 rows × 1-4 columns, several tiles, partial edge tiles) and every k: under 4 (scalar),
+/// every tile (1-5 rows × 1-5 columns, several tiles, partial edge tiles) and every k: under 4 (scalar),
 /// multiples of each width, and remainders that take the masked last vector.
 /// </summary>
 public class GemmTransposedBTests
