@@ -26,7 +26,8 @@ namespace StaticNet.Kernels;
 /// <c>y[n] = W·colᵀ + b</c> (<c>[F, OH·OW]</c>), <c>dW += dout[n]·(colᵀ)ᵀ</c> (rows of <c>dout[n]</c> dotted with
 /// rows of <c>colᵀ</c>), <c>dcolᵀ = Wᵀ·dout[n]</c>. One sample's columns (<see cref="ColumnsLength"/>) stay in
 /// L2 while its products run, where the whole batch's would not; the backward pass rebuilds them from
-/// <c>x</c> (about a tenth of the products' work) instead of keeping the batch's.</para>
+/// <c>x</c> (for SimpleConvNet's layer about 1.2 µs a sample against 5.5 µs for one product, measured on Zen with
+/// AVX-512) instead of keeping the batch's.</para>
 /// <para>The products are <see cref="Gemm"/>'s register-blocked kernels; im2col and col2im copy whole runs of
 /// an image row with vectors when the stride is 1.</para>
 /// </remarks>
