@@ -104,6 +104,7 @@ public static class Program
         }
 
         MachineLimits.PrintTable(summaries, limits, Verification.MeasureThreadAllocations());
+        ConvBenchmarks.PrintTable(summaries, limits);
 
         bool failed = summaries.Length == 0
             || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));

@@ -47,6 +47,21 @@ internal static class Gemm
     }
 
     /// <summary>
+    /// <see cref="Run"/> with vectors no wider than <typeparamref name="TW"/>: the same cascade (widest
+    /// first, then narrower ones for what is left, then scalar), capped. Kernels written generic over
+    /// the width call this, so that a test can run them at every width the machine has.
+    /// </summary>
+    internal static void RunUpTo<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC = false)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int j = 0;
+        if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+    }
+
+    /// <summary>
     /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C, <paramref name="k"/> terms per sum and a panel that needs
     /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
@@ -511,6 +526,239 @@ internal static class Gemm
                 Unsafe.Add(ref c, r * n + j) = addToC ? Unsafe.Add(ref c, r * n + j) + sum : sum;
             }
         }
+    }
+
+    // ---- C = A·Bᵀ: dot products of rows ---------------------------------------------------------
+
+    /// <summary>
+    /// <c>C = A·Bᵀ</c>; with <paramref name="addToC"/>, <c>C += A·Bᵀ</c> (the product summed on its own, then added).
+    /// <c>C[i, j] = Σ_p A[i, p]·B[j, p]</c> for <c>A [m, k]</c> with rows <paramref name="lda"/> floats apart,
+    /// <c>B [n, k]</c> with rows <paramref name="ldb"/> apart and <c>C [m, n]</c> row-major: every element is the
+    /// dot product of two contiguous rows. This is the shape of a convolution's weight gradient
+    /// <c>dW = dout·col</c> per sample (<c>dout [F, OH·OW]</c>, <c>colᵀ [C·K·K, OH·OW]</c>), where k, the output
+    /// pixels, is long and m and n (filters, C·K·K) are short: <see cref="Run"/> would have to transpose B first.
+    /// </summary>
+    /// <remarks>
+    /// Register blocking: a tile of up to 5 rows of A × 5 rows of B (3 × 3 with 16 registers) keeps one vector
+    /// accumulator per element of C while k streams through, one load per row and vector step and one
+    /// multiply-add per element; each accumulator is summed across its lanes once, at the end. When k is not
+    /// a multiple of the vector, the last step loads the vector that ends at k and zeroes (in A) the lanes
+    /// already summed, so nothing is read outside the rows and no scalar tail is needed.
+    /// </remarks>
+    internal static void RunTransposedB(ref float a, int lda, ref float b, int ldb, ref float c, int m, int n, int k, bool addToC = false)
+    {
+        if (Simd.Use512) RunTransposedBUpTo<W512, Vector512<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+        else if (Simd.Use256) RunTransposedBUpTo<W256, Vector256<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+        else RunTransposedBUpTo<W128, Vector128<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+    }
+
+    /// <summary><see cref="RunTransposedB"/> with vectors no wider than <typeparamref name="TW"/> (narrower ones when k is shorter than one, scalar under 4).</summary>
+    internal static void RunTransposedBUpTo<TW, TV>(ref float a, int lda, ref float b, int ldb, ref float c, int m, int n, int k, bool addToC = false)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        if (TW.Count >= 16 && k >= 16) Dots<W512, Vector512<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+        else if (TW.Count >= 8 && k >= 8) Dots<W256, Vector256<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+        else if (k >= 4) Dots<W128, Vector128<float>>(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+        else DotsScalar(ref a, lda, ref b, ldb, ref c, m, n, k, addToC);
+    }
+
+    /// <summary>For the tail of a row: 16 zeros then 16 ones; a vector loaded from it at 16 − w + r has ones in its last r lanes.</summary>
+    private static readonly float[] TailMask =
+    {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    };
+
+    /// <summary>All of C in tiles (k ≥ the width of <typeparamref name="TW"/>): rows of A outside, so a tile's rows of A stay in L1 while the rows of B pass.</summary>
+    private static void Dots<TW, TV>(ref float a, int lda, ref float b, int ldb, ref float c, int m, int n, int k, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        // 5 × 5 = 25 accumulators + 5 rows of A + 1 of B in 32 registers; 3 × 3 + 3 + 1 in 16.
+        int tileRows = Simd.Use512 ? 5 : 3, tileColumns = Simd.Use512 ? 5 : 3;
+        ref float mask = ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(TailMask), 16 - TW.Count + k % TW.Count);
+        for (int i = 0; i < m; i += tileRows)
+        {
+            int rows = Math.Min(tileRows, m - i);
+            for (int j = 0; j < n; j += tileColumns)
+            {
+                DotTile<TW, TV>(rows, Math.Min(tileColumns, n - j), ref Unsafe.Add(ref a, i * lda), lda, ref Unsafe.Add(ref b, j * ldb), ldb,
+                    ref Unsafe.Add(ref c, i * n + j), n, k, ref mask, addToC);
+            }
+        }
+    }
+
+    /// <summary>Picks the tile compiled for this shape.</summary>
+    private static void DotTile<TW, TV>(int rows, int columns, ref float a, nint lda, ref float b, nint ldb, ref float c, nint ldc, int k, ref float mask, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        switch (columns)
+        {
+            case 1: DotTile<TW, TV, Count1>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 2: DotTile<TW, TV, Count2>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 3: DotTile<TW, TV, Count3>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 4: DotTile<TW, TV, Count4>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            default: DotTile<TW, TV, Count5>(rows, ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+        }
+    }
+
+    private static void DotTile<TW, TV, TQ>(int rows, ref float a, nint lda, ref float b, nint ldb, ref float c, nint ldc, int k, ref float mask, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct where TQ : struct, ICount
+    {
+        switch (rows)
+        {
+            case 1: DotTile<TW, TV, Count1, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 2: DotTile<TW, TV, Count2, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 3: DotTile<TW, TV, Count3, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            case 4: DotTile<TW, TV, Count4, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+            default: DotTile<TW, TV, Count5, TQ>(ref a, lda, ref b, ldb, ref c, ldc, k, ref mask, addToC); break;
+        }
+    }
+
+    /// <summary>
+    /// One register tile of <c>C = A·Bᵀ</c>: <typeparamref name="TR"/> rows of A (1 to 5) × <typeparamref name="TQ"/> rows
+    /// of B (1 to 5), one vector accumulator per element of C, summed over all k (k ≥ the width). Both counts are type
+    /// arguments, so the unused accumulators and their branches are compiled away.
+    /// </summary>
+    /// <remarks>Generated longhand (every accumulator a named local the JIT can keep in a register).</remarks>
+    [SkipLocalsInit]
+    private static void DotTile<TW, TV, TR, TQ>(ref float a, nint lda, ref float b, nint ldb, ref float c, nint ldc, int k, ref float mask, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TQ : struct, ICount
+    {
+        nint w = TW.Count;
+        int rows = TR.Value, columns = TQ.Value;
+        // Rows past the tile alias row 0, so no reference points outside the arrays.
+        ref float a1 = ref rows > 1 ? ref Unsafe.Add(ref a, 1 * lda) : ref a;
+        ref float a2 = ref rows > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
+        ref float a3 = ref rows > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
+        ref float a4 = ref rows > 4 ? ref Unsafe.Add(ref a, 4 * lda) : ref a;
+        ref float b1 = ref columns > 1 ? ref Unsafe.Add(ref b, 1 * ldb) : ref b;
+        ref float b2 = ref columns > 2 ? ref Unsafe.Add(ref b, 2 * ldb) : ref b;
+        ref float b3 = ref columns > 3 ? ref Unsafe.Add(ref b, 3 * ldb) : ref b;
+        ref float b4 = ref columns > 4 ? ref Unsafe.Add(ref b, 4 * ldb) : ref b;
+        TV s00 = TW.Zero, s01 = TW.Zero, s02 = TW.Zero, s03 = TW.Zero, s04 = TW.Zero, s10 = TW.Zero, s11 = TW.Zero, s12 = TW.Zero, s13 = TW.Zero, s14 = TW.Zero, s20 = TW.Zero, s21 = TW.Zero, s22 = TW.Zero, s23 = TW.Zero, s24 = TW.Zero, s30 = TW.Zero, s31 = TW.Zero, s32 = TW.Zero, s33 = TW.Zero, s34 = TW.Zero, s40 = TW.Zero, s41 = TW.Zero, s42 = TW.Zero, s43 = TW.Zero, s44 = TW.Zero;
+        nint end = k;
+        for (nint p = 0; p < end; p += w)
+        {
+            // The last step takes the vector that ends at k; its lanes before p were summed already and are zeroed in A.
+            bool tail = p > end - w;
+            nint q = tail ? end - w : p;
+            TV x0 = TW.Load(ref a, q);
+            TV x1 = rows > 1 ? TW.Load(ref a1, q) : default;
+            TV x2 = rows > 2 ? TW.Load(ref a2, q) : default;
+            TV x3 = rows > 3 ? TW.Load(ref a3, q) : default;
+            TV x4 = rows > 4 ? TW.Load(ref a4, q) : default;
+            if (tail)
+            {
+                TV keep = TW.Load(ref mask, 0);
+                x0 = TW.WherePositive(keep, x0);
+                if (rows > 1) x1 = TW.WherePositive(keep, x1);
+                if (rows > 2) x2 = TW.WherePositive(keep, x2);
+                if (rows > 3) x3 = TW.WherePositive(keep, x3);
+                if (rows > 4) x4 = TW.WherePositive(keep, x4);
+            }
+            {
+                TV y = TW.Load(ref b, q);
+                s00 = TW.MultiplyAdd(x0, y, s00);
+                if (rows > 1) s10 = TW.MultiplyAdd(x1, y, s10);
+                if (rows > 2) s20 = TW.MultiplyAdd(x2, y, s20);
+                if (rows > 3) s30 = TW.MultiplyAdd(x3, y, s30);
+                if (rows > 4) s40 = TW.MultiplyAdd(x4, y, s40);
+            }
+            if (columns > 1)
+            {
+                TV y = TW.Load(ref b1, q);
+                s01 = TW.MultiplyAdd(x0, y, s01);
+                if (rows > 1) s11 = TW.MultiplyAdd(x1, y, s11);
+                if (rows > 2) s21 = TW.MultiplyAdd(x2, y, s21);
+                if (rows > 3) s31 = TW.MultiplyAdd(x3, y, s31);
+                if (rows > 4) s41 = TW.MultiplyAdd(x4, y, s41);
+            }
+            if (columns > 2)
+            {
+                TV y = TW.Load(ref b2, q);
+                s02 = TW.MultiplyAdd(x0, y, s02);
+                if (rows > 1) s12 = TW.MultiplyAdd(x1, y, s12);
+                if (rows > 2) s22 = TW.MultiplyAdd(x2, y, s22);
+                if (rows > 3) s32 = TW.MultiplyAdd(x3, y, s32);
+                if (rows > 4) s42 = TW.MultiplyAdd(x4, y, s42);
+            }
+            if (columns > 3)
+            {
+                TV y = TW.Load(ref b3, q);
+                s03 = TW.MultiplyAdd(x0, y, s03);
+                if (rows > 1) s13 = TW.MultiplyAdd(x1, y, s13);
+                if (rows > 2) s23 = TW.MultiplyAdd(x2, y, s23);
+                if (rows > 3) s33 = TW.MultiplyAdd(x3, y, s33);
+                if (rows > 4) s43 = TW.MultiplyAdd(x4, y, s43);
+            }
+            if (columns > 4)
+            {
+                TV y = TW.Load(ref b4, q);
+                s04 = TW.MultiplyAdd(x0, y, s04);
+                if (rows > 1) s14 = TW.MultiplyAdd(x1, y, s14);
+                if (rows > 2) s24 = TW.MultiplyAdd(x2, y, s24);
+                if (rows > 3) s34 = TW.MultiplyAdd(x3, y, s34);
+                if (rows > 4) s44 = TW.MultiplyAdd(x4, y, s44);
+            }
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s00) : TW.Sum(s00);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s01) : TW.Sum(s01);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s02) : TW.Sum(s02);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s03) : TW.Sum(s03);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s04) : TW.Sum(s04);
+        }
+        if (rows > 1)
+        {
+            ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s10) : TW.Sum(s10);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s11) : TW.Sum(s11);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s12) : TW.Sum(s12);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s13) : TW.Sum(s13);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s14) : TW.Sum(s14);
+        }
+        if (rows > 2)
+        {
+            ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s20) : TW.Sum(s20);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s21) : TW.Sum(s21);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s22) : TW.Sum(s22);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s23) : TW.Sum(s23);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s24) : TW.Sum(s24);
+        }
+        if (rows > 3)
+        {
+            ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s30) : TW.Sum(s30);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s31) : TW.Sum(s31);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s32) : TW.Sum(s32);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s33) : TW.Sum(s33);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s34) : TW.Sum(s34);
+        }
+        if (rows > 4)
+        {
+            ref float cr = ref Unsafe.Add(ref c, 4 * ldc);
+            Unsafe.Add(ref cr, 0) = addToC ? Unsafe.Add(ref cr, 0) + TW.Sum(s40) : TW.Sum(s40);
+            if (columns > 1) Unsafe.Add(ref cr, 1) = addToC ? Unsafe.Add(ref cr, 1) + TW.Sum(s41) : TW.Sum(s41);
+            if (columns > 2) Unsafe.Add(ref cr, 2) = addToC ? Unsafe.Add(ref cr, 2) + TW.Sum(s42) : TW.Sum(s42);
+            if (columns > 3) Unsafe.Add(ref cr, 3) = addToC ? Unsafe.Add(ref cr, 3) + TW.Sum(s43) : TW.Sum(s43);
+            if (columns > 4) Unsafe.Add(ref cr, 4) = addToC ? Unsafe.Add(ref cr, 4) + TW.Sum(s44) : TW.Sum(s44);
+        }
+    }
+
+    /// <summary><c>C (+)= A·Bᵀ</c> with k under 4: plain loops.</summary>
+    private static void DotsScalar(ref float a, int lda, ref float b, int ldb, ref float c, int m, int n, int k, bool addToC)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0;
+                for (int p = 0; p < k; p++)
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a, i * lda + p), Unsafe.Add(ref b, j * ldb + p), sum);
+                ref float cij = ref Unsafe.Add(ref c, i * n + j);
+                cij = addToC ? cij + sum : sum;
+            }
     }
 }
 
