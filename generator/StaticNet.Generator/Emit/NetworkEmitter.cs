@@ -181,6 +181,8 @@ internal static class NetworkEmitter
         w.Line("private int _batch;        // rows in the latest Forward or Loss; 0 before the first");
         if (net.LossLayer is not null)
             w.Line("private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow");
+        w.Line("private bool _parametersTaken; // Parameters or a weight view was handed out since the latest Forward or Loss");
+        w.Line("private bool _busy;        // a public method is running: a second caller meanwhile is another thread (best effort)");
         w.Line();
         w.Line("// Activations, [batch, width] row-major: what the backward pass reads.");
         foreach (var (name, width) in Activations(net))
@@ -223,6 +225,7 @@ internal static class NetworkEmitter
                 w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.InputSize)}, ref random);");
             }
         }
+        w.Line("_parametersTaken = false; // nothing has been handed out yet");
         w.Close();
         w.Line();
     }
@@ -231,8 +234,12 @@ internal static class NetworkEmitter
     {
         w.Line("/// <summary>The largest batch this instance was allocated for.</summary>");
         w.Line("public int BatchCapacity => _batchCapacity;");
-        w.Line("/// <summary>All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias.</summary>");
-        w.Line($"public {Span} Parameters => _parameters;");
+        w.Line("/// <summary>");
+        w.Line("/// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a");
+        w.Line("/// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss");
+        w.Line("/// no longer count: a backward pass needs a new Forward or Loss first, and says so.");
+        w.Line("/// </summary>");
+        w.Line($"public {Span} Parameters {{ get {{ ForgetActivations(); return _parameters; }} }}");
         w.Line("/// <summary>dLoss/dParameters, laid out as <see cref=\"Parameters\"/>; overwritten by each backward pass.</summary>");
         w.Line($"public {Span} Gradients => _gradients;");
         w.Line("/// <summary>The named blocks of <see cref=\"Parameters\"/>, in order.</summary>");
@@ -252,14 +259,35 @@ internal static class NetworkEmitter
             int weights = l.InputSize * l.OutputSize;
             string shape = $"[{Literal(l.InputSize)}, {Literal(l.OutputSize)}]";
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Weights(l)} => new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)});");
+            w.Line($"public {Span} {Dense.Weights(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)}); }} }}");
             w.Line($"/// <summary>{l.DisplayName} bias [{Literal(l.OutputSize)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Bias(l)} => new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"public {Span} {Dense.Bias(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)}); }} }}");
             w.Line($"/// <summary>dLoss/d{Dense.Weights(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
             w.Line($"public {Span} d{Dense.Weights(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
             w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(l.OutputSize)}]: a view into <see cref=\"Gradients\"/>.</summary>");
             w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
         }
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw");
+        w.Line("/// <see cref=\"global::System.ArgumentException\"/> for such an input or target, Loss throws");
+        w.Line("/// <see cref=\"global::System.ArithmeticException\"/> when the loss is not finite, and a backward pass throws it");
+        w.Line("/// when a gradient is not. Each check reads its span once.");
+        w.Line("/// </summary>");
+        w.Line("public bool CheckFinite { get; set; }");
+        w.Line();
+        w.Line("// One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.");
+        w.Open("private void Enter()");
+        w.Line($"if (_busy) {Guard}.Concurrent();");
+        w.Line("_busy = true;");
+        w.Close();
+        w.Line();
+        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
+        w.Open("private void ForgetActivations()");
+        w.Line("_parametersTaken = true;");
+        w.Line("_batch = 0;");
+        if (net.LossLayer is not null) w.Line("_lossReady = false;");
+        w.Close();
         w.Line();
         w.Line("int global::StaticNet.INetwork.InputSize => InputSize;");
         w.Line("int global::StaticNet.INetwork.OutputSize => OutputSize;");
@@ -274,16 +302,34 @@ internal static class NetworkEmitter
     /// Writes <paramref name="body"/> preceded by this batch's view of each buffer the body uses, so a
     /// method declares exactly the tensors its math names.
     /// </summary>
-    private static void WithViews(CodeWriter w, IEnumerable<(string Name, int Width)> buffers, Action<CodeWriter> body)
+    private static void WithViews(CodeWriter w, NetworkSpec net, Action<CodeWriter> body)
     {
         var inner = new CodeWriter();
         body(inner);
         string text = inner.ToString();
         string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        foreach (var (name, width) in buffers.Distinct())
-            if (System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)"))
+        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        foreach (var (name, width) in Buffers(net).Distinct())
+            if (Uses(name))
                 w.Line($"{Span} {name} = new(_{name}, 0, batch * {Literal(width)});");
+        // The weights through local views, not the public properties (taking those forgets the activations).
+        foreach (var (name, block, offset, length) in ParameterViews(net))
+            if (Uses(name))
+                w.Line($"{Span} {name} = new({block}, {Literal(offset)}, {Literal(length)});");
         w.Raw(text);
+    }
+
+    /// <summary>Each layer's weight and bias views and their gradients: name, array, offset, length.</summary>
+    private static IEnumerable<(string Name, string Block, int Offset, int Length)> ParameterViews(NetworkSpec net)
+    {
+        foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
+        {
+            int weights = l.InputSize * l.OutputSize;
+            yield return (Dense.Weights(l), "_parameters", l.ParameterOffset, weights);
+            yield return (Dense.Bias(l), "_parameters", l.ParameterOffset + weights, l.OutputSize);
+            yield return ("d" + Dense.Weights(l), "_gradients", l.ParameterOffset, weights);
+            yield return ("d" + Dense.Bias(l), "_gradients", l.ParameterOffset + weights, l.OutputSize);
+        }
     }
 
     /// <summary>Every buffer a method may name: activations, targets, gradients.</summary>
@@ -308,22 +354,26 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
-        w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
-        w.Line($"{Guard}.Length(output.Length, batch * OutputSize, nameof(output));");
-        w.Line("ForwardLayers(input, batch);");
-        WithViews(w, Buffers(net), b =>
+        EntryPoint(w, net, () =>
         {
-            loss?.Kind.EmitForward(b, loss);
-            b.Line($"{last}.CopyTo(output);");
-        });
+            w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
+            w.Line($"{Guard}.Length(output.Length, batch * OutputSize, nameof(output));");
+            w.Line($"if (CheckFinite) {Guard}.Finite(input, nameof(input));");
+            w.Line("ForwardLayers(input, batch);");
+            WithViews(w, net, b =>
+            {
+                loss?.Kind.EmitForward(b, loss);
+                b.Line($"{last}.CopyTo(output);");
+            });
+        }, forward: true);
         w.Close();
         w.Line();
 
         w.Line("/// <summary>Every layer before the loss layer; keeps each activation for the backward pass.</summary>");
         w.Open($"private void ForwardLayers({ReadOnlySpan} input, int batch)");
         w.Line("_batch = batch;");
-        if (loss is not null) w.Line("_lossReady = false;");
-        WithViews(w, Buffers(net), b =>
+        w.Line("_parametersTaken = false;");
+        WithViews(w, net, b =>
         {
             b.Line("input.CopyTo(x);");
             foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
@@ -350,10 +400,14 @@ internal static class NetworkEmitter
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a label is out of range.</exception>");
             w.Open($"public float Loss({ReadOnlySpan} input, global::System.ReadOnlySpan<int> labels)");
-            w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
-            w.Line($"{Guard}.Length(labels.Length, batch, nameof(labels));");
-            w.Line($"global::StaticNet.Kernels.Loss.OneHot(labels, new {Span}(_t, 0, batch * OutputSize), OutputSize);");
-            w.Line("return LossLayer(input, batch);");
+            EntryPoint(w, net, () =>
+            {
+                w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
+                w.Line($"{Guard}.Length(labels.Length, batch, nameof(labels));");
+                w.Line($"if (CheckFinite) {Guard}.Finite(input, nameof(input));");
+                w.Line($"global::StaticNet.Kernels.Loss.OneHot(labels, new {Span}(_t, 0, batch * OutputSize), OutputSize);");
+                w.Line("return LossLayer(input, batch);");
+            }, forward: true);
             w.Close();
             w.Line();
         }
@@ -361,23 +415,50 @@ internal static class NetworkEmitter
         w.Line("/// The forward pass plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row:");
         w.Line(kind.TakesLabels ? "/// one-hot or probabilities); keeps what <see cref=\"Backward()\"/> needs." : "/// the values wanted); keeps what <see cref=\"Backward()\"/> needs.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
+        w.Line(kind.TakesLabels
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
         w.Open($"public float Loss({ReadOnlySpan} input, {ReadOnlySpan} targets)");
-        w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
-        w.Line($"{Guard}.Length(targets.Length, batch * OutputSize, nameof(targets));");
-        w.Line("targets.CopyTo(_t);");
-        w.Line("return LossLayer(input, batch);");
+        EntryPoint(w, net, () =>
+        {
+            w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
+            w.Line($"{Guard}.Length(targets.Length, batch * OutputSize, nameof(targets));");
+            if (kind.TakesLabels)
+                w.Line($"{Guard}.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution");
+            w.Line($"if (CheckFinite) {{ {Guard}.Finite(input, nameof(input)); {Guard}.Finite(targets, nameof(targets)); }}");
+            w.Line("targets.CopyTo(_t);");
+            w.Line("return LossLayer(input, batch);");
+        }, forward: true);
         w.Close();
         w.Line();
 
         w.Open($"private float LossLayer({ReadOnlySpan} input, int batch)");
         w.Line("ForwardLayers(input, batch);");
         w.Line("float loss;");
-        WithViews(w, Buffers(net), b => kind.EmitLoss(b, loss));
+        WithViews(w, net, b => kind.EmitLoss(b, loss));
+        w.Line($"if (CheckFinite) {Guard}.FiniteLoss(loss);");
         w.Line("_lossReady = true;");
         w.Line("return loss;");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// The body of a public method, between <c>Enter()</c> and the reset of <c>_busy</c>. A forward pass first forgets
+    /// the latest batch, so that a call rejected halfway leaves nothing a later backward pass could take for its result.
+    /// </summary>
+    private static void EntryPoint(CodeWriter w, NetworkSpec net, Action body, bool forward = false)
+    {
+        w.Line("Enter();");
+        w.Open("try");
+        if (forward)
+        {
+            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
+            w.Line(net.LossLayer is null ? "_batch = 0;" : "_batch = 0; _lossReady = false;");
+        }
+        body();
+        w.Close();
+        w.Line("finally { _busy = false; }");
     }
 
     // ---- backward ---------------------------------------------------------------------------
@@ -393,19 +474,27 @@ internal static class NetworkEmitter
         if (loss is not null)
         {
             w.Line("/// <summary>After <c>Loss</c>: writes dLoss/dParameters into <see cref=\"Gradients\"/> (overwriting).</summary>");
-            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward.</exception>");
-            w.Open("public void Backward()");
-            w.Line($"if (!_lossReady) {Guard}.LossFirst();");
-            if (top != "x")
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward, or the parameters were taken since.</exception>");
+            w.Line($"public void Backward() => Backward({Span}.Empty);");
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// After <c>Loss</c>: writes dLoss/dParameters into <see cref=\"Gradients\"/> (overwriting) and dLoss/d input into");
+            w.Line("/// <paramref name=\"inputGradient\"/> (<c>InputSize</c> per row of the latest batch), or skips that when it is");
+            w.Line("/// empty: the gradient to pass down to a network below this one.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">The span's length does not fit the latest batch.</exception>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward, or the parameters were taken since.</exception>");
+            w.Open($"public void Backward({Span} inputGradient)");
+            EntryPoint(w, net, () =>
             {
+                w.Line($"if (!_lossReady) {Guard}.LossFirst(_parametersTaken);");
                 w.Line("int batch = _batch;");
-                WithViews(w, Buffers(net), b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
-                w.Line($"BackwardLayers(batch, {Span}.Empty);");
-            }
-            else
-            {
-                w.Line("// The loss sits right on the input, so no parameter has a gradient: nothing to compute.");
-            }
+                w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));");
+                WithViews(w, net, b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, topCondition));
+                if (top != "x") w.Line("BackwardLayers(batch, inputGradient);");
+                w.Line($"if (CheckFinite) {{ {Guard}.FiniteGradients(_gradients); {Guard}.FiniteGradients(inputGradient); }}");
+            });
             w.Close();
             w.Line();
 
@@ -415,20 +504,25 @@ internal static class NetworkEmitter
             w.Line("/// and written once and no gradient is stored: <see cref=\"Gradients\"/> is not written. The same update,");
             w.Line("/// up to rounding, as <see cref=\"Backward()\"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.");
             w.Line("/// </summary>");
-            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward.</exception>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The learning rate is not finite and positive (the rule of every optimizer).</exception>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward, or the parameters were taken since.</exception>");
             w.Open("public void BackwardSgd(float learningRate)");
-            w.Line($"if (!_lossReady) {Guard}.LossFirst();");
-            w.Line("_lossReady = false; // the weights have changed: the kept activations no longer belong to them");
-            if (layers.Any(l => l.ParameterCount > 0))
+            EntryPoint(w, net, () =>
             {
+                w.Line($"{Guard}.LearningRate(learningRate);");
+                w.Line($"if (!_lossReady) {Guard}.LossFirst(_parametersTaken);");
                 w.Line("int batch = _batch;");
-                WithViews(w, Buffers(net), b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
-                w.Line("BackwardLayersSgd(batch, learningRate);");
-            }
-            else
-            {
-                w.Line("// No layer has parameters: nothing to update.");
-            }
+                w.Line("_batch = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them");
+                if (layers.Any(l => l.ParameterCount > 0))
+                {
+                    WithViews(w, net, b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
+                    w.Line("BackwardLayersSgd(batch, learningRate);");
+                }
+                else
+                {
+                    w.Line("// No layer has parameters: nothing to update.");
+                }
+            });
             w.Close();
             w.Line();
         }
@@ -439,21 +533,26 @@ internal static class NetworkEmitter
         w.Line("/// <paramref name=\"inputGradient\"/>, or skips that when it is empty.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the latest batch.</exception>");
-        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Forward yet.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Forward yet, or the parameters were taken since.</exception>");
         w.Open($"public void Backward({ReadOnlySpan} outputGradient, {Span} inputGradient)");
-        w.Line($"if (_batch == 0) {Guard}.ForwardFirst();");
-        w.Line("int batch = _batch;");
-        w.Line($"{Guard}.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));");
-        w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));");
-        WithViews(w, Buffers(net), b =>
+        EntryPoint(w, net, () =>
         {
-            if (loss is not null)
-                loss.Kind.EmitBackward(b, loss, dTop, topCondition);
-            else
-                b.Step($"No loss layer: the output is {top}, so d{top} = dy",
-                    LayerKind.When(topCondition, $"outputGradient.CopyTo({dTop});"));
+            w.Line($"if (_batch == 0) {Guard}.ForwardFirst(_parametersTaken);");
+            w.Line("int batch = _batch;");
+            w.Line($"{Guard}.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));");
+            w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));");
+            w.Line($"if (CheckFinite) {Guard}.Finite(outputGradient, nameof(outputGradient));");
+            WithViews(w, net, b =>
+            {
+                if (loss is not null)
+                    loss.Kind.EmitBackward(b, loss, dTop, topCondition);
+                else
+                    b.Step($"No loss layer: the output is {top}, so d{top} = dy",
+                        LayerKind.When(topCondition, $"outputGradient.CopyTo({dTop});"));
+            });
+            if (top != "x") w.Line("BackwardLayers(batch, inputGradient);");
+            w.Line($"if (CheckFinite) {{ {Guard}.FiniteGradients(_gradients); {Guard}.FiniteGradients(inputGradient); }}");
         });
-        if (top != "x") w.Line("BackwardLayers(batch, inputGradient);");
         w.Close();
 
         if (top == "x") return;
@@ -461,7 +560,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>");
         w.Open($"private void BackwardLayers(int batch, {Span} inputGradient)");
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
-        WithViews(w, Buffers(net), b =>
+        WithViews(w, net, b =>
         {
             for (int i = layers.Count - 1; i >= 0; i--)
             {
@@ -479,7 +578,7 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>");
         w.Open($"private void BackwardLayersSgd(int batch, float learningRate)");
-        WithViews(w, Buffers(net), b =>
+        WithViews(w, net, b =>
         {
             for (int i = layers.Count - 1; i >= firstWithParameters; i--)
             {

@@ -35,6 +35,8 @@ partial class DenseOnly : global::StaticNet.INetwork
     private readonly float[] _gradients = new float[ParameterCount];
     private readonly int _batchCapacity;
     private int _batch;        // rows in the latest Forward or Loss; 0 before the first
+    private bool _parametersTaken; // Parameters or a weight view was handed out since the latest Forward or Loss
+    private bool _busy;        // a public method is running: a second caller meanwhile is another thread (best effort)
 
     // Activations, [batch, width] row-major: what the backward pass reads.
     private readonly float[] _x; // [batch, 3]
@@ -60,12 +62,17 @@ partial class DenseOnly : global::StaticNet.INetwork
 
         var random = new global::StaticNet.Random64(seed);
         global::StaticNet.Initializers.Xavier(W1, fanIn: 3, ref random);
+        _parametersTaken = false; // nothing has been handed out yet
     }
 
     /// <summary>The largest batch this instance was allocated for.</summary>
     public int BatchCapacity => _batchCapacity;
-    /// <summary>All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias.</summary>
-    public global::System.Span<float> Parameters => _parameters;
+    /// <summary>
+    /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+    /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
+    /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
+    /// </summary>
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
     public global::System.Span<float> Gradients => _gradients;
     /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
@@ -78,13 +85,35 @@ partial class DenseOnly : global::StaticNet.INetwork
     };
 
     /// <summary>Dense1 weights [3, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 => new(_parameters, 0, 6);
+    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 6); } }
     /// <summary>Dense1 bias [2]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 => new(_parameters, 6, 2);
+    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 6, 2); } }
     /// <summary>dLoss/dW1 [3, 2]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> dW1 => new(_gradients, 0, 6);
     /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> db1 => new(_gradients, 6, 2);
+
+    /// <summary>
+    /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
+    /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
+    /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
+    /// when a gradient is not. Each check reads its span once.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
+    // One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.
+    private void Enter()
+    {
+        if (_busy) global::StaticNet.Kernels.Guard.Concurrent();
+        _busy = true;
+    }
+
+    // The weights may change from here on, so a backward pass may not use the activations kept so far.
+    private void ForgetActivations()
+    {
+        _parametersTaken = true;
+        _batch = 0;
+    }
 
     int global::StaticNet.INetwork.InputSize => InputSize;
     int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -98,19 +127,30 @@ partial class DenseOnly : global::StaticNet.INetwork
     /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
-        global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
-        ForwardLayers(input, batch);
-        global::System.Span<float> a1 = new(_a1, 0, batch * 2);
-        a1.CopyTo(output);
+        Enter();
+        try
+        {
+            // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+            _batch = 0;
+            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+            ForwardLayers(input, batch);
+            global::System.Span<float> a1 = new(_a1, 0, batch * 2);
+            a1.CopyTo(output);
+        }
+        finally { _busy = false; }
     }
 
     /// <summary>Every layer before the loss layer; keeps each activation for the backward pass.</summary>
     private void ForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
     {
         _batch = batch;
+        _parametersTaken = false;
         global::System.Span<float> x = new(_x, 0, batch * 3);
         global::System.Span<float> a1 = new(_a1, 0, batch * 2);
+        global::System.Span<float> W1 = new(_parameters, 0, 6);
+        global::System.Span<float> b1 = new(_parameters, 6, 2);
         input.CopyTo(x);
 
         // Affine forward (Dense1): a1 = x·W1 + b1
@@ -125,19 +165,26 @@ partial class DenseOnly : global::StaticNet.INetwork
     /// <paramref name="inputGradient"/>, or skips that when it is empty.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A span's length does not fit the latest batch.</exception>
-    /// <exception cref="global::System.InvalidOperationException">No Forward yet.</exception>
+    /// <exception cref="global::System.InvalidOperationException">No Forward yet, or the parameters were taken since.</exception>
     public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
     {
-        if (_batch == 0) global::StaticNet.Kernels.Guard.ForwardFirst();
-        int batch = _batch;
-        global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
-        if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-        global::System.Span<float> da1 = new(_da1, 0, batch * 2);
-        // No loss layer: the output is a1, so da1 = dy
+        Enter();
+        try
         {
-            outputGradient.CopyTo(da1);
+            if (_batch == 0) global::StaticNet.Kernels.Guard.ForwardFirst(_parametersTaken);
+            int batch = _batch;
+            global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
+            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(outputGradient, nameof(outputGradient));
+            global::System.Span<float> da1 = new(_da1, 0, batch * 2);
+            // No loss layer: the output is a1, so da1 = dy
+            {
+                outputGradient.CopyTo(da1);
+            }
+            BackwardLayers(batch, inputGradient);
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
-        BackwardLayers(batch, inputGradient);
+        finally { _busy = false; }
     }
 
     /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
@@ -145,6 +192,9 @@ partial class DenseOnly : global::StaticNet.INetwork
     {
         global::System.Span<float> x = new(_x, 0, batch * 3);
         global::System.Span<float> da1 = new(_da1, 0, batch * 2);
+        global::System.Span<float> W1 = new(_parameters, 0, 6);
+        global::System.Span<float> dW1 = new(_gradients, 0, 6);
+        global::System.Span<float> db1 = new(_gradients, 6, 2);
         // Affine backward (Dense1): dW1 = xᵀ·da1, db1 = Σ da1, inputGradient = da1·W1ᵀ (when asked for)
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 3, outputs: 2);

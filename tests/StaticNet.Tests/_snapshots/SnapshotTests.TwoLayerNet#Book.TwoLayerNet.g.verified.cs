@@ -41,6 +41,8 @@ namespace Book
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
+        private bool _parametersTaken; // Parameters or a weight view was handed out since the latest Forward or Loss
+        private bool _busy;        // a public method is running: a second caller meanwhile is another thread (best effort)
 
         // Activations, [batch, width] row-major: what the backward pass reads.
         private readonly float[] _x; // [batch, 784]
@@ -79,12 +81,17 @@ namespace Book
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 784, ref random);
             global::StaticNet.Initializers.Xavier(W2, fanIn: 50, ref random);
+            _parametersTaken = false; // nothing has been handed out yet
         }
 
         /// <summary>The largest batch this instance was allocated for.</summary>
         public int BatchCapacity => _batchCapacity;
-        /// <summary>All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias.</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>
+        /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+        /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
+        /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
+        /// </summary>
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
         public global::System.Span<float> Gradients => _gradients;
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
@@ -99,21 +106,44 @@ namespace Book
         };
 
         /// <summary>Dense1 weights [784, 50], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 => new(_parameters, 0, 39200);
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 39200); } }
         /// <summary>Dense1 bias [50]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 => new(_parameters, 39200, 50);
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 39200, 50); } }
         /// <summary>dLoss/dW1 [784, 50]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> dW1 => new(_gradients, 0, 39200);
         /// <summary>dLoss/db1 [50]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> db1 => new(_gradients, 39200, 50);
         /// <summary>Dense2 weights [50, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 => new(_parameters, 39250, 500);
+        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 39250, 500); } }
         /// <summary>Dense2 bias [10]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 => new(_parameters, 39750, 10);
+        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 39750, 10); } }
         /// <summary>dLoss/dW2 [50, 10]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> dW2 => new(_gradients, 39250, 500);
         /// <summary>dLoss/db2 [10]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> db2 => new(_gradients, 39750, 10);
+
+        /// <summary>
+        /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
+        /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
+        /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
+        /// when a gradient is not. Each check reads its span once.
+        /// </summary>
+        public bool CheckFinite { get; set; }
+
+        // One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.
+        private void Enter()
+        {
+            if (_busy) global::StaticNet.Kernels.Guard.Concurrent();
+            _busy = true;
+        }
+
+        // The weights may change from here on, so a backward pass may not use the activations kept so far.
+        private void ForgetActivations()
+        {
+            _parametersTaken = true;
+            _batch = 0;
+            _lossReady = false;
+        }
 
         int global::StaticNet.INetwork.InputSize => InputSize;
         int global::StaticNet.INetwork.OutputSize => OutputSize;
@@ -127,27 +157,39 @@ namespace Book
         /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
-            global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
-            ForwardLayers(input, batch);
-            global::System.Span<float> a2 = new(_a2, 0, batch * 10);
-            global::System.Span<float> y = new(_y, 0, batch * 10);
-            // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a2) / Σ exp(a2), row by row
+            Enter();
+            try
             {
-                global::StaticNet.Kernels.Activation.SoftmaxForward(a2, y, batch, 10);
+                // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+                _batch = 0; _lossReady = false;
+                int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
+                global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
+                if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+                ForwardLayers(input, batch);
+                global::System.Span<float> a2 = new(_a2, 0, batch * 10);
+                global::System.Span<float> y = new(_y, 0, batch * 10);
+                // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a2) / Σ exp(a2), row by row
+                {
+                    global::StaticNet.Kernels.Activation.SoftmaxForward(a2, y, batch, 10);
+                }
+                y.CopyTo(output);
             }
-            y.CopyTo(output);
+            finally { _busy = false; }
         }
 
         /// <summary>Every layer before the loss layer; keeps each activation for the backward pass.</summary>
         private void ForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
         {
             _batch = batch;
-            _lossReady = false;
+            _parametersTaken = false;
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> a1 = new(_a1, 0, batch * 50);
             global::System.Span<float> h1 = new(_h1, 0, batch * 50);
             global::System.Span<float> a2 = new(_a2, 0, batch * 10);
+            global::System.Span<float> W1 = new(_parameters, 0, 39200);
+            global::System.Span<float> b1 = new(_parameters, 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, 39750, 10);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -173,23 +215,40 @@ namespace Book
         /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a label is out of range.</exception>
         public float Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels)
         {
-            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
-            global::StaticNet.Kernels.Guard.Length(labels.Length, batch, nameof(labels));
-            global::StaticNet.Kernels.Loss.OneHot(labels, new global::System.Span<float>(_t, 0, batch * OutputSize), OutputSize);
-            return LossLayer(input, batch);
+            Enter();
+            try
+            {
+                // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+                _batch = 0; _lossReady = false;
+                int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
+                global::StaticNet.Kernels.Guard.Length(labels.Length, batch, nameof(labels));
+                if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+                global::StaticNet.Kernels.Loss.OneHot(labels, new global::System.Span<float>(_t, 0, batch * OutputSize), OutputSize);
+                return LossLayer(input, batch);
+            }
+            finally { _busy = false; }
         }
 
         /// <summary>
         /// The forward pass plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row:
         /// one-hot or probabilities); keeps what <see cref="Backward()"/> needs.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
         public float Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets)
         {
-            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
-            global::StaticNet.Kernels.Guard.Length(targets.Length, batch * OutputSize, nameof(targets));
-            targets.CopyTo(_t);
-            return LossLayer(input, batch);
+            Enter();
+            try
+            {
+                // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+                _batch = 0; _lossReady = false;
+                int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, _batchCapacity, nameof(input));
+                global::StaticNet.Kernels.Guard.Length(targets.Length, batch * OutputSize, nameof(targets));
+                global::StaticNet.Kernels.Guard.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.Finite(input, nameof(input)); global::StaticNet.Kernels.Guard.Finite(targets, nameof(targets)); }
+                targets.CopyTo(_t);
+                return LossLayer(input, batch);
+            }
+            finally { _busy = false; }
         }
 
         private float LossLayer(global::System.ReadOnlySpan<float> input, int batch)
@@ -203,24 +262,41 @@ namespace Book
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a2, t, y, batch, 10);
             }
+            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
         }
 
         /// <summary>After <c>Loss</c>: writes dLoss/dParameters into <see cref="Gradients"/> (overwriting).</summary>
-        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward.</exception>
-        public void Backward()
+        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward, or the parameters were taken since.</exception>
+        public void Backward() => Backward(global::System.Span<float>.Empty);
+
+        /// <summary>
+        /// After <c>Loss</c>: writes dLoss/dParameters into <see cref="Gradients"/> (overwriting) and dLoss/d input into
+        /// <paramref name="inputGradient"/> (<c>InputSize</c> per row of the latest batch), or skips that when it is
+        /// empty: the gradient to pass down to a network below this one.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The span's length does not fit the latest batch.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward, or the parameters were taken since.</exception>
+        public void Backward(global::System.Span<float> inputGradient)
         {
-            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
-            int batch = _batch;
-            global::System.Span<float> y = new(_y, 0, batch * 10);
-            global::System.Span<float> t = new(_t, 0, batch * 10);
-            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            // SoftmaxWithLoss backward: da2 = (y - t) / N
+            Enter();
+            try
             {
-                global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
+                if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
+                int batch = _batch;
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
+                global::System.Span<float> y = new(_y, 0, batch * 10);
+                global::System.Span<float> t = new(_t, 0, batch * 10);
+                global::System.Span<float> da2 = new(_da2, 0, batch * 10);
+                // SoftmaxWithLoss backward: da2 = (y - t) / N
+                {
+                    global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
+                }
+                BackwardLayers(batch, inputGradient);
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
-            BackwardLayers(batch, global::System.Span<float>.Empty);
+            finally { _busy = false; }
         }
 
         /// <summary>
@@ -229,20 +305,27 @@ namespace Book
         /// and written once and no gradient is stored: <see cref="Gradients"/> is not written. The same update,
         /// up to rounding, as <see cref="Backward()"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
         /// </summary>
-        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The learning rate is not finite and positive (the rule of every optimizer).</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward, or the parameters were taken since.</exception>
         public void BackwardSgd(float learningRate)
         {
-            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst();
-            _lossReady = false; // the weights have changed: the kept activations no longer belong to them
-            int batch = _batch;
-            global::System.Span<float> y = new(_y, 0, batch * 10);
-            global::System.Span<float> t = new(_t, 0, batch * 10);
-            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            // SoftmaxWithLoss backward: da2 = (y - t) / N
+            Enter();
+            try
             {
-                global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
+                global::StaticNet.Kernels.Guard.LearningRate(learningRate);
+                if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
+                int batch = _batch;
+                _batch = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
+                global::System.Span<float> y = new(_y, 0, batch * 10);
+                global::System.Span<float> t = new(_t, 0, batch * 10);
+                global::System.Span<float> da2 = new(_da2, 0, batch * 10);
+                // SoftmaxWithLoss backward: da2 = (y - t) / N
+                {
+                    global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da2, batch);
+                }
+                BackwardLayersSgd(batch, learningRate);
             }
-            BackwardLayersSgd(batch, learningRate);
+            finally { _busy = false; }
         }
 
         /// <summary>
@@ -251,20 +334,27 @@ namespace Book
         /// <paramref name="inputGradient"/>, or skips that when it is empty.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit the latest batch.</exception>
-        /// <exception cref="global::System.InvalidOperationException">No Forward yet.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward yet, or the parameters were taken since.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            if (_batch == 0) global::StaticNet.Kernels.Guard.ForwardFirst();
-            int batch = _batch;
-            global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
-            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<float> y = new(_y, 0, batch * 10);
-            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            // Softmax backward (Forward's output is the softmax): da2 = y * (dy - Σ dy * y), row by row
+            Enter();
+            try
             {
-                global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 10);
+                if (_batch == 0) global::StaticNet.Kernels.Guard.ForwardFirst(_parametersTaken);
+                int batch = _batch;
+                global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
+                if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(outputGradient, nameof(outputGradient));
+                global::System.Span<float> y = new(_y, 0, batch * 10);
+                global::System.Span<float> da2 = new(_da2, 0, batch * 10);
+                // Softmax backward (Forward's output is the softmax): da2 = y * (dy - Σ dy * y), row by row
+                {
+                    global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 10);
+                }
+                BackwardLayers(batch, inputGradient);
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
-            BackwardLayers(batch, inputGradient);
+            finally { _busy = false; }
         }
 
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
@@ -275,6 +365,12 @@ namespace Book
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
+            global::System.Span<float> W1 = new(_parameters, 0, 39200);
+            global::System.Span<float> dW1 = new(_gradients, 0, 39200);
+            global::System.Span<float> db1 = new(_gradients, 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, 39250, 500);
+            global::System.Span<float> dW2 = new(_gradients, 39250, 500);
+            global::System.Span<float> db2 = new(_gradients, 39750, 10);
             // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 50, outputs: 10);
@@ -301,6 +397,10 @@ namespace Book
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
+            global::System.Span<float> W1 = new(_parameters, 0, 39200);
+            global::System.Span<float> b1 = new(_parameters, 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, 39750, 10);
             // Affine backward with the SGD step (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 50, outputs: 10);
