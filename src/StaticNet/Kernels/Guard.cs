@@ -30,6 +30,20 @@ public static class Guard
             throw new ArgumentOutOfRangeException(nameof(batchCapacity), batchCapacity, $"Expected a batch capacity from 1 to {max}.");
     }
 
+    /// <summary>
+    /// The one rule for every learning rate (the optimizers, their setters, the training loop and the
+    /// generated <c>BackwardSgd</c>): an <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="name"/> unless <paramref name="learningRate"/> is finite and greater than 0
+    /// (so 0, negative numbers, NaN and infinities are rejected). Allocates nothing when it passes.
+    /// </summary>
+    /// <param name="learningRate">The value to check.</param>
+    /// <param name="name">The parameter or property it came from, for the exception.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LearningRate(float learningRate, string name = "learningRate")
+    {
+        if (!(learningRate > 0) || !float.IsFinite(learningRate)) ThrowLearningRate(learningRate, name);
+    }
+
     /// <summary>Throws: <c>Backward()</c> was called without a <c>Loss</c> first.</summary>
     [DoesNotReturn]
     public static void LossFirst() =>
@@ -39,6 +53,10 @@ public static class Guard
     [DoesNotReturn]
     public static void ForwardFirst() =>
         throw new InvalidOperationException("Backward(outputGradient, inputGradient) needs a forward pass first: call Forward or Loss.");
+
+    [DoesNotReturn]
+    private static void ThrowLearningRate(float learningRate, string name) =>
+        throw new ArgumentOutOfRangeException(name, learningRate, $"Expected {name} to be a finite number greater than 0; got {learningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 
     [DoesNotReturn]
     private static void ThrowRows(int length, int rowSize, int capacity, string name) =>
