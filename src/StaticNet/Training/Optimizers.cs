@@ -31,7 +31,7 @@ public static class OptimizerExtensions
 /// <summary>
 /// What the optimizers of this library share: a validated learning rate, a step count, state buffers of
 /// one float per parameter allocated at construction, and saving and loading that state
-/// (<c>Save</c> and <c>Load</c>, to a stream or a file) to resume training exactly.
+/// (<see cref="Save(System.IO.Stream)"/>, <see cref="Load(System.IO.Stream, string)"/>) to resume training exactly.
 /// </summary>
 /// <remarks>
 /// <para>
