@@ -52,4 +52,18 @@ public class TrainingTests
         net.Forward(Inputs, p);
         for (int i = 0; i < 4; i++) Assert.True(p[i * 2 + labels[i]] > 0.9f, $"row {i}: p = {p[i * 2]}, {p[i * 2 + 1]}");
     }
+
+    [Fact]
+    public void XorClassifier_learns_xor_through_Trainer_Fit_with_AdamW()
+    {
+        var net = new XorClassifier(batchCapacity: 4, seed: 3);
+        var adamW = new AdamW(XorClassifier.ParameterCount, learningRate: 0.05f, weightDecay: 0.001f);
+        int[] labels = { 0, 1, 1, 0 };
+        TrainingHistory history = Trainer.Fit(net, adamW, Inputs, labels, new FitOptions { Epochs = 300, Seed = 1 });
+        Assert.Equal(300, history.Epochs.Count);
+        Assert.True(history.Epochs[^1].Loss < 0.05f, $"cross-entropy {history.Epochs[^1].Loss} after 300 epochs");
+        var p = new float[8];
+        net.Forward(Inputs, p);
+        for (int i = 0; i < 4; i++) Assert.True(p[i * 2 + labels[i]] > 0.9f, $"row {i}: p = {p[i * 2]}, {p[i * 2 + 1]}");
+    }
 }

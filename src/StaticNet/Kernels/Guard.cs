@@ -30,6 +30,20 @@ public static class Guard
             throw new ArgumentOutOfRangeException(nameof(batchCapacity), batchCapacity, $"Expected a batch capacity from 1 to {max}.");
     }
 
+    /// <summary>
+    /// The one rule for every learning rate (the optimizers, their setters, the training loop and the
+    /// generated <c>BackwardSgd</c>): an <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="name"/> unless <paramref name="learningRate"/> is finite and greater than 0
+    /// (so 0, negative numbers, NaN and infinities are rejected). Allocates nothing when it passes.
+    /// </summary>
+    /// <param name="learningRate">The value to check.</param>
+    /// <param name="name">The parameter or property it came from, for the exception.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LearningRate(float learningRate, string name = "learningRate")
+    {
+        if (!(learningRate > 0) || !float.IsFinite(learningRate)) ThrowLearningRate(learningRate, name);
+    }
+
     /// <summary>Throws: <c>Backward()</c> was called without a <c>Loss</c> first, or the parameters were handed out since.</summary>
     [DoesNotReturn]
     public static void LossFirst(bool parametersTaken) =>
@@ -49,13 +63,6 @@ public static class Guard
     public static void Concurrent() =>
         throw new InvalidOperationException(
             "This network is already running a call on another thread. One instance is not thread-safe: give each thread its own instance, or share one set of weights through the generated Workspace (Forward(input, output, workspace)).");
-
-    /// <summary>An <see cref="ArgumentOutOfRangeException"/> unless <paramref name="learningRate"/> is finite and positive: the one rule for every learning rate.</summary>
-    public static void LearningRate(float learningRate, string name = "learningRate")
-    {
-        if (!(learningRate > 0) || float.IsPositiveInfinity(learningRate))
-            throw new ArgumentOutOfRangeException(name, learningRate, "A learning rate must be finite and greater than 0.");
-    }
 
     /// <summary>
     /// An <see cref="ArgumentException"/> unless every row of <paramref name="targets"/> (rows of <paramref name="width"/>)
@@ -108,6 +115,10 @@ public static class Guard
             if (!float.IsFinite(values[i])) return i;
         return -1;
     }
+
+    [DoesNotReturn]
+    private static void ThrowLearningRate(float learningRate, string name) =>
+        throw new ArgumentOutOfRangeException(name, learningRate, $"Expected {name} to be a finite number greater than 0; got {learningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 
     [DoesNotReturn]
     private static void ThrowRows(int length, int rowSize, int capacity, string name) =>
