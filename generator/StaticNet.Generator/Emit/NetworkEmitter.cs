@@ -35,6 +35,7 @@ internal static class NetworkEmitter
         WriteConstructor(w, net);
         WriteProperties(w, net);
         WriteForward(w, net);
+        WriteWorkspace(w, net);
         if (net.LossLayer is not null) WriteLoss(w, net);
         WriteBackward(w, net);
         w.Close();
@@ -302,7 +303,7 @@ internal static class NetworkEmitter
     /// Writes <paramref name="body"/> preceded by this batch's view of each buffer the body uses, so a
     /// method declares exactly the tensors its math names.
     /// </summary>
-    private static void WithViews(CodeWriter w, NetworkSpec net, Action<CodeWriter> body)
+    private static void WithViews(CodeWriter w, NetworkSpec net, Action<CodeWriter> body, string? workspace = null)
     {
         var inner = new CodeWriter();
         body(inner);
@@ -310,8 +311,15 @@ internal static class NetworkEmitter
         string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
         bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
         foreach (var (name, width) in Buffers(net).Distinct())
-            if (Uses(name))
+        {
+            if (!Uses(name)) continue;
+            if (workspace is null)
                 w.Line($"{Span} {name} = new(_{name}, 0, batch * {Literal(width)});");
+            else if (name == "x")
+                w.Line($"{ReadOnlySpan} x = input; // read where it lies: no backward pass needs a copy");
+            else
+                w.Line($"{Span} {name} = new({workspace}._{name}, 0, batch * {Literal(width)});");
+        }
         // The weights through local views, not the public properties (taking those forgets the activations).
         foreach (var (name, block, offset, length) in ParameterViews(net))
             if (Uses(name))
@@ -382,6 +390,63 @@ internal static class NetworkEmitter
                 l.Kind.EmitForward(b, l);
             }
         });
+        w.Close();
+        w.Line();
+    }
+
+    // ---- shared weights, a workspace per caller -----------------------------------------------
+
+    private static void WriteWorkspace(CodeWriter w, NetworkSpec net)
+    {
+        LayerSpec? loss = net.LossLayer;
+        string last = net.Layers.Count == 0 ? "x" : net.Layers[net.Layers.Count - 1].Output;
+        List<(string Name, int Width)> buffers = Activations(net).Where(a => a.Name != "x").ToList();
+
+        w.Line("/// <summary>");
+        w.Line("/// The buffers of one caller of <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)\"/>:");
+        w.Line("/// the activations of an inference pass for batches of up to <see cref=\"BatchCapacity\"/> rows, and nothing else");
+        w.Line("/// (no gradients, no copy of the input). With one workspace per thread, one network's weights serve every thread.");
+        w.Line("/// A workspace is used by one thread at a time.");
+        w.Line("/// </summary>");
+        w.Open("public sealed class Workspace");
+        foreach (var (name, width) in buffers)
+            w.Line($"internal readonly float[] _{name}; // [batch, {Literal(width)}]");
+        w.Line();
+        w.Line("/// <summary>Allocates the buffers for batches of up to <paramref name=\"batchCapacity\"/> rows; nothing is allocated after this.</summary>");
+        w.Open("public Workspace(int batchCapacity = 1)");
+        w.Line($"{Guard}.BatchCapacity(batchCapacity, MaxBatchCapacity);");
+        w.Line("BatchCapacity = batchCapacity;");
+        foreach (var (name, width) in buffers)
+            w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The largest batch this workspace was allocated for.</summary>");
+        w.Line("public int BatchCapacity { get; }");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>");
+        w.Line("/// Inference on the shared weights: as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, but");
+        w.Line("/// every buffer it writes is <paramref name=\"workspace\"/>'s, and it reads the input where it lies. It changes nothing");
+        w.Line("/// in this instance, so any number of threads may call it at once, each with its own workspace, while no thread");
+        w.Line("/// changes the weights (a training step, a load). Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the workspace.</exception>");
+        w.Open($"public void Forward({ReadOnlySpan} input, {Span} output, Workspace workspace)");
+        w.Line("if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));");
+        w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, workspace.BatchCapacity, nameof(input));");
+        w.Line($"{Guard}.Length(output.Length, batch * OutputSize, nameof(output));");
+        w.Line($"if (CheckFinite) {Guard}.Finite(input, nameof(input));");
+        WithViews(w, net, b =>
+        {
+            foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
+            {
+                l.Kind.EmitForward(b, l);
+                b.Line();
+            }
+            loss?.Kind.EmitForward(b, loss);
+            b.Line($"{last}.CopyTo(output);");
+        }, workspace: "workspace");
         w.Close();
         w.Line();
     }

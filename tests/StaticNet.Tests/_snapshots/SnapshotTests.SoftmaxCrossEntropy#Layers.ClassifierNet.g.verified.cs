@@ -174,6 +174,60 @@ namespace Layers
         }
 
         /// <summary>
+        /// The buffers of one caller of <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
+        /// the activations of an inference pass for batches of up to <see cref="BatchCapacity"/> rows, and nothing else
+        /// (no gradients, no copy of the input). With one workspace per thread, one network's weights serve every thread.
+        /// A workspace is used by one thread at a time.
+        /// </summary>
+        public sealed class Workspace
+        {
+            internal readonly float[] _a1; // [batch, 3]
+            internal readonly float[] _y; // [batch, 3]
+
+            /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
+            public Workspace(int batchCapacity = 1)
+            {
+                global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
+                BatchCapacity = batchCapacity;
+                _a1 = new float[batchCapacity * 3];
+                _y = new float[batchCapacity * 3];
+            }
+
+            /// <summary>The largest batch this workspace was allocated for.</summary>
+            public int BatchCapacity { get; }
+        }
+
+        /// <summary>
+        /// Inference on the shared weights: as <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, but
+        /// every buffer it writes is <paramref name="workspace"/>'s, and it reads the input where it lies. It changes nothing
+        /// in this instance, so any number of threads may call it at once, each with its own workspace, while no thread
+        /// changes the weights (a training step, a load). Allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span's length does not fit the workspace.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, Workspace workspace)
+        {
+            if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));
+            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, workspace.BatchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+            global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
+            global::System.Span<float> a1 = new(workspace._a1, 0, batch * 3);
+            global::System.Span<float> y = new(workspace._y, 0, batch * 3);
+            global::System.Span<float> W1 = new(_parameters, 0, 12);
+            global::System.Span<float> b1 = new(_parameters, 12, 3);
+            // Affine forward (Dense1): a1 = x·W1 + b1
+            {
+                global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 4, outputs: 3);
+            }
+
+            // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a1) / Σ exp(a1), row by row
+            {
+                global::StaticNet.Kernels.Activation.SoftmaxForward(a1, y, batch, 3);
+            }
+            y.CopyTo(output);
+        }
+
+        /// <summary>
         /// The forward pass plus the loss against class <paramref name="labels"/> (one per row, in [0, OutputSize)),
         /// averaged over the batch; keeps what <see cref="Backward()"/> needs.
         /// </summary>

@@ -173,6 +173,61 @@ namespace Layers
         }
 
         /// <summary>
+        /// The buffers of one caller of <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
+        /// the activations of an inference pass for batches of up to <see cref="BatchCapacity"/> rows, and nothing else
+        /// (no gradients, no copy of the input). With one workspace per thread, one network's weights serve every thread.
+        /// A workspace is used by one thread at a time.
+        /// </summary>
+        public sealed class Workspace
+        {
+            internal readonly float[] _a1; // [batch, 8]
+            internal readonly float[] _h1; // [batch, 8]
+
+            /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
+            public Workspace(int batchCapacity = 1)
+            {
+                global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
+                BatchCapacity = batchCapacity;
+                _a1 = new float[batchCapacity * 8];
+                _h1 = new float[batchCapacity * 8];
+            }
+
+            /// <summary>The largest batch this workspace was allocated for.</summary>
+            public int BatchCapacity { get; }
+        }
+
+        /// <summary>
+        /// Inference on the shared weights: as <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, but
+        /// every buffer it writes is <paramref name="workspace"/>'s, and it reads the input where it lies. It changes nothing
+        /// in this instance, so any number of threads may call it at once, each with its own workspace, while no thread
+        /// changes the weights (a training step, a load). Allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span's length does not fit the workspace.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, Workspace workspace)
+        {
+            if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));
+            int batch = global::StaticNet.Kernels.Guard.Rows(input.Length, InputSize, workspace.BatchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+            global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
+            global::System.Span<float> a1 = new(workspace._a1, 0, batch * 8);
+            global::System.Span<float> h1 = new(workspace._h1, 0, batch * 8);
+            global::System.Span<float> W1 = new(_parameters, 0, 32);
+            global::System.Span<float> b1 = new(_parameters, 32, 8);
+            // Affine forward (Dense1): a1 = x·W1 + b1
+            {
+                global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 4, outputs: 8);
+            }
+
+            // Tanh forward: h1 = tanh(a1)
+            {
+                global::StaticNet.Kernels.Activation.TanhForward(a1, h1);
+            }
+
+            h1.CopyTo(output);
+        }
+
+        /// <summary>
         /// Propagates <paramref name="outputGradient"/> (dL/d output of the latest <see cref="Forward"/>) back through the
         /// network: writes dL/dParameters into <see cref="Gradients"/> (overwriting) and dL/d input into
         /// <paramref name="inputGradient"/>, or skips that when it is empty.
