@@ -54,6 +54,8 @@ internal static class NetworkEmitter
         w.Line("/// <code>");
         foreach (string line in SummaryLines(net)) w.Line("/// " + line);
         w.Line("/// </code>");
+        w.Line("/// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).");
+        w.Line("/// To serve many threads from one set of weights, give each a <see cref=\"Workspace\"/>.");
         w.Line("/// </remarks>");
     }
 

@@ -12,6 +12,8 @@
 /// -----------------------------------------
 /// Total parameters: 8
 /// </code>
+/// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
+/// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
 partial class DenseOnly : global::StaticNet.INetwork

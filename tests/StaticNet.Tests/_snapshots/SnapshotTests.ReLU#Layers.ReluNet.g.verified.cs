@@ -15,6 +15,8 @@ namespace Layers
     /// -----------------------------------------
     /// Total parameters: 40
     /// </code>
+    /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
+    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
     partial class ReluNet : global::StaticNet.INetwork
