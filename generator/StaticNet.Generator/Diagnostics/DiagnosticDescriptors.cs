@@ -71,7 +71,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotAClass = Error("SNET013",
         "Network must be a class",
-        "'{0}' is a {1}; a network must be a plain partial class",
+        "'{0}' is {1}; a network must be a plain partial class",
         "Declare the network as 'partial class', not a record, struct or interface.");
 
     public static readonly DiagnosticDescriptor LayersWithoutNetwork = Warning("SNET014",

@@ -75,7 +75,8 @@ internal static class NetworkParser
         {
             // [Network] allows classes only, but a record class passes that check (its synthesized equality and printing
             // would compare and print every buffer), and a struct or interface gets here with the compiler's own error.
-            Report(DiagnosticDescriptors.NotAClass, classLocation, name, DeclarationChecks.Kind(type));
+            string kind = DeclarationChecks.Kind(type);
+            Report(DiagnosticDescriptors.NotAClass, classLocation, name, (kind == "interface" ? "an " : "a ") + kind);
             return Invalid(diagnostics);
         }
 

@@ -45,8 +45,7 @@ public class DeclarationDiagnosticTests
 
     [Theory]
     [InlineData("partial struct", "is a struct")]
-    [InlineData("partial interface", "is an interface",
-        Skip = "Generator bug, reported: the message reads \"'Net' is a interface\" (the article is not chosen for the kind).")]
+    [InlineData("partial interface", "is an interface")]
     [InlineData("partial record", "is a record")]
     [InlineData("partial record struct", "is a record")]
     public void Snet013_not_a_class(string kind, string says) =>
