@@ -59,11 +59,11 @@ internal static class NetworkEmitter
     /// <summary>The Keras-style table: layer, output shape, parameters.</summary>
     internal static IEnumerable<string> SummaryLines(NetworkSpec net)
     {
-        var rows = new List<(string Layer, string Shape, string Parameters)> { ("Input", Shape(net.InputSize), "0") };
+        var rows = new List<(string Layer, string Shape, string Parameters)> { ("Input", net.InputShape.Display, "0") };
         foreach (LayerSpec l in net.Layers)
         {
             string label = l.Number > 0 ? $"{l.DisplayName} ({Dense.Weights(l)}, {Dense.Bias(l)})" : l.DisplayName;
-            rows.Add((label, Shape(l.OutputSize), Number(l.ParameterCount)));
+            rows.Add((label, l.OutputShape.Display, Number(l.ParameterCount)));
         }
         int layerWidth = Math.Max(5, rows.Max(r => r.Layer.Length)) + 2;
         int shapeWidth = Math.Max(12, rows.Max(r => r.Shape.Length)) + 2;
@@ -110,8 +110,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>The widest per-row buffer a layer needs: its output, or for Dense the scratch of its backward transposes.</summary>
-    internal static long RowWidth(LayerSpec layer) =>
-        layer.Number > 0 ? (long)layer.InputSize + layer.OutputSize : layer.OutputSize;
+    internal static long RowWidth(LayerSpec layer) => layer.Kind.RowWidth(layer);
 
     /// <summary>
     /// The names of every member the generated class declares (but its constructor and explicit interface
@@ -170,7 +169,7 @@ internal static class NetworkEmitter
             .Select(a => ("d" + a.Name, a.Width)).ToList();
 
     private static int ScratchWidth(NetworkSpec net) =>
-        net.Layers.Where(l => l.Number > 0).Select(l => l.InputSize + l.OutputSize).DefaultIfEmpty(0).Max();
+        net.Layers.Where(l => l.Kind == Dense.Instance).Select(l => l.InputSize + l.OutputSize).DefaultIfEmpty(0).Max();
 
     private static void WriteStorage(CodeWriter w, NetworkSpec net)
     {
@@ -192,6 +191,9 @@ internal static class NetworkEmitter
             w.Line($"private readonly float[] _{name}; // [batch, {Literal(width)}]");
         w.Line("// Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).");
         w.Line($"private readonly float[] _scratch; // [batch, {Literal(ScratchWidth(net))}]");
+        foreach (LayerSpec l in net.Layers)
+            foreach (Workspace ws in l.Kind.Workspaces(l))
+                w.Line($"private readonly {ws.Type}[] {ws.Name}; // {ws.Comment}");
         w.Line();
     }
 
@@ -212,6 +214,9 @@ internal static class NetworkEmitter
         foreach (var (name, width) in ActivationGradients(net))
             w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
         w.Line($"_scratch = new float[batchCapacity * {Literal(ScratchWidth(net))}];");
+        foreach (LayerSpec l in net.Layers)
+            foreach (Workspace ws in l.Kind.Workspaces(l))
+                w.Line($"{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
         List<LayerSpec> dense = net.Layers.Where(l => l.Number > 0).ToList();
         if (dense.Count > 0)
         {
@@ -220,7 +225,7 @@ internal static class NetworkEmitter
             foreach (LayerSpec l in dense)
             {
                 string init = l.FollowedByReLU ? "He" : "Xavier";
-                w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.InputSize)}, ref random);");
+                w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.Kind.WeightShape(l).FanIn)}, ref random);");
             }
         }
         w.Close();
@@ -241,24 +246,26 @@ internal static class NetworkEmitter
         w.Open("private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =");
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
-            int weights = l.InputSize * l.OutputSize;
-            w.Line($"new(\"{Dense.Weights(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Weights, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(l.InputSize)}, {Literal(l.OutputSize)}),");
-            w.Line($"new(\"{Dense.Bias(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Bias, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)}, 1, {Literal(l.OutputSize)}),");
+            var (rows, columns, _) = l.Kind.WeightShape(l);
+            int weights = rows * columns, bias = l.Kind.BiasLength(l);
+            w.Line($"new(\"{Dense.Weights(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Weights, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}),");
+            w.Line($"new(\"{Dense.Bias(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Bias, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}, 1, {Literal(bias)}),");
         }
         w.Close(";");
         w.Line();
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
-            int weights = l.InputSize * l.OutputSize;
-            string shape = $"[{Literal(l.InputSize)}, {Literal(l.OutputSize)}]";
+            var (rows, columns, _) = l.Kind.WeightShape(l);
+            int weights = rows * columns, bias = l.Kind.BiasLength(l);
+            string shape = l.Kind.WeightDisplay(l);
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
             w.Line($"public {Span} {Dense.Weights(l)} => new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)});");
-            w.Line($"/// <summary>{l.DisplayName} bias [{Literal(l.OutputSize)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Bias(l)} => new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"/// <summary>{l.DisplayName} bias [{Literal(bias)}]: a view into <see cref=\"Parameters\"/>.</summary>");
+            w.Line($"public {Span} {Dense.Bias(l)} => new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
             w.Line($"/// <summary>dLoss/d{Dense.Weights(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
             w.Line($"public {Span} d{Dense.Weights(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
-            w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(l.OutputSize)}]: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(bias)}]: a view into <see cref=\"Gradients\"/>.</summary>");
+            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
         }
         w.Line();
         w.Line("int global::StaticNet.INetwork.InputSize => InputSize;");
