@@ -139,6 +139,36 @@ internal static class DiagnosticDescriptors
         "The constructor '{0}' of the network class does not call the generated constructor, which allocates the network's buffers and initialises its weights",
         "Chain to it: ': this(batchCapacity, seed)'.");
 
+    public static readonly DiagnosticDescriptor NeedsFlatten = Error("SNET027",
+        "Layer takes a vector",
+        "[{0}] takes a vector, but its input is {1}",
+        "Put [Flatten] before it to turn the (channels, height, width) input into a vector.");
+
+    public static readonly DiagnosticDescriptor NeedsImage = Error("SNET028",
+        "Layer takes an image",
+        "[{0}] takes a (channels, height, width) input, but its input is {1}",
+        "Declare the input as [Input(channels, height, width)], or remove the layer.");
+
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error("SNET029",
+        "Window larger than the input",
+        "[{0}]: the {1} ({2}) is larger than the {3} ({4})",
+        "Make the kernel or window smaller, or pad the input.");
+
+    public static readonly DiagnosticDescriptor OutputNotWhole = Error("SNET030",
+        "Output size is not whole",
+        "[{0}]: the stride {1} does not divide {2}, so the windows do not end at the edge of the input",
+        "Choose a stride that divides (size + 2·padding − kernel), or change the padding or the kernel size.");
+
+    public static readonly DiagnosticDescriptor FlattenOnVector = Error("SNET031",
+        "Flatten on a vector",
+        "[Flatten] is applied to {0}, which is already a vector",
+        "Remove the [Flatten].");
+
+    public static readonly DiagnosticDescriptor ArgumentOutOfRange = Error("SNET032",
+        "Layer argument out of range",
+        "[{0}]: {1} must be {2}, but is {3}",
+        "Give the argument a value in range.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -167,6 +197,12 @@ internal static class DiagnosticDescriptors
         [LayersOnSeveralDeclarations.Id] = LayersOnSeveralDeclarations,
         [InternalError.Id] = InternalError,
         [ConstructorBypassesGenerated.Id] = ConstructorBypassesGenerated,
+        [NeedsFlatten.Id] = NeedsFlatten,
+        [NeedsImage.Id] = NeedsImage,
+        [WindowTooLarge.Id] = WindowTooLarge,
+        [OutputNotWhole.Id] = OutputNotWhole,
+        [FlattenOnVector.Id] = FlattenOnVector,
+        [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -62,11 +62,11 @@ internal static class NetworkEmitter
     /// <summary>The Keras-style table: layer, output shape, parameters.</summary>
     internal static IEnumerable<string> SummaryLines(NetworkSpec net)
     {
-        var rows = new List<(string Layer, string Shape, string Parameters)> { ("Input", Shape(net.InputSize), "0") };
+        var rows = new List<(string Layer, string Shape, string Parameters)> { ("Input", net.InputShape.Display, "0") };
         foreach (LayerSpec l in net.Layers)
         {
             string label = l.Number > 0 ? $"{l.DisplayName} ({Dense.Weights(l)}, {Dense.Bias(l)})" : l.DisplayName;
-            rows.Add((label, Shape(l.OutputSize), Number(l.ParameterCount)));
+            rows.Add((label, l.OutputShape.Display, Number(l.ParameterCount)));
         }
         int layerWidth = Math.Max(5, rows.Max(r => r.Layer.Length)) + 2;
         int shapeWidth = Math.Max(12, rows.Max(r => r.Shape.Length)) + 2;
@@ -113,8 +113,7 @@ internal static class NetworkEmitter
     }
 
     /// <summary>The widest per-row buffer a layer needs: its output, or for Dense the scratch of its backward transposes.</summary>
-    internal static long RowWidth(LayerSpec layer) =>
-        layer.Number > 0 ? (long)layer.InputSize + layer.OutputSize : layer.OutputSize;
+    internal static long RowWidth(LayerSpec layer) => layer.Kind.RowWidth(layer);
 
     /// <summary>
     /// The names of every member the generated class declares (but its constructor and explicit interface
@@ -173,7 +172,7 @@ internal static class NetworkEmitter
             .Select(a => ("d" + a.Name, a.Width)).ToList();
 
     private static int ScratchWidth(NetworkSpec net) =>
-        net.Layers.Where(l => l.Number > 0).Select(l => l.InputSize + l.OutputSize).DefaultIfEmpty(0).Max();
+        net.Layers.Where(l => l.Kind == Dense.Instance).Select(l => l.InputSize + l.OutputSize).DefaultIfEmpty(0).Max();
 
     private static void WriteStorage(CodeWriter w, NetworkSpec net)
     {
@@ -197,6 +196,9 @@ internal static class NetworkEmitter
             w.Line($"private readonly float[] _{name}; // [batch, {Literal(width)}]");
         w.Line("// Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).");
         w.Line($"private readonly float[] _scratch; // [batch, {Literal(ScratchWidth(net))}]");
+        foreach (LayerSpec l in net.Layers)
+            foreach (Workspace ws in l.Kind.Workspaces(l))
+                w.Line($"private readonly {ws.Type}[] _{ws.Name}; // {ws.Comment}");
         w.Line();
     }
 
@@ -217,6 +219,9 @@ internal static class NetworkEmitter
         foreach (var (name, width) in ActivationGradients(net))
             w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
         w.Line($"_scratch = new float[batchCapacity * {Literal(ScratchWidth(net))}];");
+        foreach (LayerSpec l in net.Layers)
+            foreach (Workspace ws in l.Kind.Workspaces(l))
+                w.Line($"_{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
         List<LayerSpec> dense = net.Layers.Where(l => l.Number > 0).ToList();
         if (dense.Count > 0)
         {
@@ -225,7 +230,7 @@ internal static class NetworkEmitter
             foreach (LayerSpec l in dense)
             {
                 string init = l.FollowedByReLU ? "He" : "Xavier";
-                w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.InputSize)}, ref random);");
+                w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.Kind.WeightShape(l).FanIn)}, ref random);");
             }
         }
         w.Line("_parametersTaken = false; // nothing has been handed out yet");
@@ -251,24 +256,26 @@ internal static class NetworkEmitter
         w.Open("private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =");
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
-            int weights = l.InputSize * l.OutputSize;
-            w.Line($"new(\"{Dense.Weights(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Weights, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(l.InputSize)}, {Literal(l.OutputSize)}),");
-            w.Line($"new(\"{Dense.Bias(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Bias, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)}, 1, {Literal(l.OutputSize)}),");
+            var (rows, columns, _) = l.Kind.WeightShape(l);
+            int weights = rows * columns, bias = l.Kind.BiasLength(l);
+            w.Line($"new(\"{Dense.Weights(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Weights, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}),");
+            w.Line($"new(\"{Dense.Bias(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Bias, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}, 1, {Literal(bias)}),");
         }
         w.Close(";");
         w.Line();
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
-            int weights = l.InputSize * l.OutputSize;
-            string shape = $"[{Literal(l.InputSize)}, {Literal(l.OutputSize)}]";
+            var (rows, columns, _) = l.Kind.WeightShape(l);
+            int weights = rows * columns, bias = l.Kind.BiasLength(l);
+            string shape = l.Kind.WeightDisplay(l);
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
             w.Line($"public {Span} {Dense.Weights(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)}); }} }}");
-            w.Line($"/// <summary>{l.DisplayName} bias [{Literal(l.OutputSize)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Bias(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)}); }} }}");
+            w.Line($"/// <summary>{l.DisplayName} bias [{Literal(bias)}]: a view into <see cref=\"Parameters\"/>.</summary>");
+            w.Line($"public {Span} {Dense.Bias(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}); }} }}");
             w.Line($"/// <summary>dLoss/d{Dense.Weights(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
             w.Line($"public {Span} d{Dense.Weights(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
-            w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(l.OutputSize)}]: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(l.OutputSize)});");
+            w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(bias)}]: a view into <see cref=\"Gradients\"/>.</summary>");
+            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
         }
         w.Line();
         w.Line("/// <summary>");
@@ -322,6 +329,10 @@ internal static class NetworkEmitter
             else
                 w.Line($"{Span} {name} = new({workspace}._{name}, 0, batch * {Literal(width)});");
         }
+        // The layers' own workspaces (im2col columns, argmax indices), whole: a kernel takes the rows it needs.
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+            if (Uses(ws.Name))
+                w.Line($"global::System.Span<{ws.Type}> {ws.Name} = {(workspace is null ? "" : workspace + ".")}_{ws.Name};");
         // The weights through local views, not the public properties (taking those forgets the activations).
         foreach (var (name, block, offset, length) in ParameterViews(net))
             if (Uses(name))
@@ -334,11 +345,12 @@ internal static class NetworkEmitter
     {
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
-            int weights = l.InputSize * l.OutputSize;
+            var (rows, columns, _) = l.Kind.WeightShape(l);
+            int weights = rows * columns, bias = l.Kind.BiasLength(l);
             yield return (Dense.Weights(l), "_parameters", l.ParameterOffset, weights);
-            yield return (Dense.Bias(l), "_parameters", l.ParameterOffset + weights, l.OutputSize);
+            yield return (Dense.Bias(l), "_parameters", l.ParameterOffset + weights, bias);
             yield return ("d" + Dense.Weights(l), "_gradients", l.ParameterOffset, weights);
-            yield return ("d" + Dense.Bias(l), "_gradients", l.ParameterOffset + weights, l.OutputSize);
+            yield return ("d" + Dense.Bias(l), "_gradients", l.ParameterOffset + weights, bias);
         }
     }
 
@@ -413,6 +425,8 @@ internal static class NetworkEmitter
         w.Open("public sealed class Workspace");
         foreach (var (name, width) in buffers)
             w.Line($"internal readonly float[] _{name}; // [batch, {Literal(width)}]");
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+            w.Line($"internal readonly {ws.Type}[] _{ws.Name}; // {ws.Comment}");
         w.Line();
         w.Line("/// <summary>Allocates the buffers for batches of up to <paramref name=\"batchCapacity\"/> rows; nothing is allocated after this.</summary>");
         w.Open("public Workspace(int batchCapacity = 1)");
@@ -420,6 +434,8 @@ internal static class NetworkEmitter
         w.Line("BatchCapacity = batchCapacity;");
         foreach (var (name, width) in buffers)
             w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+            w.Line($"_{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
         w.Close();
         w.Line();
         w.Line("/// <summary>The largest batch this workspace was allocated for.</summary>");

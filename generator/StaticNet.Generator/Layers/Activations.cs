@@ -61,6 +61,8 @@ internal sealed class Softmax : LayerKind
     public static readonly Softmax Instance = new();
     public override string Name => "Softmax";
 
+    public override ShapeResult Resolve(Shape input, LayerArguments arguments) => input.IsImage ? NeedsVector(input) : ShapeResult.Of(input);
+
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
         w.Step($"Softmax forward: {l.Output} = exp({l.Input}) / Σ exp({l.Input}), row by row",
             $"{Kernels}Activation.SoftmaxForward({l.Input}, {l.Output}, batch, {l.OutputSize});");

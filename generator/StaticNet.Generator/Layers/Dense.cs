@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
 
@@ -10,11 +13,32 @@ internal sealed class Dense : LayerKind
 
     public override string Name => "Dense";
 
-    public override bool HasUnits => true;
+    public override bool TryRead(AttributeData attribute, out LayerArguments arguments)
+    {
+        bool ok = TryInts(attribute, 1, out int[] v);
+        arguments = ok ? new LayerArguments(v[0]) : default;
+        return ok;
+    }
 
-    public override int OutputSize(int inputSize, int units) => units;
+    public override string Declaration(LayerArguments a) => "Dense(" + a.Units.ToString(CultureInfo.InvariantCulture) + ")";
 
-    public override int ParameterCount(int inputSize, int outputSize) => inputSize * outputSize + outputSize;
+    public override ShapeResult Resolve(Shape input, LayerArguments a)
+    {
+        if (a.Units <= 0) return ShapeResult.Error(DiagnosticDescriptors.NonPositiveSize, Name, a.Units.ToString(CultureInfo.InvariantCulture));
+        if (input.IsImage) return NeedsVector(input);
+        return ShapeResult.Of(Shape.Vector(a.Units));
+    }
+
+    public override long ParameterCount(Shape input, Shape output, LayerArguments a) => input.Size * output.Size + output.Size;
+
+    public override (int Rows, int Columns, int FanIn) WeightShape(LayerSpec l) => (l.InputSize, l.OutputSize, l.InputSize);
+
+    public override int BiasLength(LayerSpec l) => l.OutputSize;
+
+    public override string WeightDisplay(LayerSpec l) =>
+        "[" + l.InputSize.ToString(CultureInfo.InvariantCulture) + ", " + l.OutputSize.ToString(CultureInfo.InvariantCulture) + "]";
+
+    public override long RowWidth(LayerSpec l) => (long)l.InputSize + l.OutputSize;
 
     public static string Weights(LayerSpec l) => "W" + l.Number;
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
 
@@ -15,14 +17,44 @@ internal abstract class LayerKind
     /// <summary>The attribute's name without <c>Attribute</c>: <c>Dense</c>.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Whether the attribute takes a size (Dense's units).</summary>
-    public virtual bool HasUnits => false;
-
     public virtual bool IsLoss => false;
 
-    public virtual int OutputSize(int inputSize, int units) => inputSize;
+    /// <summary>
+    /// Reads the attribute's arguments (named ones too); false when they are not what its constructors take,
+    /// which the compiler reports. Layers without arguments read none.
+    /// </summary>
+    public virtual bool TryRead(AttributeData attribute, out LayerArguments arguments)
+    {
+        arguments = default;
+        return true;
+    }
 
-    public virtual int ParameterCount(int inputSize, int outputSize) => 0;
+    /// <summary>How the layer was declared, as <c>Architecture</c> spells it: <c>Dense(50)</c>, <c>Conv2D(30, 5, Stride = 2)</c>.</summary>
+    public virtual string Declaration(LayerArguments arguments) => Name;
+
+    /// <summary>
+    /// The layer's output shape from its input shape, or the diagnostic that says why there is none (the
+    /// arguments out of range, or an input of the wrong rank). Element-wise layers take any shape and keep it.
+    /// </summary>
+    public virtual ShapeResult Resolve(Shape input, LayerArguments arguments) => ShapeResult.Of(input);
+
+    /// <summary>Parameters of the layer, as a long: the product may overflow before it is checked.</summary>
+    public virtual long ParameterCount(Shape input, Shape output, LayerArguments arguments) => 0;
+
+    /// <summary>The weight block as <see cref="ParameterBlock"/> describes it (rows, columns) and the fan-in of its initialisation.</summary>
+    public virtual (int Rows, int Columns, int FanIn) WeightShape(LayerSpec layer) => (0, 0, 0);
+
+    /// <summary>The length of the bias block.</summary>
+    public virtual int BiasLength(LayerSpec layer) => 0;
+
+    /// <summary>The shape of the weights in the book's notation, for the doc comments: <c>[784, 50]</c>, <c>[30, 1, 5, 5]</c>.</summary>
+    public virtual string WeightDisplay(LayerSpec layer) => "";
+
+    /// <summary>The widest per-row buffer the layer needs (its output, or for Dense the scratch of its backward transposes).</summary>
+    public virtual long RowWidth(LayerSpec layer) => layer.OutputShape.Size;
+
+    /// <summary>The workspaces the layer's kernels take, allocated once in the constructor.</summary>
+    public virtual IEnumerable<Workspace> Workspaces(LayerSpec layer) => Array.Empty<Workspace>();
 
     /// <summary>Writes the forward step: <c>layer.Output</c> from <c>layer.Input</c>.</summary>
     public abstract void EmitForward(CodeWriter w, LayerSpec layer);
@@ -48,7 +80,7 @@ internal abstract class LayerKind
 
     /// <summary>Every layer kind, by attribute name (<c>DenseAttribute</c>).</summary>
     public static readonly IReadOnlyDictionary<string, LayerKind> All = Index(
-        Dense.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
+        Dense.Instance, Conv2D.Instance, MaxPool2D.Instance, AvgPool2D.Instance, Flatten.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
         SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
@@ -59,6 +91,31 @@ internal abstract class LayerKind
     }
 
     protected const string Kernels = "global::StaticNet.Kernels.";
+
+    /// <summary>The constructor's int arguments, when they are exactly <paramref name="count"/> ints.</summary>
+    protected static bool TryInts(AttributeData attribute, int count, out int[] values)
+    {
+        values = new int[count];
+        if (attribute.ConstructorArguments.Length != count) return false;
+        for (int i = 0; i < count; i++)
+        {
+            if (attribute.ConstructorArguments[i].Value is not int v) return false;
+            values[i] = v;
+        }
+        return true;
+    }
+
+    /// <summary>A named int argument (<c>Stride = 2</c>), when it is given.</summary>
+    protected static int? Named(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (argument.Key == name && argument.Value.Value is int v) return v;
+        return null;
+    }
+
+    /// <summary>The diagnostic for a layer that takes a vector but gets an image.</summary>
+    protected ShapeResult NeedsVector(Shape input) =>
+        ShapeResult.Error(DiagnosticDescriptors.NeedsFlatten, Name, input.Describe);
 
     /// <summary>A statement, wrapped in <c>if (condition)</c> when there is one.</summary>
     internal static string When(string? condition, string statement) =>
@@ -85,3 +142,15 @@ internal abstract class LossKind : LayerKind
     /// <summary>Writes <c>Backward(outputGradient, …)</c>'s first step: <paramref name="dx"/> from <c>dy = outputGradient</c>.</summary>
     public abstract override void EmitBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted);
 }
+
+/// <summary>A layer's output shape, or the diagnostic (descriptor and message arguments, the layer's declaration first) that says why there is none.</summary>
+internal readonly record struct ShapeResult(Shape Output, DiagnosticDescriptor? Descriptor, string[] Arguments)
+{
+    public static ShapeResult Of(Shape output) => new(output, null, Array.Empty<string>());
+
+    public static ShapeResult Error(DiagnosticDescriptor descriptor, params string[] arguments) => new(default, descriptor, arguments);
+}
+
+/// <summary>A buffer a layer's kernels need besides activations: a field <see cref="Name"/> of <see cref="Type"/>[]
+/// holding <see cref="Length"/> elements, times the batch capacity when <see cref="PerRow"/>.</summary>
+internal readonly record struct Workspace(string Name, string Type, long Length, bool PerRow, string Comment);

@@ -10,6 +10,8 @@ internal sealed class SoftmaxCrossEntropy : LossKind
     public override string Name => "SoftmaxCrossEntropy";
     public override bool TakesLabels => true;
 
+    public override ShapeResult Resolve(Shape input, LayerArguments arguments) => input.IsImage ? NeedsVector(input) : ShapeResult.Of(input);
+
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
         w.Step($"Softmax (the inference form of SoftmaxCrossEntropy): {l.Output} = exp({l.Input}) / Σ exp({l.Input}), row by row",
             $"{Kernels}Activation.SoftmaxForward({l.Input}, {l.Output}, batch, {l.OutputSize});");

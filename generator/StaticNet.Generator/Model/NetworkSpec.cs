@@ -4,17 +4,20 @@ namespace StaticNet.Generator.Model;
 /// <param name="Namespace">The class's namespace as C# names it (keywords escaped: <c>@class.Nets</c>), or null for the global namespace.</param>
 /// <param name="ClassName">The class's name as C# names it (<c>Net</c>, <c>@base</c>).</param>
 /// <param name="ContainingTypes">Outermost first, for a class nested in other types.</param>
-/// <param name="InputSize">Floats per input row.</param>
+/// <param name="InputShape">The shape of one input row: a vector, or (channels, height, width).</param>
 /// <param name="Layers">The layers after the input, in declaration order.</param>
 /// <param name="MetadataName">The full name without escapes (<c>class.Nets.base</c>): what hint names are made from.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
-    int InputSize,
+    Shape InputShape,
     EquatableArray<LayerSpec> Layers,
     string MetadataName)
 {
+    /// <summary>Floats per input row.</summary>
+    public int InputSize => (int)InputShape.Size;
+
     public int OutputSize => Layers.Count == 0 ? InputSize : Layers[Layers.Count - 1].OutputSize;
 
     public int ParameterCount
@@ -30,9 +33,9 @@ internal sealed record NetworkSpec(
     /// <summary>The loss layer, when the network ends in one.</summary>
     public LayerSpec? LossLayer => Layers.Count > 0 && Layers[Layers.Count - 1].Kind.IsLoss ? Layers[Layers.Count - 1] : null;
 
-    /// <summary>The declared architecture on one line: <c>Input(784) Dense(50) Sigmoid ...</c>.</summary>
+    /// <summary>The declared architecture on one line: <c>Input(784) Dense(50) Sigmoid ...</c>, <c>Input(1, 28, 28) Conv2D(30, 5) ReLU MaxPool2D(2) Flatten ...</c>.</summary>
     public string Architecture =>
-        "Input(" + InputSize + ")" + string.Concat(System.Linq.Enumerable.Select(Layers, l => " " + l.Declaration));
+        Parsing.NetworkParser.InputDeclaration(InputShape) + string.Concat(System.Linq.Enumerable.Select(Layers, l => " " + l.Declaration));
 }
 
 /// <summary>A type that contains the network class: its keyword with modifiers that every part must repeat

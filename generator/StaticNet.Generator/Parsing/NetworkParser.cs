@@ -83,9 +83,9 @@ internal static class NetworkParser
         List<ContainingType> containingTypes = DeclarationChecks.CheckShape(type, declaration, context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
 
         // The layer attributes, in source order.
-        int? inputSize = null;
+        Shape? inputShape = null;
         LocationInfo? inputLocation = null;
-        var layers = new List<(LayerKind Kind, int Units, LocationInfo? Location)>();
+        var layers = new List<(LayerKind Kind, LayerArguments Arguments, LocationInfo? Location)>();
         bool sawLayerBeforeInput = false;
         SyntaxTree? layerTree = null;
         TextSpan? layerDeclaration = null;
@@ -105,42 +105,35 @@ internal static class NetworkParser
                 if (layerTree is null) (layerTree, layerDeclaration) = (owner.SyntaxTree, owner.Span);
                 else if (owner.SyntaxTree != layerTree || owner.Span != layerDeclaration) spread = true;
             }
-            bool hasArgument = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int;
-            int argument = hasArgument ? (int)attribute.ConstructorArguments[0].Value! : 0;
-
             if (attributeClass.Name == "InputAttribute")
             {
-                if (!hasArgument) return Invalid(diagnostics); // the compiler reports the bad argument
-                if (inputSize is not null)
+                Shape? declaredShape = ReadInput(attribute, out string declared, out bool positive);
+                if (declaredShape is null) return Invalid(diagnostics); // the compiler reports the bad argument
+                if (inputShape is not null)
                     Report(DiagnosticDescriptors.DuplicateInput, location, name);
                 else if (layers.Count > 0 && !sawLayerBeforeInput)
                 {
                     sawLayerBeforeInput = true;
                     Report(DiagnosticDescriptors.InputNotFirst, location, layers[0].Kind.Name);
                 }
-                if (argument <= 0)
-                    Report(DiagnosticDescriptors.NonPositiveSize, location, "Input", argument.ToString(CultureInfo.InvariantCulture));
-                if (inputSize is null)
+                if (!positive)
+                    Report(DiagnosticDescriptors.NonPositiveSize, location, "Input", declared);
+                if (inputShape is null)
                 {
-                    inputSize = argument;
+                    inputShape = declaredShape;
                     inputLocation = location;
                 }
                 continue;
             }
 
             LayerKind kind = LayerKind.All[attributeClass.Name];
-            if (kind.HasUnits)
-            {
-                if (!hasArgument) return Invalid(diagnostics);
-                if (argument <= 0)
-                    Report(DiagnosticDescriptors.NonPositiveSize, location, kind.Name, argument.ToString(CultureInfo.InvariantCulture));
-            }
-            layers.Add((kind, argument, location));
+            if (!kind.TryRead(attribute, out LayerArguments arguments)) return Invalid(diagnostics);
+            layers.Add((kind, arguments, location));
         }
 
         if (spread)
             Report(DiagnosticDescriptors.LayersOnSeveralDeclarations, classLocation, name);
-        if (inputSize is null)
+        if (inputShape is null)
             Report(DiagnosticDescriptors.NoInput, networkAttribute, name);
         if (layers.Count == 0)
             Report(DiagnosticDescriptors.NoLayers, networkAttribute, name);
@@ -158,40 +151,59 @@ internal static class NetworkParser
             if (next >= 0) break;
         }
 
-        if (inputSize > MaxArrayLength)
-            Report(DiagnosticDescriptors.RowTooLarge, inputLocation, "Input(" + inputSize.Value.ToString(CultureInfo.InvariantCulture) + ")",
-                inputSize.Value.ToString("N0", CultureInfo.InvariantCulture), MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
-        if (diagnostics.Count > 0 || inputSize is null)
+        if (inputShape?.Size > MaxArrayLength)
+            Report(DiagnosticDescriptors.RowTooLarge, inputLocation, InputDeclaration(inputShape.Value),
+                inputShape.Value.Size.ToString("N0", CultureInfo.InvariantCulture), MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
+        if (diagnostics.Count > 0 || inputShape is null)
             return Invalid(diagnostics);
 
         // Shapes, parameter offsets and tensor names.
         var specs = new List<LayerSpec>();
         var used = new HashSet<string> { "x", "t" };
-        int size = inputSize.Value, denseCount = 0;
+        Shape shape = inputShape.Value;
+        int parameterLayers = 0;
         long offset = 0;
         string current = "x";
         for (int i = 0; i < layers.Count; i++)
         {
-            (LayerKind kind, int units, LocationInfo? location) = layers[i];
-            int outputSize = kind.OutputSize(size, units);
-            long parameters = kind == Dense.Instance ? (long)size * outputSize + outputSize : 0;
+            (LayerKind kind, LayerArguments arguments, LocationInfo? location) = layers[i];
+            if (kind == Flatten.Instance && !shape.IsImage)
+            {
+                Report(DiagnosticDescriptors.FlattenOnVector, location, shape.Describe);
+                return Invalid(diagnostics);
+            }
+            ShapeResult resolved = kind.Resolve(shape, arguments);
+            if (resolved.Descriptor is not null)
+            {
+                Report(resolved.Descriptor, location, resolved.Arguments);
+                return Invalid(diagnostics);
+            }
+            Shape outputShape = resolved.Output;
+            if (outputShape.Size > MaxArrayLength)
+            {
+                Report(DiagnosticDescriptors.RowTooLarge, location, kind.Declaration(arguments),
+                    outputShape.Size.ToString("N0", CultureInfo.InvariantCulture), MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
+                return Invalid(diagnostics);
+            }
+            long parameters = kind.ParameterCount(shape, outputShape, arguments);
             if (offset + parameters > MaxArrayLength)
             {
-                Report(DiagnosticDescriptors.TooManyParameters, location, kind.Name + "(" + units + ")",
+                Report(DiagnosticDescriptors.TooManyParameters, location, kind.Declaration(arguments),
                     (offset + parameters).ToString("N0", CultureInfo.InvariantCulture),
                     MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
                 return Invalid(diagnostics);
             }
-            int number = kind == Dense.Instance ? ++denseCount : 0;
-            string output = kind == Dense.Instance ? "a" + number
+            int number = parameters > 0 ? ++parameterLayers : 0;
+            string output = number > 0 ? "a" + number
                 : kind == SoftmaxCrossEntropy.Instance ? "y"
-                : kind == MeanSquaredError.Instance ? current
-                : Fresh("h" + denseCount, used);
+                : kind == MeanSquaredError.Instance || kind == Flatten.Instance ? current
+                : Fresh("h" + parameterLayers, used);
             used.Add(output);
             bool followedByReLU = i + 1 < layers.Count && layers[i + 1].Kind == ReLU.Instance;
-            var layer = new LayerSpec(kind, units, size, outputSize, number, (int)offset, current, output, followedByReLU);
-            // One row of every buffer must fit in an array, or no batch capacity is possible.
-            long row = NetworkEmitter.RowWidth(layer);
+            var layer = new LayerSpec(kind, arguments, shape, outputShape, number, (int)offset, current, output, followedByReLU, i + 1);
+            // One row of every buffer, and every workspace, must fit in an array, or no batch capacity is possible.
+            long row = kind.RowWidth(layer);
+            foreach (Workspace workspace in kind.Workspaces(layer)) row = Math.Max(row, workspace.Length);
             if (row > MaxArrayLength)
             {
                 Report(DiagnosticDescriptors.RowTooLarge, location, layer.Declaration,
@@ -200,12 +212,12 @@ internal static class NetworkParser
             }
             specs.Add(layer);
             offset += parameters;
-            size = outputSize;
+            shape = outputShape;
             current = output;
         }
 
         var spec = new NetworkSpec(DeclarationChecks.Namespace(type.ContainingNamespace), DeclarationChecks.Identifier(name),
-            new EquatableArray<ContainingType>(containingTypes), inputSize.Value, new EquatableArray<LayerSpec>(specs),
+            new EquatableArray<ContainingType>(containingTypes), inputShape.Value, new EquatableArray<LayerSpec>(specs),
             MetadataName(type));
 
         // Last, what the user declares against what is generated: the names are read off the generated code itself.
@@ -214,6 +226,33 @@ internal static class NetworkParser
             return Invalid(diagnostics);
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
+
+    /// <summary>
+    /// The shape an [Input] declares: <c>Input(size)</c> or <c>Input(channels, height, width)</c>; null when the
+    /// arguments are neither (the compiler reports them). <paramref name="positive"/> says whether every size is 1 or more.
+    /// </summary>
+    private static Shape? ReadInput(AttributeData attribute, out string declared, out bool positive)
+    {
+        var values = new List<int>();
+        foreach (TypedConstant argument in attribute.ConstructorArguments)
+        {
+            if (argument.Value is not int v) { declared = ""; positive = false; return null; }
+            values.Add(v);
+        }
+        declared = string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        positive = values.All(v => v > 0);
+        return values.Count switch
+        {
+            1 => Shape.Vector(values[0]),
+            3 => Shape.Image(values[0], values[1], values[2]),
+            _ => null,
+        };
+    }
+
+    /// <summary><c>Input(784)</c>, <c>Input(1, 28, 28)</c>: the spelling of Architecture and StaticNet.Onnx.</summary>
+    internal static string InputDeclaration(Shape shape) => shape.IsImage
+        ? "Input(" + shape.Channels.ToString(CultureInfo.InvariantCulture) + ", " + shape.Height.ToString(CultureInfo.InvariantCulture) + ", " + shape.Width.ToString(CultureInfo.InvariantCulture) + ")"
+        : "Input(" + shape.Channels.ToString(CultureInfo.InvariantCulture) + ")";
 
     private static bool IsFirstNetworkDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
     {
