@@ -19,8 +19,8 @@ namespace StaticNet;
 /// [Flatten] [Dense(10)]</c> is <c>nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
 /// nn.Linear(36, 10))</c>, with tensors <c>0.weight</c> <c>[4, 1, 3, 3]</c> (a Conv2d weight is
 /// <c>[out, in, kH, kW]</c> in both, so it is copied as it is), <c>0.bias</c> <c>[4]</c>, <c>4.weight</c>
-/// <c>[10, 36]</c> and <c>4.bias</c> <c>[10]</c>: the pool and Flatten are modules too. Other names (a prefix such as <c>model.</c>, or names of your own) come from
-/// a <see cref="SafeTensorsNaming"/>; <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/> lists what is expected.
+/// <c>[10, 36]</c> and <c>4.bias</c> <c>[10]</c>: the pool and Flatten are modules too. Other names (a prefix
+/// such as <c>model.</c>, or names of your own) come from a <see cref="SafeTensorsNaming"/>; <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/> lists what is expected.
 /// </para>
 /// <para>
 /// Loading reads and checks the whole file, then every tensor against the network (present, of a float dtype
