@@ -23,13 +23,15 @@ namespace StaticNet.Onnx;
 /// <item><term>Softmax, SoftmaxCrossEntropy</term><description><c>Softmax</c> (axis 1): the probabilities <c>Forward</c> outputs</description></item>
 /// <item><term>MeanSquaredError, Dropout</term><description>nothing (identities at inference)</description></item>
 /// </list>
-/// <para>Conv2D, the pools, Flatten and LeakyReLU are written in the attribute syntax planned for them
-/// (<c>Input(1, 28, 28) Conv2D(30, 5, Stride = 1, Padding = 0) ReLU MaxPool2D(2) Flatten Dense(10)</c>); they are
-/// tested with a hand-written reference network until the generator has them. A layer of another kind throws
+/// <para>Conv2D, the pools and Flatten are read from the network's <c>Architecture</c> as the generator spells it
+/// (<c>Input(1, 28, 28) Conv2D(30, 5) ReLU MaxPool2D(2) Flatten Dense(100) ...</c>, <c>Conv2D(3, 3, Stride = 2, Padding = 1)</c>,
+/// <c>AvgPool2D(2, Stride = 1)</c>); Conv's <c>kernel_shape</c>, <c>strides</c> and <c>pads</c> are what
+/// <c>torch.onnx.export</c> writes for the matching <c>nn.Conv2d</c>. LeakyReLU, which the generator does not
+/// have yet, is tested with a hand-written reference network. A layer of another kind throws
 /// <see cref="NotSupportedException"/>; each kind is one case in the exporter and one in the importer.</para>
 /// <para><b>Import</b> (<see cref="LoadWeights{TNet}(TNet, string)"/>) reads an ONNX model whose graph computes
-/// the declared network, as <c>torch.onnx.export</c> writes it for an <c>nn.Sequential</c> of <c>nn.Linear</c>
-/// and activations, or as <see cref="Save{TNet}(TNet, string, int)"/> writes it, and copies its initializers
+/// the declared network, as <c>torch.onnx.export</c> writes it for an <c>nn.Sequential</c> of <c>nn.Linear</c>,
+/// <c>nn.Conv2d</c>, pools, <c>nn.Flatten</c> and activations, or as <see cref="Save{TNet}(TNet, string, int)"/> writes it, and copies its initializers
 /// into <see cref="INetwork.Parameters"/>. A Dense layer may be a <c>Gemm</c> with <c>transB</c> 1 (PyTorch's
 /// <c>[out, in]</c> weight) or 0, or a <c>MatMul</c> (of a constant or of a <c>Transpose</c> of one) then an
 /// <c>Add</c> of the bias; an <c>AvgPool2D</c> may be preceded by the <c>Pad</c> of zeros torch 1.13 writes; <c>Identity</c> and inference-mode <c>Dropout</c> nodes are stepped over. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a

@@ -5,8 +5,10 @@ using StaticNet;
 // The networks the ONNX tests export and import. Between them they use every layer kind StaticNet has
 // (Dense, ReLU, Sigmoid, Tanh, Softmax, SoftmaxCrossEntropy, MeanSquaredError), activations first and back
 // to back, networks without a loss layer or without a Dense, and the reference MNIST network. The second
-// group matches the PyTorch fixtures in pytorch/fixtures, one network per file. Conv2D, the pools,
-// Flatten and LeakyReLU are not generated yet: ConvReferenceNet stands in for them.
+// group matches the PyTorch fixtures in pytorch/fixtures, one network per file. The generated conv
+// networks are the book's SimpleConvNet and those of InteropNetworks.cs (linked from StaticNet.Tests), whose
+// PyTorch models are in pytorch/safetensors; LeakyReLU is not generated yet, so ConvReferenceNet stands in
+// for the conv fixtures that use it.
 namespace StaticNet.Onnx.Tests;
 
 [Network] [Input(784)] [Dense(100)] [ReLU] [Dense(10)] [SoftmaxCrossEntropy]
@@ -41,6 +43,10 @@ public partial class IdentityNet;
 
 [Network] [Input(9)] [Dense(1)]
 public partial class LinearNet;
+
+/// <summary>The book's SimpleConvNet (ch. 7) at its full size.</summary>
+[Network] [Input(1, 28, 28)] [Conv2D(30, 5)] [ReLU] [MaxPool2D(2)] [Flatten] [Dense(100)] [ReLU] [Dense(10)] [SoftmaxCrossEntropy]
+public partial class SimpleConvNet;
 
 // pytorch/fixtures/<name>.onnx
 [Network] [Input(4)] [Dense(8)] [ReLU] [Dense(3)] [Softmax]
@@ -77,6 +83,29 @@ public partial class MissingSoftmax;
 [Network] [Input(4)] [Dense(8)] [ReLU] [Dense(3)] [Softmax] [Tanh]
 public partial class ExtraLayer;
 
+// Declarations that differ from strided_conv.onnx (Conv2D(3, 3, Stride = 2, Padding = 1) Tanh AvgPool2D(2, Stride = 1))
+// or simple_conv.onnx (Conv2D(4, 3) ReLU MaxPool2D(2)) in one way each.
+[Network] [Input(2, 7, 7)] [Conv2D(3, 3, Stride = 2)] [Tanh] [AvgPool2D(2, Stride = 1)] [Flatten] [Dense(4)] [MeanSquaredError]
+public partial class ConvWithoutPadding;
+
+[Network] [Input(2, 7, 7)] [Conv2D(3, 3, Padding = 1)] [Tanh] [AvgPool2D(2, Stride = 1)] [Flatten] [Dense(4)] [MeanSquaredError]
+public partial class ConvOtherStride;
+
+[Network] [Input(2, 7, 7)] [Conv2D(3, 3, Stride = 2, Padding = 1)] [Tanh] [MaxPool2D(2, Stride = 1)] [Flatten] [Dense(4)] [MeanSquaredError]
+public partial class ConvMaxInsteadOfAvg;
+
+[Network] [Input(1, 10, 10)] [Conv2D(5, 3)] [ReLU] [MaxPool2D(2)] [Flatten] [Dense(12)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy]
+public partial class ConvOtherFilters;
+
+[Network] [Input(1, 10, 10)] [Conv2D(4, 5)] [ReLU] [MaxPool2D(2)] [Flatten] [Dense(12)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy]
+public partial class ConvOtherKernel;
+
+[Network] [Input(1, 10, 10)] [Conv2D(4, 3)] [ReLU] [MaxPool2D(2, Stride = 1)] [Flatten] [Dense(12)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy]
+public partial class PoolOtherStride;
+
+[Network] [Input(1, 10, 10)] [Conv2D(4, 3)] [ReLU] [Flatten] [Dense(12)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy]
+public partial class ConvWithoutPool;
+
 /// <summary>Every network above by name, built with a given batch capacity and seed.</summary>
 public static class Networks
 {
@@ -95,6 +124,10 @@ public static class Networks
         [nameof(LossOnlyNet)] = seed => new LossOnlyNet(Capacity, seed),
         [nameof(IdentityNet)] = seed => new IdentityNet(Capacity, seed),
         [nameof(LinearNet)] = seed => new LinearNet(Capacity, seed),
+        [nameof(SimpleConvNet)] = seed => new SimpleConvNet(Capacity, seed),
+        ["simple_conv"] = seed => new StaticNet.Tests.Networks.TorchSimpleConv(Capacity, seed),
+        ["strided_conv"] = seed => new StaticNet.Tests.Networks.TorchStridedConv(Capacity, seed),
+        ["two_conv_prefixed"] = seed => new StaticNet.Tests.Networks.TorchTwoConvPrefixed(Capacity, seed),
         ["ConvLeakyMaxPool"] = _ => new ConvReferenceNet(3, 8, 8, 4, 3, 1, 1, "LeakyReLU(0.01)", maxPool: true, 2, 5, "Softmax", Capacity),
         ["ConvStridedAvgPool"] = _ => new ConvReferenceNet(1, 12, 12, 3, 5, 2, 2, "ReLU", maxPool: false, 2, 10, "SoftmaxCrossEntropy", Capacity),
         ["gemm_relu_softmax"] = seed => new GemmReluSoftmax(Capacity, seed),
@@ -113,8 +146,12 @@ public static class Networks
         nameof(Mnist784x100x10), nameof(Sigmoid3x7x8Sce), nameof(Tanh7x17x3Sce), nameof(Relu8x33x8Softmax),
         nameof(Sigmoid17x33x7Mse), nameof(DeepNet), nameof(ActivationFirstNet), nameof(NoLossNet),
         nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet),
-        "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet): the layers still to come
+        nameof(SimpleConvNet), "simple_conv", "strided_conv", "two_conv_prefixed", // generated conv networks
+        "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet): LeakyReLU is still to come
     ];
+
+    /// <summary>The conv models of make_reference.py (pytorch/safetensors): their state_dicts, torch.onnx.export files and records.</summary>
+    public static readonly string[] TorchConvNames = ["simple_conv", "strided_conv", "two_conv_prefixed"];
 
     /// <summary>The fixtures recorded by pytorch/make_fixtures.py.</summary>
     public static readonly string[] FixtureNames =

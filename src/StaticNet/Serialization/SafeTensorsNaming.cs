@@ -10,9 +10,10 @@ namespace StaticNet;
 /// <remarks>
 /// A Dense layer is PyTorch's <c>nn.Linear</c>, whose <c>weight</c> is <c>[out, in]</c>: StaticNet's
 /// <c>W</c> is <c>[in, out]</c> (the book's <c>x·W + b</c>), so the weights are <see cref="Transposed"/>
-/// on the way in and out; the bias is <c>[out]</c> in both. Layers to come slot in here with their own
-/// rule: a Conv2d's weights are <c>[out, in, kH, kW]</c> in both, so they will not be transposed, and a
-/// BatchNorm's <c>weight</c>, <c>bias</c>, <c>running_mean</c> and <c>running_var</c> are vectors in both.
+/// on the way in and out; the bias is <c>[out]</c> in both. A Conv2D layer is PyTorch's <c>nn.Conv2d</c>,
+/// whose <c>weight</c> <c>[out, in, kH, kW]</c> is StaticNet's <c>W [F, C, K, K]</c> as it is (not transposed),
+/// and its bias <c>[out]</c>. Layers to come slot in with their own rule: a BatchNorm's <c>weight</c>,
+/// <c>bias</c>, <c>running_mean</c> and <c>running_var</c> are vectors in both.
 /// </remarks>
 public sealed class SafeTensorsParameter
 {
@@ -34,12 +35,12 @@ public sealed class SafeTensorsParameter
 
     /// <summary>
     /// The index of the layer's module in PyTorch's <c>nn.Sequential</c>: the k-th layer after the input is
-    /// module k, activations included (they are modules too); a loss layer is not a module (PyTorch applies
+    /// module k, activations, pools and <c>Flatten</c> included (they are modules too); a loss layer is not a module (PyTorch applies
     /// its loss outside the model, so a <c>SoftmaxCrossEntropy</c> network has no <c>nn.Softmax</c>: it outputs logits).
     /// </summary>
     public int Module { get; }
 
-    /// <summary>PyTorch's module class, e.g. <c>Linear</c>.</summary>
+    /// <summary>PyTorch's module class, e.g. <c>Linear</c> or <c>Conv2d</c>.</summary>
     public string ModuleType { get; }
 
     /// <summary>The module's attribute, e.g. <c>weight</c> or <c>bias</c>.</summary>
@@ -51,7 +52,7 @@ public sealed class SafeTensorsParameter
     /// <summary>The tensor's name in the file, as the <see cref="SafeTensorsNaming"/> in use gives it.</summary>
     public string TensorName { get; }
 
-    /// <summary>PyTorch's shape of the tensor, e.g. <c>[out, in]</c> for a Linear weight.</summary>
+    /// <summary>PyTorch's shape of the tensor, e.g. <c>[out, in]</c> for a Linear weight, <c>[out, in, kH, kW]</c> for a Conv2d weight.</summary>
     public ReadOnlySpan<long> Shape => _shape;
 
     /// <summary>Whether PyTorch's layout is the transpose of StaticNet's (Linear weights: <c>[out, in]</c> against <c>[in, out]</c>).</summary>
@@ -75,7 +76,7 @@ public sealed class SafeTensorsParameter
 /// <remarks>
 /// Naming only chooses names. The layout (which blocks are transposed, PyTorch's shapes) is fixed by the
 /// layer kind, see <see cref="SafeTensorsParameter"/>: Dense weights are transposed to PyTorch's
-/// <c>[out, in]</c>; Conv2d weights, when that layer exists, will keep <c>[out, in, kH, kW]</c>; BatchNorm's
+/// <c>[out, in]</c>; Conv2d weights keep <c>[out, in, kH, kW]</c>; BatchNorm's
 /// <c>running_mean</c> and <c>running_var</c> will be named like its parameters, and its
 /// <c>num_batches_tracked</c> counter (I64) is ignored on load.
 /// </remarks>

@@ -15,8 +15,12 @@ namespace StaticNet;
 /// the k-th layer after the input is module k (activations are modules, the loss is not), so its tensors are
 /// <c>0.weight</c> <c>[8, 4]</c>, <c>0.bias</c> <c>[8]</c>, <c>2.weight</c> <c>[3, 8]</c> and <c>2.bias</c>
 /// <c>[3]</c>. A Linear weight is <c>[out, in]</c> and StaticNet's <c>W</c> is <c>[in, out]</c>, so weights
-/// are transposed both ways. Other names (a prefix such as <c>model.</c>, or names of your own) come from
-/// a <see cref="SafeTensorsNaming"/>; <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/> lists what is expected.
+/// are transposed both ways. A conv network is the same: <c>[Input(1, 8, 8)] [Conv2D(4, 3)] [ReLU] [MaxPool2D(2)]
+/// [Flatten] [Dense(10)]</c> is <c>nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+/// nn.Linear(36, 10))</c>, with tensors <c>0.weight</c> <c>[4, 1, 3, 3]</c> (a Conv2d weight is
+/// <c>[out, in, kH, kW]</c> in both, so it is copied as it is), <c>0.bias</c> <c>[4]</c>, <c>4.weight</c>
+/// <c>[10, 36]</c> and <c>4.bias</c> <c>[10]</c>: the pool and Flatten are modules too. Other names (a prefix
+/// such as <c>model.</c>, or names of your own) come from a <see cref="SafeTensorsNaming"/>; <see cref="Describe{TNet}(TNet, SafeTensorsNaming?)"/> lists what is expected.
 /// </para>
 /// <para>
 /// Loading reads and checks the whole file, then every tensor against the network (present, of a float dtype
@@ -49,21 +53,25 @@ public static class SafeTensorsNetwork
             throw new ArgumentNullException(nameof(network));
         naming ??= SafeTensorsNaming.Sequential;
 
-        Dictionary<string, (int Module, string Kind)> layers = ModulesOf(network.Architecture);
+        Dictionary<string, Module> layers = ModulesOf(network);
         var parameters = new List<SafeTensorsParameter>();
         foreach (ParameterBlock block in network.ParameterBlocks)
         {
-            if (!layers.TryGetValue(block.Layer, out (int Module, string Kind) layer))
-                throw new NotSupportedException($"Block {block.Name} belongs to layer '{block.Layer}', which is not in the architecture '{network.Architecture}'.");
+            Module layer = layers[block.Layer];
             parameters.Add(layer.Kind switch
             {
                 // nn.Linear: weight [out, in] (StaticNet's W is [in, out]), bias [out].
                 "Dense" when block.Kind == ParameterKind.Weights =>
-                    new SafeTensorsParameter(block, layer.Module, "Linear", "weight", [block.Columns, block.Rows], transposed: true, ""),
+                    new SafeTensorsParameter(block, layer.Index, "Linear", "weight", [block.Columns, block.Rows], transposed: true, ""),
                 "Dense" when block.Kind == ParameterKind.Bias =>
-                    new SafeTensorsParameter(block, layer.Module, "Linear", "bias", [block.Length], transposed: false, ""),
-                // Conv2d (weight [out, in, kH, kW] in both, not transposed) and BatchNorm (weight, bias,
-                // running_mean, running_var, all [channels]) slot in here when those layers exist.
+                    new SafeTensorsParameter(block, layer.Index, "Linear", "bias", [block.Length], transposed: false, ""),
+                // nn.Conv2d: weight [out, in, kH, kW] in both (StaticNet's W is [F, C, K, K] row-major, seen as
+                // Rows = F by Columns = C·K·K), bias [out].
+                "Conv2D" when block.Kind == ParameterKind.Weights =>
+                    new SafeTensorsParameter(block, layer.Index, "Conv2d", "weight", ConvWeightShape(block, layer, network.Architecture), transposed: false, ""),
+                "Conv2D" when block.Kind == ParameterKind.Bias =>
+                    new SafeTensorsParameter(block, layer.Index, "Conv2d", "bias", [block.Length], transposed: false, ""),
+                // BatchNorm (weight, bias, running_mean, running_var, all [channels]) slots in here when it exists.
                 _ => throw new NotSupportedException($"StaticNet does not know how PyTorch stores block {block.Name} of layer {block.Layer} ({layer.Kind}, {block.Kind})."),
             });
         }
@@ -82,32 +90,86 @@ public static class SafeTensorsNetwork
         return parameters;
     }
 
+    /// <summary>A layer of the architecture that is a module of PyTorch's nn.Sequential: its index there, its kind and its declared arguments.</summary>
+    private readonly record struct Module(int Index, string Kind, string[] Arguments);
+
     /// <summary>
-    /// Maps each parameterised layer (<c>Dense1</c>, ...) to its module index in PyTorch's nn.Sequential: the
-    /// k-th layer after <c>Input</c> is module k, loss layers are not modules.
+    /// Maps each layer with parameters (<c>Dense1</c>, <c>Conv2D1</c>, ... as <see cref="ParameterBlock.Layer"/>
+    /// names them) to its module in PyTorch's nn.Sequential: the k-th layer after <c>Input</c> is module k, the
+    /// parameterless ones (activations, pools, <c>Flatten</c>) included, loss layers not. The layers named by the
+    /// blocks are matched in order to the architecture's layers of their kind.
     /// </summary>
-    private static Dictionary<string, (int Module, string Kind)> ModulesOf(string architecture)
+    private static Dictionary<string, Module> ModulesOf<TNet>(TNet network)
+        where TNet : INetwork
     {
-        var layers = new Dictionary<string, (int, string)>(StringComparer.Ordinal);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        int module = 0;
-        bool input = true;
-        foreach (string token in architecture.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        string architecture = network.Architecture;
+        var modules = new List<Module>();
+        List<(string Kind, string[] Arguments)> declared = Layers(architecture);
+        for (int i = 1; i < declared.Count; i++) // the first is Input(...), not a module
         {
-            int paren = token.IndexOf('(');
-            string kind = paren < 0 ? token : token.Substring(0, paren);
-            if (input)
-            {
-                input = false; // the first token is Input(...), not a module
-                continue;
-            }
-            if (kind is "SoftmaxCrossEntropy" or "MeanSquaredError")
+            if (declared[i].Kind is "SoftmaxCrossEntropy" or "MeanSquaredError")
                 continue; // losses are applied outside a PyTorch model
-            counts[kind] = counts.TryGetValue(kind, out int n) ? n + 1 : 1;
-            layers[kind + counts[kind].ToString(System.Globalization.CultureInfo.InvariantCulture)] = (module, kind);
-            module++;
+            modules.Add(new Module(modules.Count, declared[i].Kind, declared[i].Arguments));
+        }
+
+        var layers = new Dictionary<string, Module>(StringComparer.Ordinal);
+        int next = 0;
+        foreach (ParameterBlock block in network.ParameterBlocks)
+        {
+            if (layers.ContainsKey(block.Layer))
+                continue;
+            string kind = block.Layer.TrimEnd("0123456789".ToCharArray());
+            while (next < modules.Count && modules[next].Kind != kind)
+                next++;
+            if (kind.Length == 0 || next == modules.Count)
+                throw new NotSupportedException($"Block {block.Name} belongs to layer '{block.Layer}', which is not in the architecture '{architecture}' (after the layers before it).");
+            layers.Add(block.Layer, modules[next++]);
         }
         return layers;
+    }
+
+    /// <summary>
+    /// Splits an architecture such as <c>Input(1, 28, 28) Conv2D(30, 5, Stride = 2) ReLU Flatten Dense(10)</c> into
+    /// its layers: white space outside parentheses separates them; the arguments are the comma-separated parts
+    /// inside, trimmed (<c>Stride = 2</c> stays one part).
+    /// </summary>
+    private static List<(string Kind, string[] Arguments)> Layers(string architecture)
+    {
+        var layers = new List<(string, string[])>();
+        int i = 0;
+        while (i < architecture.Length)
+        {
+            if (char.IsWhiteSpace(architecture[i]))
+            {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < architecture.Length && architecture[i] != '(' && !char.IsWhiteSpace(architecture[i]))
+                i++;
+            string kind = architecture.Substring(start, i - start);
+            string[] arguments = [];
+            if (i < architecture.Length && architecture[i] == '(')
+            {
+                int close = architecture.IndexOf(')', i);
+                if (close < 0)
+                    throw new NotSupportedException($"The architecture '{architecture}' has a '(' at character {i} that is not closed.");
+                arguments = architecture.Substring(i + 1, close - i - 1).Split(',', StringSplitOptions.TrimEntries);
+                i = close + 1;
+            }
+            layers.Add((kind, arguments));
+        }
+        return layers;
+    }
+
+    /// <summary>PyTorch's <c>[out, in, kH, kW]</c> of a Conv2D weight block: <c>[F, C, K, K]</c> with K the declared kernel size.</summary>
+    private static long[] ConvWeightShape(ParameterBlock block, Module layer, string architecture)
+    {
+        if (layer.Arguments.Length < 2
+            || !int.TryParse(layer.Arguments[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int k)
+            || k <= 0 || block.Columns % (k * k) != 0 || block.Rows * block.Columns != block.Length)
+            throw new NotSupportedException($"Block {block.Name} of layer {block.Layer} ({block.Rows} x {block.Columns}) does not fit a Conv2D(filters, kernel) of the architecture '{architecture}'.");
+        return [block.Rows, block.Columns / (k * k), k, k];
     }
 
     /// <summary>The network's parameters as F32 tensors in PyTorch's names and layouts (see <see cref="SafeTensorsNetwork"/>).</summary>
@@ -260,7 +322,7 @@ public static class SafeTensorsNetwork
             }
             if (!tensor.Shape.SequenceEqual(p.Shape))
             {
-                problems.Add($"tensor '{p.TensorName}' has shape {SafeTensor.FormatShape(tensor.Shape)}, but {p.Block.Name} of {p.Block.Layer} needs {SafeTensor.FormatShape(p.Shape)} ({p.ModuleType} {p.Attribute}{(p.Transposed ? ", PyTorch's [out, in]" : "")})");
+                problems.Add($"tensor '{p.TensorName}' has shape {SafeTensor.FormatShape(tensor.Shape)}, but {p.Block.Name} of {p.Block.Layer} needs {SafeTensor.FormatShape(p.Shape)} ({p.ModuleType} {p.Attribute}{Layout(p)})");
                 continue;
             }
             ParameterBlock b = p.Block;
@@ -290,6 +352,14 @@ public static class SafeTensorsNetwork
             throw new InvalidDataException($"Cannot load network parameters from '{name}': {string.Join("; ", problems)}{PrefixHint(file, missing)}.");
         staged.CopyTo(network.Parameters);
     }
+
+    /// <summary>PyTorch's layout of a weight, for a message about a wrong shape.</summary>
+    private static string Layout(SafeTensorsParameter p) => p.Attribute != "weight" ? "" : p.ModuleType switch
+    {
+        "Linear" => ", PyTorch's [out, in]",
+        "Conv2d" => ", PyTorch's [out, in, kH, kW]",
+        _ => "",
+    };
 
     /// <summary>When a missing name is the end of a tensor's name, the file likely holds the model under a module prefix: say which.</summary>
     private static string PrefixHint(SafeTensorsFile file, string? missing)

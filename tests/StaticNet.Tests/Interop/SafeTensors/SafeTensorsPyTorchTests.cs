@@ -51,13 +51,16 @@ public class SafeTensorsPyTorchTests
         }
     }
 
-    public static TheoryData<string> Models => new() { "mlp_4_8_3", "mlp_5_6_4_2", "prefixed_6_5_3" };
+    public static TheoryData<string> Models => new() { "mlp_4_8_3", "mlp_5_6_4_2", "prefixed_6_5_3", "simple_conv", "strided_conv", "two_conv_prefixed" };
 
     private static ILossNetwork Create(string model, int seed = 7) => model switch
     {
         "mlp_4_8_3" => new TorchMlp4x8x3(batchCapacity: 8, seed),
         "mlp_5_6_4_2" => new TorchMlp5x6x4x2(batchCapacity: 8, seed),
         "prefixed_6_5_3" => new TorchPrefixed6x5x3(batchCapacity: 8, seed),
+        "simple_conv" => new TorchSimpleConv(batchCapacity: 8, seed),
+        "strided_conv" => new TorchStridedConv(batchCapacity: 8, seed),
+        "two_conv_prefixed" => new TorchTwoConvPrefixed(batchCapacity: 8, seed),
         _ => throw new ArgumentException(model),
     };
 
@@ -114,15 +117,17 @@ public class SafeTensorsPyTorchTests
 
         net.Backward();
         // PyTorch's gradients are in its layout: a Linear weight's is [out, in]; StaticNet's dW is [in, out].
+        // A Conv2d weight's is [out, in, kH, kW], which is StaticNet's dW [F, C, K, K] as it is.
         foreach (ParameterBlock block in net.ParameterBlocks)
         {
             SafeTensorsParameter p = SafeTensorsNetwork.Describe(net, NamingOf(record)).Single(q => q.Block.Name == block.Name);
+            Assert.Equal(p.ModuleType == "Linear" && p.Attribute == "weight", p.Transposed);
             float[] torch = record.Gradients[p.TensorName];
             ReadOnlySpan<float> ours = net.Gradients.Slice(block.Offset, block.Length);
             var asTorch = new float[block.Length];
             for (int i = 0; i < block.Rows; i++)
                 for (int o = 0; o < block.Columns; o++)
-                    asTorch[o * block.Rows + i] = ours[i * block.Columns + o];
+                    asTorch[p.Transposed ? o * block.Rows + i : i * block.Columns + o] = ours[i * block.Columns + o];
             AssertClose(torch, asTorch, 1e-4, 1e-7, $"gradient of {p.TensorName}");
         }
     }
@@ -136,6 +141,7 @@ public class SafeTensorsPyTorchTests
         float viaLabels = net switch
         {
             TorchMlp4x8x3 mlp => mlp.Loss(input, labels),
+            TorchSimpleConv conv => conv.Loss(input, labels),
             _ => throw new NotSupportedException(),
         };
         Assert.Equal(viaTargets, viaLabels, 6);
@@ -152,6 +158,10 @@ public class SafeTensorsPyTorchTests
     [InlineData("prefixed_6_5_3", "F16")]
     [InlineData("prefixed_6_5_3", "BF16")]
     [InlineData("prefixed_6_5_3", "F64")]
+    [InlineData("simple_conv", "F16")]
+    [InlineData("simple_conv", "BF16")]
+    [InlineData("strided_conv", "F64")]
+    [InlineData("two_conv_prefixed", "BF16")]
     public void F16_BF16_and_F64_state_dicts_load_as_PyTorch_rounds_them(string model, string dtype)
     {
         Record record = Record.Load(model);

@@ -17,6 +17,8 @@ For each model (nn.Sequential, fixed seed) it writes:
                              as StaticNet's Forward gives them), the loss, the gradient of the loss
                              with respect to every parameter (by state_dict name, PyTorch's layout),
                              and the outputs of the model with its parameters rounded to each dtype.
+  <model>.onnx               conv models only: torch.onnx.export at opset 17 with a dynamic batch, for
+                             the ONNX import tests (tests/StaticNet.Onnx.Tests link these files)
 
 Files StaticNet wrote (the test ...PyTorchInteropTests.Saved_files_for_the_script, which writes
 from_staticnet/ only when STATICNET_WRITE_PYTORCH=1) are then loaded into the same nn.Sequential with
@@ -25,9 +27,11 @@ load_state_dict(strict=True) and run on the inputs StaticNet recorded; the outpu
 import json
 import math
 import pathlib
+import re
 import struct
 import sys
 
+import onnx
 import torch
 from torch import nn
 
@@ -107,26 +111,61 @@ def check_writer_against_reference_library():
 
 # ------------------------------------------------------------------ models, in StaticNet's words
 
+def layers(architecture):
+    """[(kind, positional, named)] of a StaticNet architecture, e.g. Conv2D(3, 3, Stride = 2) gives
+    ("Conv2D", [3, 3], {"Stride": 2}): layers are separated by spaces outside parentheses."""
+    result = []
+    for kind, arguments in re.findall(r"(\w+)(?:\(([^)]*)\))?", architecture):
+        positional, named = [], {}
+        for part in filter(None, (a.strip() for a in arguments.split(","))):
+            if "=" in part:
+                key, value = (t.strip() for t in part.split("="))
+                named[key] = int(value)
+            else:
+                positional.append(int(part))
+        result.append((kind, positional, named))
+    return result
+
+
+def input_shape(architecture):
+    """The shape of one input row: (features,) or (channels, height, width)."""
+    kind, positional, _ = layers(architecture)[0]
+    assert kind == "Input", architecture
+    return tuple(positional)
+
+
 def sequential(architecture):
     """nn.Sequential for a StaticNet architecture string, and its loss ('ce', 'mse' or None)."""
-    tokens = architecture.split()
-    width = int(tokens[0][len("Input("):-1])
+    shape = input_shape(architecture)
     modules, loss = [], None
-    for token in tokens[1:]:
-        if token.startswith("Dense("):
-            units = int(token[len("Dense("):-1])
-            modules.append(nn.Linear(width, units))
-            width = units
-        elif token in ("ReLU", "Sigmoid", "Tanh"):
-            modules.append(getattr(nn, token)())
-        elif token == "Softmax":
+    for kind, positional, named in layers(architecture)[1:]:
+        if kind == "Dense":
+            (units,) = positional
+            modules.append(nn.Linear(shape[0], units))
+            shape = (units,)
+        elif kind == "Conv2D":
+            filters, kernel = positional
+            stride, padding = named.get("Stride", 1), named.get("Padding", 0)
+            modules.append(nn.Conv2d(shape[0], filters, kernel, stride=stride, padding=padding))
+            shape = (filters, *[(n + 2 * padding - kernel) // stride + 1 for n in shape[1:]])
+        elif kind in ("MaxPool2D", "AvgPool2D"):
+            (size,) = positional
+            stride = named.get("Stride", size)
+            modules.append((nn.MaxPool2d if kind == "MaxPool2D" else nn.AvgPool2d)(size, stride=stride))
+            shape = (shape[0], *[(n - size) // stride + 1 for n in shape[1:]])
+        elif kind == "Flatten":
+            modules.append(nn.Flatten())
+            shape = (math.prod(shape),)
+        elif kind in ("ReLU", "Sigmoid", "Tanh"):
+            modules.append(getattr(nn, kind)())
+        elif kind == "Softmax":
             modules.append(nn.Softmax(dim=1))
-        elif token == "SoftmaxCrossEntropy":
+        elif kind == "SoftmaxCrossEntropy":
             loss = "ce"
-        elif token == "MeanSquaredError":
+        elif kind == "MeanSquaredError":
             loss = "mse"
         else:
-            raise ValueError(token)
+            raise ValueError(kind)
     return nn.Sequential(*modules), loss
 
 
@@ -151,7 +190,13 @@ MODELS = [
     ("mlp_4_8_3", "Input(4) Dense(8) ReLU Dense(3) SoftmaxCrossEntropy", 1, 5, ""),
     ("mlp_5_6_4_2", "Input(5) Dense(6) Tanh Dense(4) Sigmoid Dense(2) MeanSquaredError", 2, 3, ""),
     ("prefixed_6_5_3", "Input(6) Tanh Dense(5) ReLU Sigmoid Dense(3) Softmax MeanSquaredError", 3, 4, "model."),
+    # Conv nets (tensors 0.weight [out, in, kH, kW] as they are; pools and Flatten are modules too):
+    # these are also exported with torch.onnx.export, for the ONNX import tests.
+    ("simple_conv", "Input(1, 10, 10) Conv2D(4, 3) ReLU MaxPool2D(2) Flatten Dense(12) ReLU Dense(3) SoftmaxCrossEntropy", 4, 3, ""),
+    ("strided_conv", "Input(2, 7, 7) Conv2D(3, 3, Stride = 2, Padding = 1) Tanh AvgPool2D(2, Stride = 1) Flatten Dense(4) MeanSquaredError", 5, 3, ""),
+    ("two_conv_prefixed", "Input(3, 7, 7) Conv2D(4, 3, Padding = 1) ReLU Conv2D(2, 3, Stride = 2) Sigmoid Flatten Dense(3) Softmax MeanSquaredError", 6, 2, "model."),
 ]
+OPSET = 17
 
 
 def flat(t):
@@ -162,7 +207,7 @@ def make(name, architecture, seed, batch, prefix):
     torch.manual_seed(seed)
     seq, loss_kind = sequential(architecture)
     model = Wrapped(seq) if prefix else seq
-    x = torch.randn(batch, int(architecture.split()[0][len("Input("):-1]))
+    x = torch.randn(batch, *input_shape(architecture))
     record = {"architecture": architecture, "prefix": prefix, "batch": batch, "input": flat(x)}
     y = model(x)
     if loss_kind == "ce":
@@ -195,8 +240,21 @@ def make(name, architecture, seed, batch, prefix):
     # Our reader gives back what torch holds.
     loaded, _ = load_file(HERE / f"{name}.safetensors")
     assert all(torch.equal(loaded[n], state[n]) for n in state)
+    if len(input_shape(architecture)) == 3:
+        export_onnx(model, x, HERE / f"{name}.onnx")
+        record["onnx"] = {"opset": OPSET, "nodes": [n.op_type for n in onnx.load(HERE / f"{name}.onnx").graph.node]}
     (HERE / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"{name}: {architecture}, loss {float(loss):.6f}, tensors {', '.join(state)}")
+
+
+def export_onnx(model, x, path):
+    """torch.onnx.export at opset 17 (the highest torch 1.13 has) with a dynamic batch dimension, checked by
+    onnx.checker; ONNX Runtime is not on this machine, so the check that the file computes PyTorch's outputs is
+    the ONNX test OnnxRuntimeAgreesWithTheFixture."""
+    model.eval()
+    torch.onnx.export(model, x, str(path), opset_version=OPSET, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
 
 
 # ------------------------------------------------------------------ files StaticNet wrote
@@ -213,7 +271,7 @@ def check_staticnet_files():
         model = Wrapped(seq) if record.get("prefix") else seq
         state, metadata = load_file(path.with_suffix(".safetensors"))
         model.load_state_dict(state, strict=True)
-        x = torch.tensor(record["input"]).reshape(record["batch"], -1)
+        x = torch.tensor(record["input"]).reshape(record["batch"], *input_shape(record["architecture"]))
         with torch.no_grad():
             ours = torch.tensor(outputs(model, loss_kind, x).reshape(-1).tolist())
         theirs = torch.tensor(record["output"])
