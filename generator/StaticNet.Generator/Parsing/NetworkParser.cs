@@ -218,13 +218,27 @@ internal static class NetworkParser
 
         var spec = new NetworkSpec(DeclarationChecks.Namespace(type.ContainingNamespace), DeclarationChecks.Identifier(name),
             new EquatableArray<ContainingType>(containingTypes), inputShape.Value, new EquatableArray<LayerSpec>(specs),
-            MetadataName(type));
+            MetadataName(type)) { Reference = ReadReference(context.Attributes[0]) };
 
         // Last, what the user declares against what is generated: the names are read off the generated code itself.
-        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
+        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec).Concat(ReferenceEmitter.MemberNames(spec)).ToList(), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
         if (diagnostics.Count > 0)
             return Invalid(diagnostics);
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        // A warning, not an error: the network is generated, only without its reference file.
+        List<string> noReference = spec.Reference ? ReferenceEmitter.LayersWithoutForm(spec) : new List<string>();
+        if (noReference.Count > 0)
+            Report(DiagnosticDescriptors.NoReferenceForm, networkAttribute, name, noReference.Count == 1
+                ? "the layer " + noReference[0] + " has"
+                : "the layers " + string.Join(", ", noReference.Take(noReference.Count - 1)) + " and " + noReference[noReference.Count - 1] + " have");
+        return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+    }
+
+    /// <summary>The named argument <c>Reference</c> of [Network]: false when it is not given.</summary>
+    private static bool ReadReference(AttributeData network)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in network.NamedArguments)
+            if (argument.Key == "Reference" && argument.Value.Value is bool reference) return reference;
+        return false;
     }
 
     /// <summary>
