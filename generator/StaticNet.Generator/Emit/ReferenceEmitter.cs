@@ -31,6 +31,21 @@ internal static class ReferenceEmitter
         return names;
     }
 
+    /// <summary>
+    /// SNET060 at <paramref name="at"/> (the [Network] attribute) when the network asks for a reference pass and a layer
+    /// kind has no reference form yet, naming every such kind; null otherwise.
+    /// </summary>
+    public static DiagnosticInfo? Check(NetworkSpec net, LocationInfo? at, string className)
+    {
+        if (!net.Reference) return null;
+        List<string> missing = LayersWithoutForm(net);
+        if (missing.Count == 0) return null;
+        string layers = missing.Count == 1
+            ? "the layer " + missing[0] + " has"
+            : "the layers " + string.Join(", ", missing.Take(missing.Count - 1)) + " and " + missing[missing.Count - 1] + " have";
+        return new DiagnosticInfo(Diagnostics.DiagnosticDescriptors.NoReferenceForm.Id, at, new EquatableArray<string>(new[] { className, layers }));
+    }
+
     /// <summary>The reference file's hint name, beside the main one: <c>Book.TwoLayerNet.g.cs</c> → <c>Book.TwoLayerNet.Reference.g.cs</c>.</summary>
     public static string HintName(string mainHintName) =>
         mainHintName.Substring(0, mainHintName.Length - ".g.cs".Length) + ".Reference.g.cs";

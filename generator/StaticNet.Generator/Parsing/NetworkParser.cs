@@ -225,11 +225,7 @@ internal static class NetworkParser
         if (diagnostics.Count > 0)
             return Invalid(diagnostics);
         // A warning, not an error: the network is generated, only without its reference file.
-        List<string> noReference = spec.Reference ? ReferenceEmitter.LayersWithoutForm(spec) : new List<string>();
-        if (noReference.Count > 0)
-            Report(DiagnosticDescriptors.NoReferenceForm, networkAttribute, name, noReference.Count == 1
-                ? "the layer " + noReference[0] + " has"
-                : "the layers " + string.Join(", ", noReference.Take(noReference.Count - 1)) + " and " + noReference[noReference.Count - 1] + " have");
+        if (ReferenceEmitter.Check(spec, networkAttribute, name) is { } noReference) diagnostics.Add(noReference);
         return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
