@@ -155,7 +155,12 @@ internal sealed class MaxPool2D : Pooling
             w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.Declaration})");
         // The argmax is found again from the input, the first maximum in row-major window order (as np.argmax).
         var body = new List<string> { "int at = -1;", "double max = double.NegativeInfinity;" };
-        body.AddRange(ReferenceWindowLoop(l, $"{{ int i = {ReferenceInputIndex(l)}; if (at < 0 || {l.Input}[i] > max) {{ at = i; max = {l.Input}[i]; }} }}"));
+        body.Add($"for (int ky = 0; ky < {I(l.Arguments.Kernel)}; ky++)");
+        body.Add($"    for (int kx = 0; kx < {I(l.Arguments.Kernel)}; kx++)");
+        body.Add("    {");
+        body.Add($"        int i = {ReferenceInputIndex(l)};");
+        body.Add($"        if (at < 0 || {l.Input}[i] > max) {{ at = i; max = {l.Input}[i]; }}");
+        body.Add("    }");
         body.Add($"{dx}[at] += d{l.Output}[{ReferenceOutputIndex(l)}]; // where the maximum was, found again: the first in the window");
         var lines = new List<string> { $"{dx}.Clear();" };
         lines.AddRange(ReferenceWindows(l, body.ToArray()));

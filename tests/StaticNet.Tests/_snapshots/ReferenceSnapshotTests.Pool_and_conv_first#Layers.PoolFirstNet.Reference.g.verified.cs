@@ -222,7 +222,11 @@ namespace Layers
                                     int at = -1;
                                     double max = double.NegativeInfinity;
                                     for (int ky = 0; ky < 2; ky++)
-                                        for (int kx = 0; kx < 2; kx++) { int i = n * 16 + c * 16 + (oy * 2 + ky) * 4 + ox * 2 + kx; if (at < 0 || x[i] > max) { at = i; max = x[i]; } }
+                                        for (int kx = 0; kx < 2; kx++)
+                                        {
+                                            int i = n * 16 + c * 16 + (oy * 2 + ky) * 4 + ox * 2 + kx;
+                                            if (at < 0 || x[i] > max) { at = i; max = x[i]; }
+                                        }
                                     inputGradient[at] += dh0[n * 4 + c * 4 + oy * 2 + ox]; // where the maximum was, found again: the first in the window
                                 }
                 }

@@ -354,7 +354,11 @@ namespace Book
                                 int at = -1;
                                 double max = double.NegativeInfinity;
                                 for (int ky = 0; ky < 2; ky++)
-                                    for (int kx = 0; kx < 2; kx++) { int i = n * 17280 + c * 576 + (oy * 2 + ky) * 24 + ox * 2 + kx; if (at < 0 || h1[i] > max) { at = i; max = h1[i]; } }
+                                    for (int kx = 0; kx < 2; kx++)
+                                    {
+                                        int i = n * 17280 + c * 576 + (oy * 2 + ky) * 24 + ox * 2 + kx;
+                                        if (at < 0 || h1[i] > max) { at = i; max = h1[i]; }
+                                    }
                                 dh1[at] += dh1_2[n * 4320 + c * 144 + oy * 12 + ox]; // where the maximum was, found again: the first in the window
                             }
             }
