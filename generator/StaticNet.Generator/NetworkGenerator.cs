@@ -62,6 +62,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             {
                 source = NetworkEmitter.Emit(network.Spec);
                 spc.AddSource(network.HintName, source);
+                if (ReferenceEmitter.Wanted(network.Spec)) spc.AddSource(ReferenceEmitter.HintName(network.HintName), ReferenceEmitter.Emit(network.Spec));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -10,6 +10,14 @@ namespace StaticNet;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class NetworkAttribute : Attribute
 {
+    /// <summary>
+    /// Also generate the network's reference pass, in a second file beside the fast one:
+    /// <c>ReferenceForward</c>, <c>ReferenceLoss</c> and <c>ReferenceBackward</c>, written out as the plain loops of the
+    /// book's formulas for exactly this network's sizes, in double precision, with no kernel calls. The class then
+    /// implements <see cref="IReferenceNetwork"/> (and <see cref="IReferenceLossNetwork"/> when it ends in a loss layer),
+    /// so that <see cref="ReferenceCheck"/> can compare the two passes. Off by default.
+    /// </summary>
+    public bool Reference { get; set; }
 }
 
 /// <summary>The network's input: a given number of floats per row, or an image of channels × height × width

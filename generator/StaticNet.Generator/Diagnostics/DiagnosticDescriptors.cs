@@ -169,6 +169,11 @@ internal static class DiagnosticDescriptors
         "[{0}]: {1} must be {2}, but is {3}",
         "Give the argument a value in range.");
 
+    public static readonly DiagnosticDescriptor NoReferenceForm = Warning("SNET060",
+        "Layer has no reference form",
+        "The network '{0}' asks for a reference pass (Reference = true), but {1} no reference form yet: the network is generated without its reference file",
+        "Remove Reference = true, or remove the layer until its kind writes its reference form (LayerKind.EmitReferenceForward and the other EmitReference hooks).");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -203,6 +208,7 @@ internal static class DiagnosticDescriptors
         [OutputNotWhole.Id] = OutputNotWhole,
         [FlattenOnVector.Id] = FlattenOnVector,
         [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
+        [NoReferenceForm.Id] = NoReferenceForm,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

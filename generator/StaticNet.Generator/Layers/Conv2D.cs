@@ -111,4 +111,97 @@ internal sealed class Conv2D : LayerKind
     }
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    // ---- the reference pass: the direct convolution, no im2col -----------------------------
+
+    public override bool HasReferenceForm => true;
+
+    /// <summary>The loops over one output pixel's window: the input pixel (iy, ix) it sees, skipped in the zero padding.</summary>
+    private static string[] ReferenceWindow(LayerSpec l, params string[] body)
+    {
+        LayerArguments a = l.Arguments;
+        Shape s = l.InputShape;
+        string iy = "oy" + (a.Stride == 1 ? "" : " * " + I(a.Stride)) + " + ky" + (a.Padding == 0 ? "" : " - " + I(a.Padding));
+        string ix = "ox" + (a.Stride == 1 ? "" : " * " + I(a.Stride)) + " + kx" + (a.Padding == 0 ? "" : " - " + I(a.Padding));
+        var lines = new List<string>
+        {
+            $"for (int c = 0; c < {I(s.Channels)}; c++)",
+            $"    for (int ky = 0; ky < {I(a.Kernel)}; ky++)",
+            $"        for (int kx = 0; kx < {I(a.Kernel)}; kx++)",
+            "        {",
+            $"            int iy = {iy}, ix = {ix};",
+        };
+        if (a.Padding > 0)
+            lines.Add($"            if (iy < 0 || iy >= {I(s.Height)} || ix < 0 || ix >= {I(s.Width)}) continue; // the zero padding adds nothing");
+        foreach (string line in body) lines.Add("            " + line);
+        lines.Add("        }");
+        return lines.ToArray();
+    }
+
+    private static string InputAt(LayerSpec l, string x) =>
+        $"{x}[n * {I((int)l.InputShape.Size)} + c * {I(l.InputShape.Height * l.InputShape.Width)} + iy * {I(l.InputShape.Width)} + ix]";
+
+    private static string WeightAt(LayerSpec l, string W)
+    {
+        int k = l.Arguments.Kernel;
+        return $"{W}[f * {I(l.InputShape.Channels * k * k)} + c * {I(k * k)} + ky * {I(k)} + kx]";
+    }
+
+    private static string OutputAt(LayerSpec l, string y) =>
+        $"{y}[n * {I((int)l.OutputShape.Size)} + f * {I(l.OutputShape.Height * l.OutputShape.Width)} + oy * {I(l.OutputShape.Width)} + ox]";
+
+    private static string Direct(LayerSpec l)
+    {
+        LayerArguments a = l.Arguments;
+        string at = (a.Stride == 1 ? "oy + ky" : "oy·" + I(a.Stride) + " + ky") + (a.Padding == 0 ? "" : " − " + I(a.Padding)) + ", "
+            + (a.Stride == 1 ? "ox + kx" : "ox·" + I(a.Stride) + " + kx") + (a.Padding == 0 ? "" : " − " + I(a.Padding));
+        return $"{l.Output}[n, f, oy, ox] = {Dense.Bias(l)}[f] + Σ over c, ky, kx of {Dense.Weights(l)}[f, c, ky, kx] · {l.Input}[n, c, {at}]" +
+            (a.Padding == 0 ? "" : " (0 in the padding)");
+    }
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        string W = Dense.Weights(l), b = Dense.Bias(l);
+        w.Line($"// Convolution forward ({l.DisplayName}): col = im2col({l.Input}), {l.Output} = col·{W}ᵀ + {b}, reshaped to [N, {I(l.Units)}, {I(l.OutputShape.Height)}, {I(l.OutputShape.Width)}]");
+        var lines = new List<string>
+        {
+            "for (int n = 0; n < batch; n++)",
+            $"    for (int f = 0; f < {I(l.Units)}; f++)",
+            $"        for (int oy = 0; oy < {I(l.OutputShape.Height)}; oy++)",
+            $"            for (int ox = 0; ox < {I(l.OutputShape.Width)}; ox++)",
+            "            {",
+            $"                double s = {b}[f];",
+        };
+        foreach (string line in ReferenceWindow(l, $"s += {WeightAt(l, W)} * {InputAt(l, l.Input)};")) lines.Add("                " + line);
+        lines.Add($"                {OutputAt(l, l.Output)} = s;");
+        lines.Add("            }");
+        w.Step("written out as the direct convolution: " + Direct(l), lines.ToArray());
+    }
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        string wanted = dxWanted is null ? "" : " (when asked for)";
+        string W = Dense.Weights(l), b = Dense.Bias(l), dout = "d" + l.Output;
+        w.Line($"// Convolution backward ({l.DisplayName}): d{W} = {dout}ᵀ·col, d{b} = Σ {dout}, {dx} = col2im({dout}·{W}){wanted}");
+        var lines = new List<string> { $"d{W}.Clear();", $"d{b}.Clear();" };
+        if (dxWanted is not null) lines.Add($"if ({dxWanted}) {dx}.Clear();");
+        else lines.Add($"{dx}.Clear();");
+        lines.AddRange(new[]
+        {
+            "for (int n = 0; n < batch; n++)",
+            $"    for (int f = 0; f < {I(l.Units)}; f++)",
+            $"        for (int oy = 0; oy < {I(l.OutputShape.Height)}; oy++)",
+            $"            for (int ox = 0; ox < {I(l.OutputShape.Width)}; ox++)",
+            "            {",
+            $"                double g = {OutputAt(l, dout)};",
+            $"                d{b}[f] += g;",
+        });
+        foreach (string line in ReferenceWindow(l,
+            $"d{W}[f * {I(l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel)} + c * {I(l.Arguments.Kernel * l.Arguments.Kernel)} + ky * {I(l.Arguments.Kernel)} + kx] += g * {InputAt(l, l.Input)};",
+            LayerKind.When(dxWanted, $"{InputAt(l, dx)} += g * {WeightAt(l, W)};")))
+            lines.Add("                " + line);
+        lines.Add("            }");
+        w.Step($"written out: each {dout}[n, f, oy, ox] adds to d{b}[f], to d{W}[f, c, ky, kx] times the input pixel that weight saw, and to {dx} at that pixel times the weight",
+            lines.ToArray());
+    }
 }

@@ -69,4 +69,48 @@ internal sealed class Dense : LayerKind
             $"{Kernels}Affine.BackwardWeights({l.Input}, {dout}, d{Weights(l)}, d{Bias(l)}, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});",
             When(dxWanted, $"{Kernels}Affine.BackwardInput({dout}, {Weights(l)}, {dx}, _scratch, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});"));
     }
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        string I = N(l.InputSize), J = N(l.OutputSize), W = Weights(l), b = Bias(l), x = l.Input, a = l.Output;
+        w.Step($"Affine forward ({l.DisplayName}): {a} = {x}·{W} + {b}",
+            "for (int n = 0; n < batch; n++)",
+            $"    for (int j = 0; j < {J}; j++)",
+            "    {",
+            $"        double s = {b}[j];",
+            $"        for (int i = 0; i < {I}; i++) s += {x}[n * {I} + i] * {W}[i * {J} + j];",
+            $"        {a}[n * {J} + j] = s;",
+            "    }");
+    }
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        string I = N(l.InputSize), J = N(l.OutputSize), W = Weights(l), b = Bias(l), x = l.Input, dout = "d" + l.Output;
+        string wanted = dxWanted is null ? "" : " (when asked for)";
+        var lines = new System.Collections.Generic.List<string>
+        {
+            $"d{W}.Clear();",
+            $"d{b}.Clear();",
+            "for (int n = 0; n < batch; n++)",
+            "{",
+            $"    for (int j = 0; j < {J}; j++) d{b}[j] += {dout}[n * {J} + j];",
+            $"    for (int i = 0; i < {I}; i++) for (int j = 0; j < {J}; j++) d{W}[i * {J} + j] += {x}[n * {I} + i] * {dout}[n * {J} + j];",
+            "}",
+        };
+        lines.AddRange(ReferenceWhen(dxWanted,
+            "for (int n = 0; n < batch; n++)",
+            $"    for (int i = 0; i < {I}; i++)",
+            "    {",
+            "        double s = 0;",
+            $"        for (int j = 0; j < {J}; j++) s += {dout}[n * {J} + j] * {W}[i * {J} + j];",
+            $"        {dx}[n * {I} + i] = s;",
+            "    }"));
+        w.Step($"Affine backward ({l.DisplayName}): d{W} = {x}ᵀ·{dout}, d{b} = Σ {dout}, {dx} = {dout}·{W}ᵀ{wanted}", lines.ToArray());
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -120,6 +120,40 @@ internal abstract class LayerKind
     /// <summary>A statement, wrapped in <c>if (condition)</c> when there is one.</summary>
     internal static string When(string? condition, string statement) =>
         condition is null ? statement : "if (" + condition + ") " + statement;
+
+    // ---- the reference pass (Emit/ReferenceEmitter.cs): the book's formulas as plain loops in double ----------
+
+    /// <summary>
+    /// Whether the kind writes its reference form (the <c>EmitReference…</c> methods). False by default: a kind without
+    /// one makes a network declared with <c>Reference = true</c> report SNET060 and get no reference file.
+    /// </summary>
+    public virtual bool HasReferenceForm => false;
+
+    /// <summary>
+    /// Writes the reference forward step: plain loops over <c>batch</c> rows, in double, from <c>layer.Input</c> to
+    /// <c>layer.Output</c> (<c>Span&lt;double&gt;</c> views), reading the layer's parameters as <c>W1</c>, <c>b1</c>
+    /// (<c>ReadOnlySpan&lt;double&gt;</c>). Same comment as <see cref="EmitForward"/>; no kernel calls.
+    /// </summary>
+    public virtual void EmitReferenceForward(CodeWriter w, LayerSpec layer) =>
+        throw new NotSupportedException(Name + " has no reference form yet.");
+
+    /// <summary>
+    /// Writes the reference backward step: the parameter gradients <c>dW1</c>, <c>db1</c> (overwritten) and
+    /// <paramref name="dx"/> (overwritten) from <c>d{layer.Output}</c>, plain loops in double; <paramref name="dx"/> only
+    /// when <paramref name="dxWanted"/> is null or holds.
+    /// </summary>
+    public virtual void EmitReferenceBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted) =>
+        throw new NotSupportedException(Name + " has no reference form yet.");
+
+    /// <summary><paramref name="lines"/> (one statement), under <c>if (condition)</c> when there is one.</summary>
+    internal static string[] ReferenceWhen(string? condition, params string[] lines)
+    {
+        if (condition is null) return lines;
+        var all = new string[lines.Length + 1];
+        all[0] = "if (" + condition + ")";
+        for (int i = 0; i < lines.Length; i++) all[i + 1] = "    " + lines[i];
+        return all;
+    }
 }
 
 /// <summary>A loss layer: last in the network; <c>Forward</c> uses its inference form, <c>Loss</c> its loss form.</summary>
@@ -141,6 +175,14 @@ internal abstract class LossKind : LayerKind
 
     /// <summary>Writes <c>Backward(outputGradient, …)</c>'s first step: <paramref name="dx"/> from <c>dy = outputGradient</c>.</summary>
     public abstract override void EmitBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted);
+
+    /// <summary>Writes the reference loss step: sets the double <c>loss</c> from <c>layer.Input</c> and the targets <c>t</c> (and <c>layer.Output</c> when it owns one).</summary>
+    public virtual void EmitReferenceLoss(CodeWriter w, LayerSpec layer) =>
+        throw new NotSupportedException(Name + " has no reference form yet.");
+
+    /// <summary>Writes <c>ReferenceBackward(gradients, …)</c>'s first step: <paramref name="dx"/> = dLoss/d input.</summary>
+    public virtual void EmitReferenceLossBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted) =>
+        throw new NotSupportedException(Name + " has no reference form yet.");
 }
 
 /// <summary>A layer's output shape, or the diagnostic (descriptor and message arguments, the layer's declaration first) that says why there is none.</summary>

@@ -27,6 +27,35 @@ internal sealed class SoftmaxCrossEntropy : LossKind
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
         w.Step($"Softmax backward (Forward's output is the softmax): {dx} = {l.Output} * (dy - Σ dy * {l.Output}), row by row",
             When(dxWanted, $"{Kernels}Activation.SoftmaxBackward({l.Output}, outputGradient, {dx}, batch, {l.OutputSize});"));
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l) =>
+        w.Step($"Softmax (the inference form of SoftmaxCrossEntropy): {l.Output} = exp({l.Input}) / Σ exp({l.Input}), row by row",
+            Softmax.ReferenceRows(l.Input, l.Output, l.OutputSize));
+
+    public override void EmitReferenceLoss(CodeWriter w, LayerSpec l)
+    {
+        var lines = new System.Collections.Generic.List<string>(Softmax.ReferenceRows(l.Input, l.Output, l.OutputSize))
+        {
+            "loss = 0;",
+            $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) if (t[k] != 0) loss -= t[k] * global::System.Math.Log({l.Output}[k]); // 0·log 0 counts as 0",
+            "loss /= batch;",
+        };
+        w.Step($"SoftmaxWithLoss forward: {l.Output} = softmax({l.Input}), loss = -Σ t·log {l.Output} / N", lines.ToArray());
+    }
+
+    public override void EmitReferenceLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"SoftmaxWithLoss backward: {dx} = ({l.Output} - t) / N",
+            ReferenceWhen(dxWanted, $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) {dx}[k] = ({l.Output}[k] - t[k]) / batch;"));
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"Softmax backward (Forward's output is the softmax): {dx} = {l.Output} * (dy - Σ dy * {l.Output}), row by row",
+            ReferenceWhen(dxWanted, Softmax.ReferenceBackwardRows(l.Output, "outputGradient", dx, l.OutputSize)));
+
+    private static string N(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Mean squared error; its output is its input, unchanged.</summary>
@@ -51,4 +80,29 @@ internal sealed class MeanSquaredError : LossKind
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
         w.Step($"MeanSquaredError passes its input through: {dx} = dy",
             When(dxWanted, $"outputGradient.CopyTo({dx});"));
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        // Nothing to do: the output is the input.
+    }
+
+    public override void EmitReferenceLoss(CodeWriter w, LayerSpec l) =>
+        w.Step($"MeanSquaredError forward: loss = Σ ({l.Input} - t)² / (N · {l.InputSize})",
+            "loss = 0;",
+            $"for (int k = 0; k < batch * {N(l.InputSize)}; k++) loss += ({l.Input}[k] - t[k]) * ({l.Input}[k] - t[k]);",
+            $"loss /= batch * {N(l.InputSize)};");
+
+    public override void EmitReferenceLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"MeanSquaredError backward: {dx} = 2 ({l.Input} - t) / (N · {l.InputSize})",
+            ReferenceWhen(dxWanted, $"for (int k = 0; k < batch * {N(l.InputSize)}; k++) {dx}[k] = 2 * ({l.Input}[k] - t[k]) / (batch * {N(l.InputSize)});"));
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"MeanSquaredError passes its input through: {dx} = dy",
+            ReferenceWhen(dxWanted, $"for (int k = 0; k < batch * {N(l.InputSize)}; k++) {dx}[k] = outputGradient[k];"));
+
+    private static string N(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

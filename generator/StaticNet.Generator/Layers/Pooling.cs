@@ -69,6 +69,42 @@ internal abstract class Pooling : LayerKind
     }
 
     protected static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    /// <summary>The loops over every window of every channel, <paramref name="body"/> inside (it sees n, c, oy, ox).</summary>
+    protected static List<string> ReferenceWindows(LayerSpec l, params string[] body)
+    {
+        var lines = new List<string>
+        {
+            "for (int n = 0; n < batch; n++)",
+            $"    for (int c = 0; c < {I(l.InputShape.Channels)}; c++)",
+            $"        for (int oy = 0; oy < {I(l.OutputShape.Height)}; oy++)",
+            $"            for (int ox = 0; ox < {I(l.OutputShape.Width)}; ox++)",
+            "            {",
+        };
+        foreach (string line in body) lines.Add("                " + line);
+        lines.Add("            }");
+        return lines;
+    }
+
+    /// <summary>The index of the window's pixel (ky, kx) in the input: <c>n·CHW + c·HW + (oy·S + ky)·W + ox·S + kx</c>.</summary>
+    protected static string ReferenceInputIndex(LayerSpec l)
+    {
+        string stride = l.Arguments.Stride == 1 ? "" : " * " + I(l.Arguments.Stride);
+        return $"n * {I((int)l.InputShape.Size)} + c * {I(l.InputShape.Height * l.InputShape.Width)} + (oy{stride} + ky) * {I(l.InputShape.Width)} + ox{stride} + kx";
+    }
+
+    /// <summary>The index of output pixel (oy, ox) of channel c: <c>n·C·OH·OW + c·OH·OW + oy·OW + ox</c>.</summary>
+    protected static string ReferenceOutputIndex(LayerSpec l) =>
+        $"n * {I((int)l.OutputShape.Size)} + c * {I(l.OutputShape.Height * l.OutputShape.Width)} + oy * {I(l.OutputShape.Width)} + ox";
+
+    /// <summary>The two loops over the window's pixels, one statement inside.</summary>
+    protected static string[] ReferenceWindowLoop(LayerSpec l, string statement) => new[]
+    {
+        $"for (int ky = 0; ky < {I(l.Arguments.Kernel)}; ky++)",
+        $"    for (int kx = 0; kx < {I(l.Arguments.Kernel)}; kx++) {statement}",
+    };
 }
 
 /// <summary>Max pooling: the maximum of each window; the backward pass routes dout to where it was.</summary>
@@ -99,6 +135,47 @@ internal sealed class MaxPool2D : Pooling
         w.Step($"Pooling backward ({l.Declaration}): {dx} = d{l.Output} at the argmax of each window, else 0",
             When(dxWanted, $"{Kernels}Pool2D.MaxBackward(d{l.Output}, {Argmax(l)}, {dx}, {Sizes(l)});"));
     }
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        var body = new List<string> { "double max = double.NegativeInfinity;" };
+        body.AddRange(ReferenceWindowLoop(l, $"max = global::System.Math.Max(max, {l.Input}[{ReferenceInputIndex(l)}]);"));
+        body.Add($"{l.Output}[{ReferenceOutputIndex(l)}] = max;");
+        w.Step($"Pooling forward ({l.Declaration}): {l.Output} = the maximum of each {I(l.Arguments.Kernel)}×{I(l.Arguments.Kernel)} window of {l.Input}, remembering where it was",
+            ReferenceWindows(l, body.ToArray()).ToArray());
+    }
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        if (dxWanted is not null)
+            w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.Declaration})");
+        // The argmax is found again from the input, the first maximum in row-major window order (as np.argmax).
+        var body = new List<string> { "int at = -1;", "double max = double.NegativeInfinity;" };
+        body.Add($"for (int ky = 0; ky < {I(l.Arguments.Kernel)}; ky++)");
+        body.Add($"    for (int kx = 0; kx < {I(l.Arguments.Kernel)}; kx++)");
+        body.Add("    {");
+        body.Add($"        int i = {ReferenceInputIndex(l)};");
+        body.Add($"        if (at < 0 || {l.Input}[i] > max) {{ at = i; max = {l.Input}[i]; }}");
+        body.Add("    }");
+        body.Add($"{dx}[at] += d{l.Output}[{ReferenceOutputIndex(l)}]; // where the maximum was, found again: the first in the window");
+        var lines = new List<string> { $"{dx}.Clear();" };
+        lines.AddRange(ReferenceWindows(l, body.ToArray()));
+        w.Step($"Pooling backward ({l.Declaration}): {dx} = d{l.Output} at the argmax of each window, else 0",
+            dxWanted is null ? lines.ToArray() : Wrap(dxWanted, lines));
+    }
+
+    /// <summary>Several statements under one <c>if</c>, in braces.</summary>
+    private static string[] Wrap(string condition, List<string> lines)
+    {
+        var all = new List<string> { "if (" + condition + ")", "{" };
+        foreach (string line in lines) all.Add("    " + line);
+        all.Add("}");
+        return all.ToArray();
+    }
 }
 
 /// <summary>Average pooling: the mean of each window; the backward pass spreads dout evenly over it.</summary>
@@ -119,6 +196,37 @@ internal sealed class AvgPool2D : Pooling
         w.Step($"Pooling backward ({l.Declaration}): {dx} = Σ over the windows holding each pixel of d{l.Output} / {I(l.Arguments.Kernel * l.Arguments.Kernel)}",
             When(dxWanted, $"{Kernels}Pool2D.AvgBackward(d{l.Output}, {dx}, {Sizes(l)});"));
     }
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        var body = new List<string> { "double s = 0;" };
+        body.AddRange(ReferenceWindowLoop(l, $"s += {l.Input}[{ReferenceInputIndex(l)}];"));
+        body.Add($"{l.Output}[{ReferenceOutputIndex(l)}] = s / {I(l.Arguments.Kernel * l.Arguments.Kernel)};");
+        w.Step($"Pooling forward ({l.Declaration}): {l.Output} = the mean of each {I(l.Arguments.Kernel)}×{I(l.Arguments.Kernel)} window of {l.Input}",
+            ReferenceWindows(l, body.ToArray()).ToArray());
+    }
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        if (dxWanted is not null)
+            w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.Declaration})");
+        var body = new List<string> { $"double g = d{l.Output}[{ReferenceOutputIndex(l)}] / {I(l.Arguments.Kernel * l.Arguments.Kernel)};" };
+        body.AddRange(ReferenceWindowLoop(l, $"{dx}[{ReferenceInputIndex(l)}] += g;"));
+        var lines = new List<string> { (dxWanted is null ? "" : "if (" + dxWanted + ") ") + $"{dx}.Clear();" };
+        List<string> windows = ReferenceWindows(l, body.ToArray());
+        if (dxWanted is not null)
+        {
+            lines.Add("if (" + dxWanted + ")");
+            foreach (string line in windows) lines.Add("    " + line);
+        }
+        else lines.AddRange(windows);
+        w.Step($"Pooling backward ({l.Declaration}): {dx} = Σ over the windows holding each pixel of d{l.Output} / {I(l.Arguments.Kernel * l.Arguments.Kernel)}",
+            lines.ToArray());
+    }
 }
 
 /// <summary>Flatten: (C, H, W) → C·H·W in CHW order, which is already the data's order: the output is the input's buffer.</summary>
@@ -136,4 +244,12 @@ internal sealed class Flatten : LayerKind
 
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
         w.Line($"// Flatten backward: {dx} = d{l.Output} reshaped, the same buffer, nothing to copy.");
+
+    // ---- the reference pass: the same as the fast one, a reshape ---------------------------
+
+    public override bool HasReferenceForm => true;
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l) => EmitForward(w, l);
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) => EmitBackward(w, l, dx, dxWanted);
 }

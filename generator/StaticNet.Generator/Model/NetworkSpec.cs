@@ -33,6 +33,9 @@ internal sealed record NetworkSpec(
     /// <summary>The loss layer, when the network ends in one.</summary>
     public LayerSpec? LossLayer => Layers.Count > 0 && Layers[Layers.Count - 1].Kind.IsLoss ? Layers[Layers.Count - 1] : null;
 
+    /// <summary>Whether <c>[Network(Reference = true)]</c> asks for the reference pass, a second generated file (Emit/ReferenceEmitter.cs).</summary>
+    public bool Reference { get; init; }
+
     /// <summary>The declared architecture on one line: <c>Input(784) Dense(50) Sigmoid ...</c>, <c>Input(1, 28, 28) Conv2D(30, 5) ReLU MaxPool2D(2) Flatten ...</c>.</summary>
     public string Architecture =>
         Parsing.NetworkParser.InputDeclaration(InputShape) + string.Concat(System.Linq.Enumerable.Select(Layers, l => " " + l.Declaration));

@@ -218,13 +218,23 @@ internal static class NetworkParser
 
         var spec = new NetworkSpec(DeclarationChecks.Namespace(type.ContainingNamespace), DeclarationChecks.Identifier(name),
             new EquatableArray<ContainingType>(containingTypes), inputShape.Value, new EquatableArray<LayerSpec>(specs),
-            MetadataName(type));
+            MetadataName(type)) { Reference = ReadReference(context.Attributes[0]) };
 
         // Last, what the user declares against what is generated: the names are read off the generated code itself.
-        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
+        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec).Concat(ReferenceEmitter.MemberNames(spec)).ToList(), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
         if (diagnostics.Count > 0)
             return Invalid(diagnostics);
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        // A warning, not an error: the network is generated, only without its reference file.
+        if (ReferenceEmitter.Check(spec, networkAttribute, name) is { } noReference) diagnostics.Add(noReference);
+        return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+    }
+
+    /// <summary>The named argument <c>Reference</c> of [Network]: false when it is not given.</summary>
+    private static bool ReadReference(AttributeData network)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in network.NamedArguments)
+            if (argument.Key == "Reference" && argument.Value.Value is bool reference) return reference;
+        return false;
     }
 
     /// <summary>

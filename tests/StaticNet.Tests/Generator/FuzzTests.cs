@@ -296,7 +296,7 @@ internal static class DeclarationGrammar
         }
         if (!inputFirst && layerCount > 0) Bad("Input not first");
         if (r.Next(30) == 0) { layers.Add("Input(2)"); Bad("two inputs"); }
-        if (network) attributes.Add("Network");
+        if (network) attributes.Add(r.Next(3) == 0 ? "Network(Reference = true)" : "Network"); // the reference file must compile cleanly too
         if (inputFirst) attributes.Add("Input(" + input + ")");
         attributes.AddRange(layers);
         if (!inputFirst) attributes.Add("Input(" + input + ")");

@@ -3,7 +3,7 @@ using StaticNet;
 namespace StaticNet.Tests.Networks;
 
 /// <summary>The book's ch. 4 network, <c>TwoLayerNet</c> with sigmoid (ch. 5's uses ReLU).</summary>
-[Network]
+[Network(Reference = true)]
 [Input(784)]
 [Dense(50)] [Sigmoid]
 [Dense(10)] [SoftmaxCrossEntropy]

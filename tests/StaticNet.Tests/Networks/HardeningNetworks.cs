@@ -4,8 +4,8 @@ using StaticNet;
 // not multiples of a vector width.
 namespace StaticNet.Tests.Networks;
 
-[Network] [Input(3)] [Dense(5)] [Tanh] [Dense(4)] [SoftmaxCrossEntropy]
+[Network(Reference = true)] [Input(3)] [Dense(5)] [Tanh] [Dense(4)] [SoftmaxCrossEntropy]
 public partial class HardenSceNet;
 
-[Network] [Input(3)] [Dense(5)] [Tanh] [Dense(2)] [MeanSquaredError]
+[Network(Reference = true)] [Input(3)] [Dense(5)] [Tanh] [Dense(2)] [MeanSquaredError]
 public partial class HardenMseNet;
