@@ -169,6 +169,21 @@ internal static class DiagnosticDescriptors
         "[{0}]: {1} must be {2}, but is {3}",
         "Give the argument a value in range.");
 
+    public static readonly DiagnosticDescriptor DropoutRatioOutOfRange = Error("SNET040",
+        "Dropout ratio out of range",
+        "[{0}]: the ratio is the probability of dropping a value and must be in [0, 1), but is {1}",
+        "Give a ratio of at least 0 and below 1, e.g. [Dropout(0.5)]: a ratio of 1 would drop everything.");
+
+    public static readonly DiagnosticDescriptor BatchNormMomentumOutOfRange = Error("SNET041",
+        "BatchNorm momentum out of range",
+        "[{0}]: Momentum is the weight of each batch in the running statistics and must be in [0, 1], but is {1}",
+        "Give a momentum in [0, 1]; PyTorch's default is 0.1 (the book's momentum 0.9 is PyTorch's 0.1).");
+
+    public static readonly DiagnosticDescriptor BatchNormEpsilonOutOfRange = Error("SNET042",
+        "BatchNorm epsilon not positive",
+        "[{0}]: Epsilon is added to the variance and must be positive and finite as a float, but is {1}",
+        "Give a small positive epsilon, e.g. 1e-5 (PyTorch's default).");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -203,6 +218,9 @@ internal static class DiagnosticDescriptors
         [OutputNotWhole.Id] = OutputNotWhole,
         [FlattenOnVector.Id] = FlattenOnVector,
         [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
+        [DropoutRatioOutOfRange.Id] = DropoutRatioOutOfRange,
+        [BatchNormMomentumOutOfRange.Id] = BatchNormMomentumOutOfRange,
+        [BatchNormEpsilonOutOfRange.Id] = BatchNormEpsilonOutOfRange,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
