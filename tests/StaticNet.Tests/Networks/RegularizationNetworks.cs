@@ -27,3 +27,7 @@ public partial class DropoutNet;
 /// <summary>Smooth everywhere (Tanh, no ReLU) with BatchNorm twice, for central differences.</summary>
 [Network] [Input(5)] [Dense(6)] [BatchNorm] [Tanh] [Dense(4)] [BatchNorm] [Sigmoid] [Dense(3)] [SoftmaxCrossEntropy]
 public partial class BatchNormSmoothNet;
+
+/// <summary>Dropout right on the input: Backward(1, dx) reads the mask off, dx = mask.</summary>
+[Network] [Input(100)] [Dropout(0.3)] [MeanSquaredError]
+public partial class DropoutOnlyNet;
