@@ -56,7 +56,8 @@ internal static partial class NetworkEmitter
         {
             w.Line("private global::StaticNet.Random64 _dropoutRandom; // the masks' generator, seeded from the constructor's seed");
             w.Line("private bool _drawDropoutMasks; // this training forward draws new masks (false: KeepDropoutMasks reuses the latest)");
-            w.Line("private int _maskRows;          // rows the latest masks were drawn for; 0 before the first");
+            if (net.LossLayer is not null)
+                w.Line("private int _maskRows;          // rows the latest masks were drawn for; 0 before the first");
         }
         int state = StateCount(net);
         if (state > 0)
@@ -66,7 +67,10 @@ internal static partial class NetworkEmitter
     private static void WriteModeInitialisation(CodeWriter w, NetworkSpec net)
     {
         if (HasDropout(net))
+        {
             w.Line("_dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'");
+            w.Line("_drawDropoutMasks = true;");
+        }
         foreach (LayerSpec l in net.Layers.Where(l => l.Kind == BatchNorm.Instance))
         {
             var (_, columns, _) = l.Kind.WeightShape(l);
@@ -89,11 +93,13 @@ internal static partial class NetworkEmitter
         w.Line("/// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a");
         w.Line("/// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's");
         w.Line("/// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.");
-        w.Line(modes
-            ? "/// </summary>"
-            : "/// This network has neither Dropout nor BatchNorm, so it computes the same either way.\n/// </summary>");
+        w.Line(!modes
+            ? "/// This network has neither Dropout nor BatchNorm, so it computes the same either way.\n/// </summary>"
+            : net.LossLayer is null
+                ? "/// This network has no loss layer, so no call runs the training form: its Dropout and BatchNorm layers always run\n/// their inference form.\n/// </summary>"
+                : "/// </summary>");
         w.Line("public bool Training { get; set; } = true;");
-        if (HasDropout(net))
+        if (HasDropout(net) && net.LossLayer is not null)
         {
             w.Line();
             w.Line("/// <summary>");

@@ -31,3 +31,7 @@ public partial class BatchNormSmoothNet;
 /// <summary>Dropout right on the input: Backward(1, dx) reads the mask off, dx = mask.</summary>
 [Network] [Input(100)] [Dropout(0.3)] [MeanSquaredError]
 public partial class DropoutOnlyNet;
+
+/// <summary>No loss layer: nothing runs the training form, Forward and Backward(outputGradient, …) are the inference form's.</summary>
+[Network] [Input(4)] [Dense(3)] [BatchNorm] [Dropout(0.5)]
+public partial class BatchNormNoLossNet;

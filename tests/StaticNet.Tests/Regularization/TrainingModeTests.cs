@@ -122,4 +122,24 @@ public class TrainingModeTests
             sum += net.Loss(inputs.AsSpan(start * 6, N * 6), labels.AsSpan(start, N)) * N;
         Assert.Equal(sum / 8, result.Epochs[^1].ValidationLoss, 4);
     }
+
+    [Fact]
+    public void TrainingMode_a_network_without_a_loss_runs_the_inference_form()
+    {
+        var net = new BatchNormNoLossNet(batchCapacity: 3, seed: 1);
+        float[] x = BatchNormReference.Random(3 * 4, seed: 4);
+        var output = new float[3 * 3];
+        net.Forward(x, output);
+        // γ = 1, β = 0, running mean 0, variance 1, dropout the identity: y = (x·W + b) / √(1 + ε).
+        float[] w = net.W1.ToArray(), b = net.b1.ToArray();
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                double a = b[j];
+                for (int k = 0; k < 4; k++) a += (double)x[i * 4 + k] * w[k * 3 + j];
+                Assert.Equal(a / Math.Sqrt(1 + 1e-5), output[i * 3 + j], 5);
+            }
+        GradientCheckResult check = GradientCheck.RunWithOutputGradient(net, x, BatchNormReference.Random(9, seed: 5));
+        Assert.True(check.Passed(1e-2), check.ToString());
+    }
 }
