@@ -69,7 +69,7 @@ internal static partial class NetworkEmitter
         if (HasDropout(net))
         {
             w.Line("_dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'");
-            w.Line("_drawDropoutMasks = true;");
+            w.Line("_drawDropoutMasks = true; // the first training forward draws its masks");
         }
         foreach (LayerSpec l in net.Layers.Where(l => l.Kind == BatchNorm.Instance))
         {
@@ -93,11 +93,14 @@ internal static partial class NetworkEmitter
         w.Line("/// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a");
         w.Line("/// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's");
         w.Line("/// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.");
-        w.Line(!modes
-            ? "/// This network has neither Dropout nor BatchNorm, so it computes the same either way.\n/// </summary>"
-            : net.LossLayer is null
-                ? "/// This network has no loss layer, so no call runs the training form: its Dropout and BatchNorm layers always run\n/// their inference form.\n/// </summary>"
-                : "/// </summary>");
+        if (!modes)
+            w.Line("/// This network has neither Dropout nor BatchNorm, so it computes the same either way.");
+        else if (net.LossLayer is null)
+        {
+            w.Line("/// This network has no loss layer, so no call runs the training form: its Dropout and BatchNorm layers always run");
+            w.Line("/// their inference form.");
+        }
+        w.Line("/// </summary>");
         w.Line("public bool Training { get; set; } = true;");
         if (HasDropout(net) && net.LossLayer is not null)
         {

@@ -113,7 +113,7 @@ internal sealed class BatchNorm : LayerKind
 
     public override void EmitForwardTraining(CodeWriter w, LayerSpec l)
     {
-        string g = WeightName(l), b = BiasName(l), m = Dropout.Real(l.Arguments.Momentum), keep = Dropout.Real(1 - l.Arguments.Momentum);
+        string g = WeightName(l), b = BiasName(l), m = Dropout.Real(l.Arguments.Momentum), keep = (1 - l.Arguments.Momentum).ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture); // 0.9, not 0.90000000000000002
         w.Line($"// BatchNorm forward, training ({l.DisplayName}), {Over(l)}:");
         w.Line($"//   μ = Σ {l.Input} / m, σ² = Σ ({l.Input} − μ)² / m, x̂ = ({l.Input} − μ) / √(σ² + ε), {l.Output} = {g} ⊙ x̂ + {b}");
         w.Line($"//   running mean ← {keep}·running mean + {m}·μ, running var ← {keep}·running var + {m}·σ²·m/(m − 1) (PyTorch's rule: the unbiased variance)");

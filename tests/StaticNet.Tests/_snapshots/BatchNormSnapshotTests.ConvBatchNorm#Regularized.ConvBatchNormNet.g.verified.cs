@@ -113,6 +113,7 @@ namespace Regularized
             global::StaticNet.Initializers.Xavier(W1, fanIn: 9, ref random);
             global::StaticNet.Initializers.Xavier(W3, fanIn: 36, ref random);
             _dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'
+            _drawDropoutMasks = true; // the first training forward draws its masks
             new global::System.Span<float>(_parameters, 40, 4).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
             new global::System.Span<float>(_state, 4, 4).Fill(1f); // runningVar2 starts at 1
             _parametersTaken = false; // nothing has been handed out yet
