@@ -142,4 +142,21 @@ public class TrainingModeTests
         GradientCheckResult check = GradientCheck.RunWithOutputGradient(net, x, BatchNormReference.Random(9, seed: 5));
         Assert.True(check.Passed(1e-2), check.ToString());
     }
+
+    [Fact]
+    public void TrainingMode_BackwardSgd_takes_the_step_Backward_and_Sgd_take()
+    {
+        // Two identical networks, the same masks (KeepDropoutMasks, drawn by one shared first Loss each).
+        BatchNormDropoutNet a = Trained(), b = Trained();
+        a.KeepDropoutMasks = b.KeepDropoutMasks = true;
+        var (x, labels, _) = Batch(7);
+        Assert.Equal(a.Loss(x, labels), b.Loss(x, labels));
+        a.BackwardSgd(0.05f);
+        b.Backward();
+        new Sgd(0.05f).Step(b);
+        float[] pa = a.Parameters.ToArray(), pb = b.Parameters.ToArray();
+        Assert.NotEqual(Trained().Parameters.ToArray(), pa); // the step moved the weights
+        for (int i = 0; i < pa.Length; i++) Assert.True(Math.Abs(pa[i] - pb[i]) <= 1e-6f * (1 + Math.Abs(pb[i])), $"parameter {i}: {pa[i]} vs {pb[i]}");
+        Assert.Equal(a.State.ToArray(), b.State.ToArray());
+    }
 }
