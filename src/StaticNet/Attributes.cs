@@ -165,3 +165,43 @@ public sealed class SoftmaxCrossEntropyAttribute : Attribute
 public sealed class MeanSquaredErrorAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Inverted dropout, as PyTorch's <c>nn.Dropout</c>: in training (<c>Loss</c> with <c>Training</c> on) each value is
+/// dropped (set to 0) with probability <see cref="Ratio"/> and the kept ones are scaled by <c>1 / (1 − ratio)</c>, so
+/// that the expected output equals the input; in inference (<c>Forward</c>, or <c>Loss</c> with <c>Training</c> off) the
+/// layer is the identity. The book's <c>common/layers.py</c> <c>Dropout</c> does not scale in training and multiplies
+/// by <c>(1 − ratio)</c> at test time instead: the same expectation, scaled at the other end, so its weights are not
+/// interchangeable with these. The masks come from a generator seeded from the network's constructor seed.
+/// Any shape (a vector, or a (C, H, W) image after a convolution).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Declares a dropout layer that drops each value with probability <paramref name="ratio"/>, in [0, 1).</summary>
+    public DropoutAttribute(double ratio) => Ratio = ratio;
+
+    /// <summary>The probability that a value is dropped in training, in [0, 1) (the book's <c>dropout_ratio</c>, PyTorch's <c>p</c>).</summary>
+    public double Ratio { get; }
+}
+
+/// <summary>
+/// Batch normalisation (the book's ch. 6.3), with PyTorch's conventions: after a Dense layer each feature is normalised
+/// over the batch (<c>nn.BatchNorm1d</c>); after a convolution each channel is normalised over the batch and every
+/// position (<c>nn.BatchNorm2d</c>; the book's <c>BatchNormalization</c> instead flattens a (C, H, W) input and
+/// normalises each of the C·H·W values on its own). <c>y = γ·x̂ + β</c> with <c>x̂ = (x − μ) / √(σ² + ε)</c>; γ starts at
+/// 1 and β at 0, both trained (in <c>Parameters</c> as <c>gamma{n}</c> and <c>beta{n}</c>). In training μ and σ² are the
+/// batch's mean and (biased) variance, and the running mean and variance (in <c>State</c>, saved with the weights) move
+/// towards them: <c>running = (1 − Momentum)·running + Momentum·batch</c>, the running variance from the unbiased
+/// batch variance (PyTorch's rule; the book's <c>momentum = 0.9</c> weighs the old value, so it is PyTorch's 0.1). In
+/// inference the running statistics are used.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>How far one training batch moves the running statistics, in [0, 1]; 0.1 by default, as PyTorch.</summary>
+    public double Momentum { get; set; } = 0.1;
+
+    /// <summary>Added to the variance before the square root, positive; 1e-5 by default, as PyTorch (the book adds <c>10e-7</c>, i.e. 1e-6).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}

@@ -36,6 +36,21 @@ public interface INetwork
     /// <summary>The named blocks of <see cref="Parameters"/> (e.g. <c>W1</c>, <c>b1</c>), in order.</summary>
     ReadOnlySpan<ParameterBlock> ParameterBlocks { get; }
 
+    /// <summary>
+    /// What the network keeps besides its trained parameters (PyTorch's buffers): the running mean and variance of
+    /// each BatchNorm layer, which inference uses and a training <c>Loss</c> updates. Saved and loaded with the
+    /// parameters by <see cref="NetworkFile"/>; optimizers do not touch it. Empty for a network without BatchNorm
+    /// (the default, for networks written by hand).
+    /// </summary>
+    Span<float> State => Span<float>.Empty;
+
+    /// <summary>
+    /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm (on by default in generated networks);
+    /// <c>Forward</c> always runs the inference form. A network without such layers computes the same either way, and
+    /// the default (for networks written by hand) ignores the value and reads false.
+    /// </summary>
+    bool Training { get => false; set { } }
+
     /// <summary>Runs the network on <c>input.Length / InputSize</c> rows.</summary>
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
@@ -73,6 +88,10 @@ public enum ParameterKind
     Weights,
     /// <summary>A bias vector.</summary>
     Bias,
+    /// <summary>BatchNorm's scale γ (<c>gamma{n}</c>, one per feature or channel, initially 1): not a weight, so weight decay leaves it.</summary>
+    Scale,
+    /// <summary>BatchNorm's shift β (<c>beta{n}</c>, one per feature or channel, initially 0), the counterpart of a bias.</summary>
+    Shift,
 }
 
 /// <summary>A named block of a network's parameters, e.g. <c>W1</c> of layer <c>Dense1</c>.</summary>

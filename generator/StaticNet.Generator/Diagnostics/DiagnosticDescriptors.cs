@@ -173,6 +173,20 @@ internal static class DiagnosticDescriptors
         "Layer has no reference form",
         "The network '{0}' asks for a reference pass (Reference = true), but {1} no reference form yet: the network is generated without its reference file",
         "Remove Reference = true, or remove the layer until its kind writes its reference form (LayerKind.EmitReferenceForward and the other EmitReference hooks).");
+    public static readonly DiagnosticDescriptor DropoutRatioOutOfRange = Error("SNET040",
+        "Dropout ratio out of range",
+        "[{0}]: the ratio is the probability of dropping a value and must be in [0, 1), but is {1}",
+        "Give a ratio of at least 0 and below 1, e.g. [Dropout(0.5)]: a ratio of 1 would drop everything.");
+
+    public static readonly DiagnosticDescriptor BatchNormMomentumOutOfRange = Error("SNET041",
+        "BatchNorm momentum out of range",
+        "[{0}]: Momentum is the weight of each batch in the running statistics and must be in [0, 1], but is {1}",
+        "Give a momentum in [0, 1]; PyTorch's default is 0.1 (the book's momentum 0.9 is PyTorch's 0.1).");
+
+    public static readonly DiagnosticDescriptor BatchNormEpsilonOutOfRange = Error("SNET042",
+        "BatchNorm epsilon not positive",
+        "[{0}]: Epsilon is added to the variance and must be positive and finite as a float, but is {1}",
+        "Give a small positive epsilon, e.g. 1e-5 (PyTorch's default).");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -209,6 +223,9 @@ internal static class DiagnosticDescriptors
         [FlattenOnVector.Id] = FlattenOnVector,
         [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
         [NoReferenceForm.Id] = NoReferenceForm,
+        [DropoutRatioOutOfRange.Id] = DropoutRatioOutOfRange,
+        [BatchNormMomentumOutOfRange.Id] = BatchNormMomentumOutOfRange,
+        [BatchNormEpsilonOutOfRange.Id] = BatchNormEpsilonOutOfRange,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -9,7 +9,7 @@ using StaticNet.Generator.Model;
 namespace StaticNet.Generator.Emit;
 
 /// <summary>Writes the partial class of one network: constants, storage, Forward, Loss and Backward.</summary>
-internal static class NetworkEmitter
+internal static partial class NetworkEmitter
 {
     private const string Span = "global::System.Span<float>";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
@@ -65,7 +65,7 @@ internal static class NetworkEmitter
         var rows = new List<(string Layer, string Shape, string Parameters)> { ("Input", net.InputShape.Display, "0") };
         foreach (LayerSpec l in net.Layers)
         {
-            string label = l.Number > 0 ? $"{l.DisplayName} ({Dense.Weights(l)}, {Dense.Bias(l)})" : l.DisplayName;
+            string label = l.Number > 0 ? $"{l.DisplayName} ({l.Kind.WeightName(l)}, {l.Kind.BiasName(l)})" : l.DisplayName;
             rows.Add((label, l.OutputShape.Display, Number(l.ParameterCount)));
         }
         int layerWidth = Math.Max(5, rows.Max(r => r.Layer.Length)) + 2;
@@ -199,6 +199,7 @@ internal static class NetworkEmitter
         foreach (LayerSpec l in net.Layers)
             foreach (Workspace ws in l.Kind.Workspaces(l))
                 w.Line($"private readonly {ws.Type}[] _{ws.Name}; // {ws.Comment}");
+        WriteModeStorage(w, net);
         w.Line();
     }
 
@@ -222,7 +223,7 @@ internal static class NetworkEmitter
         foreach (LayerSpec l in net.Layers)
             foreach (Workspace ws in l.Kind.Workspaces(l))
                 w.Line($"_{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
-        List<LayerSpec> dense = net.Layers.Where(l => l.Number > 0).ToList();
+        List<LayerSpec> dense = net.Layers.Where(l => l.Number > 0 && l.Kind.WeightShape(l).FanIn > 0).ToList();
         if (dense.Count > 0)
         {
             w.Line();
@@ -233,6 +234,7 @@ internal static class NetworkEmitter
                 w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.Kind.WeightShape(l).FanIn)}, ref random);");
             }
         }
+        WriteModeInitialisation(w, net);
         w.Line("_parametersTaken = false; // nothing has been handed out yet");
         w.Close();
         w.Line();
@@ -258,8 +260,8 @@ internal static class NetworkEmitter
         {
             var (rows, columns, _) = l.Kind.WeightShape(l);
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
-            w.Line($"new(\"{Dense.Weights(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Weights, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}),");
-            w.Line($"new(\"{Dense.Bias(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.Bias, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}, 1, {Literal(bias)}),");
+            w.Line($"new(\"{l.Kind.WeightName(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.{l.Kind.BlockKinds.Weights}, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}),");
+            w.Line($"new(\"{l.Kind.BiasName(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.{l.Kind.BlockKinds.Bias}, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}, 1, {Literal(bias)}),");
         }
         w.Close(";");
         w.Line();
@@ -269,14 +271,15 @@ internal static class NetworkEmitter
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
             string shape = l.Kind.WeightDisplay(l);
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Weights(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)}); }} }}");
+            w.Line($"public {Span} {l.Kind.WeightName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset)}, {Literal(weights)}); }} }}");
             w.Line($"/// <summary>{l.DisplayName} bias [{Literal(bias)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {Dense.Bias(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}); }} }}");
-            w.Line($"/// <summary>dLoss/d{Dense.Weights(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Weights(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
-            w.Line($"/// <summary>dLoss/d{Dense.Bias(l)} [{Literal(bias)}]: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{Dense.Bias(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
+            w.Line($"public {Span} {l.Kind.BiasName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}); }} }}");
+            w.Line($"/// <summary>dLoss/d{l.Kind.WeightName(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
+            w.Line($"public {Span} d{l.Kind.WeightName(l)} => new(_gradients, {Literal(l.ParameterOffset)}, {Literal(weights)});");
+            w.Line($"/// <summary>dLoss/d{l.Kind.BiasName(l)} [{Literal(bias)}]: a view into <see cref=\"Gradients\"/>.</summary>");
+            w.Line($"public {Span} d{l.Kind.BiasName(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
         }
+        WriteModeProperties(w, net);
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw");
@@ -337,6 +340,9 @@ internal static class NetworkEmitter
         foreach (var (name, block, offset, length) in ParameterViews(net))
             if (Uses(name))
                 w.Line($"{Span} {name} = new({block}, {Literal(offset)}, {Literal(length)});");
+        foreach (var (name, offset, length, _) in StateViews(net))
+            if (Uses(name))
+                w.Line($"{Span} {name} = new(_state, {Literal(offset)}, {Literal(length)});");
         w.Raw(text);
     }
 
@@ -347,10 +353,10 @@ internal static class NetworkEmitter
         {
             var (rows, columns, _) = l.Kind.WeightShape(l);
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
-            yield return (Dense.Weights(l), "_parameters", l.ParameterOffset, weights);
-            yield return (Dense.Bias(l), "_parameters", l.ParameterOffset + weights, bias);
-            yield return ("d" + Dense.Weights(l), "_gradients", l.ParameterOffset, weights);
-            yield return ("d" + Dense.Bias(l), "_gradients", l.ParameterOffset + weights, bias);
+            yield return (l.Kind.WeightName(l), "_parameters", l.ParameterOffset, weights);
+            yield return (l.Kind.BiasName(l), "_parameters", l.ParameterOffset + weights, bias);
+            yield return ("d" + l.Kind.WeightName(l), "_gradients", l.ParameterOffset, weights);
+            yield return ("d" + l.Kind.BiasName(l), "_gradients", l.ParameterOffset + weights, bias);
         }
     }
 
@@ -381,6 +387,7 @@ internal static class NetworkEmitter
             w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
             w.Line($"{Guard}.Length(output.Length, batch * OutputSize, nameof(output));");
             w.Line($"if (CheckFinite) {Guard}.Finite(input, nameof(input));");
+            if (HasTrainingForms(net)) w.Line("_trainingForward = false; // Forward is inference: Dropout is the identity, BatchNorm uses its running statistics");
             w.Line("ForwardLayers(input, batch);");
             WithViews(w, net, b =>
             {
@@ -401,7 +408,7 @@ internal static class NetworkEmitter
             foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
             {
                 b.Line();
-                l.Kind.EmitForward(b, l);
+                EmitLayerForward(b, l);
             }
         });
         w.Close();
@@ -425,7 +432,7 @@ internal static class NetworkEmitter
         w.Open("public sealed class Workspace");
         foreach (var (name, width) in buffers)
             w.Line($"internal readonly float[] _{name}; // [batch, {Literal(width)}]");
-        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)).Where(ws => !ws.TrainingOnly))
             w.Line($"internal readonly {ws.Type}[] _{ws.Name}; // {ws.Comment}");
         w.Line();
         w.Line("/// <summary>Allocates the buffers for batches of up to <paramref name=\"batchCapacity\"/> rows; nothing is allocated after this.</summary>");
@@ -434,7 +441,7 @@ internal static class NetworkEmitter
         w.Line("BatchCapacity = batchCapacity;");
         foreach (var (name, width) in buffers)
             w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
-        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)).Where(ws => !ws.TrainingOnly))
             w.Line($"_{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
         w.Close();
         w.Line();
@@ -516,6 +523,7 @@ internal static class NetworkEmitter
         w.Line();
 
         w.Open($"private float LossLayer({ReadOnlySpan} input, int batch)");
+        WriteLossMode(w, net);
         w.Line("ForwardLayers(input, batch);");
         w.Line("float loss;");
         WithViews(w, net, b => kind.EmitLoss(b, loss));

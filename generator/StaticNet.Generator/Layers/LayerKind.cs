@@ -76,12 +76,37 @@ internal abstract class LayerKind
         if (dxNeeded) EmitBackward(w, layer, dx, null);
     }
 
+    /// <summary>
+    /// Whether the layer computes something else in training than in inference (Dropout, BatchNorm). Its
+    /// <see cref="EmitForward"/> is then the inference form and <see cref="EmitForwardTraining"/> the training form.
+    /// </summary>
+    public virtual bool HasTrainingForm => false;
+
+    /// <summary>Writes the forward step as a training <c>Loss</c> runs it; the inference form unless <see cref="HasTrainingForm"/>.</summary>
+    public virtual void EmitForwardTraining(CodeWriter w, LayerSpec layer) => EmitForward(w, layer);
+
+    /// <summary>The name of the weight view (<c>W1</c>; BatchNorm's <c>gamma2</c>).</summary>
+    public virtual string WeightName(LayerSpec layer) => "W" + layer.Number;
+
+    /// <summary>The name of the bias view (<c>b1</c>; BatchNorm's <c>beta2</c>).</summary>
+    public virtual string BiasName(LayerSpec layer) => "b" + layer.Number;
+
+    /// <summary>The <c>StaticNet.ParameterKind</c> members of the weight and bias blocks.</summary>
+    public virtual (string Weights, string Bias) BlockKinds => ("Weights", "Bias");
+
+    /// <summary>
+    /// The layer's non-trained state (BatchNorm's running mean and variance), in the network's <c>State</c> block:
+    /// each view's name, length and initial value.
+    /// </summary>
+    public virtual IEnumerable<(string Name, int Length, float Initial)> StateViews(LayerSpec layer) => Array.Empty<(string, int, float)>();
+
     public override string ToString() => Name;
 
     /// <summary>Every layer kind, by attribute name (<c>DenseAttribute</c>).</summary>
     public static readonly IReadOnlyDictionary<string, LayerKind> All = Index(
         Dense.Instance, Conv2D.Instance, MaxPool2D.Instance, AvgPool2D.Instance, Flatten.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
-        SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance);
+        SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance,
+        Dropout.Instance, BatchNorm.Instance);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {
@@ -194,5 +219,6 @@ internal readonly record struct ShapeResult(Shape Output, DiagnosticDescriptor? 
 }
 
 /// <summary>A buffer a layer's kernels need besides activations: a field <see cref="Name"/> of <see cref="Type"/>[]
-/// holding <see cref="Length"/> elements, times the batch capacity when <see cref="PerRow"/>.</summary>
-internal readonly record struct Workspace(string Name, string Type, long Length, bool PerRow, string Comment);
+/// holding <see cref="Length"/> elements, times the batch capacity when <see cref="PerRow"/>.
+/// <see cref="TrainingOnly"/> ones (Dropout's masks) are not allocated in a network's inference <c>Workspace</c>.</summary>
+internal readonly record struct Workspace(string Name, string Type, long Length, bool PerRow, string Comment, bool TrainingOnly = false);

@@ -9,7 +9,11 @@ namespace StaticNet.Generator.Model;
 /// <param name="Padding">Conv2D's zero padding on every side.</param>
 /// <param name="StrideGiven">Whether <c>Stride</c> was named in the attribute.</param>
 /// <param name="PaddingGiven">Whether <c>Padding</c> was named in the attribute.</param>
-internal readonly record struct LayerArguments(int Units, int Kernel = 0, int Stride = 0, int Padding = 0, bool StrideGiven = false, bool PaddingGiven = false);
+/// <param name="Ratio">Dropout's ratio; 0 otherwise.</param>
+/// <param name="Momentum">BatchNorm's momentum; 0 otherwise.</param>
+/// <param name="Epsilon">BatchNorm's epsilon; 0 otherwise.</param>
+internal readonly record struct LayerArguments(int Units, int Kernel = 0, int Stride = 0, int Padding = 0, bool StrideGiven = false, bool PaddingGiven = false,
+    double Ratio = 0, double Momentum = 0, double Epsilon = 0);
 
 /// <summary>One layer with its shapes resolved and its tensors named.</summary>
 /// <param name="Kind">What the layer is; it knows how to emit itself.</param>

@@ -20,12 +20,22 @@ namespace StaticNet;
 //                    0xEDB88320, initial value and final xor 0xFFFFFFFF), uint32
 //
 // The file ends right after the CRC; a file of a different length is rejected.
+//
+// Version 2 is version 1 with a state section between the parameters and the CRC, for networks with a
+// non-empty INetwork.State (BatchNorm's running mean and variance):
+//
+//   16+N+4P    4     S, the state count (INetwork.State.Length), int32 >= 0
+//   20+N+4P    4*S   INetwork.State, float32, in order
+//   20+N+4P+4S 4     CRC-32 of every byte before it
+//
+// Save writes version 1 for a network without state (so files of such networks are as before and older
+// StaticNet reads them) and version 2 otherwise; Load reads both (a version-1 file has no state).
 
 /// <summary>
 /// Saves a network's parameters to a file and loads them back, checked against the network's architecture.
 /// </summary>
 /// <remarks>
-/// <para>The format (version 1; all integers little-endian, the same on every platform):</para>
+/// <para>The format (version 1; all integers little-endian, the same on every platform; version 2 adds a state section, see below):</para>
 /// <list type="table">
 /// <listheader><term>bytes</term><description>content</description></listheader>
 /// <item><term>4</term><description>magic: the ASCII bytes <c>SNET</c></description></item>
@@ -36,6 +46,12 @@ namespace StaticNet;
 /// <item><term>4 x P</term><description><see cref="INetwork.Parameters"/> as float32</description></item>
 /// <item><term>4</term><description>CRC-32 (the zlib/PNG one, polynomial 0xEDB88320) of every byte before it, uint32</description></item>
 /// </list>
+/// <para>
+/// A network with a non-empty <see cref="INetwork.State"/> (BatchNorm's running mean and variance) is saved as
+/// version 2: after the parameters, S (the state count, int32) and S float32 of <see cref="INetwork.State"/>, then the
+/// CRC-32. A network without state is saved as version 1, as before. Both versions load; the state is checked with
+/// the rest and copied only when everything is valid.
+/// </para>
 /// <para>
 /// <see cref="Save{TNet}(TNet, string)"/> writes to a temporary file in the same folder, flushes it to disk
 /// and then renames it over the destination, so a crash or a failure never leaves a half-written file: the
@@ -52,8 +68,15 @@ namespace StaticNet;
 /// </remarks>
 public static class NetworkFile
 {
-    /// <summary>The format version that <see cref="Save{TNet}(TNet, Stream)"/> writes and <see cref="Load{TNet}(TNet, Stream, string)"/> reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The newest format version, which <see cref="Load{TNet}(TNet, Stream, string)"/> reads along with version 1:
+    /// <see cref="Save{TNet}(TNet, Stream)"/> writes it for a network with <see cref="INetwork.State"/> and version 1
+    /// (no state section) for one without.
+    /// </summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The version without a state section, still written for networks without <see cref="INetwork.State"/>.</summary>
+    private const int StatelessVersion = 1;
 
     /// <summary>The longest architecture string accepted, in UTF-8 bytes (1 MiB).</summary>
     public const int MaxArchitectureBytes = 1 << 20;
@@ -270,11 +293,12 @@ public static class NetworkFile
         if (parameters.Length != count)
             throw new ArgumentException($"The network's Parameters hold {parameters.Length} floats, but its ParameterCount is {count}.", nameof(network));
 
+        ReadOnlySpan<float> state = network.State;
         uint crc = Crc32.Initial;
 
         Span<byte> field = stackalloc byte[HeaderSize];
         Magic.CopyTo(field);
-        BinaryPrimitives.WriteUInt32LittleEndian(field.Slice(4), FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(field.Slice(4), (uint)(state.IsEmpty ? StatelessVersion : FormatVersion));
         BinaryPrimitives.WriteInt32LittleEndian(field.Slice(8), architecture.Length);
         Write(stream, field, ref crc);
         Write(stream, architecture, ref crc);
@@ -289,6 +313,16 @@ public static class NetworkFile
             for (int i = 0; i < n; i++)
                 BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), parameters[start + i]);
             Write(stream, chunk.AsSpan(0, 4 * n), ref crc);
+        }
+
+        if (!state.IsEmpty)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(field, state.Length);
+            Write(stream, field.Slice(0, 4), ref crc);
+            byte[] stateBytes = new byte[4 * state.Length];
+            for (int i = 0; i < state.Length; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(stateBytes.AsSpan(4 * i), state[i]);
+            Write(stream, stateBytes, ref crc);
         }
 
         BinaryPrimitives.WriteUInt32LittleEndian(field, Crc32.Finish(crc));
@@ -373,10 +407,10 @@ public static class NetworkFile
         if (got < HeaderSize)
             throw Invalid(name, $"the file is truncated: it ends after {got} bytes, inside the {HeaderSize}-byte header");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(field.Slice(4));
-        if (version != FormatVersion)
+        if (version != StatelessVersion && version != FormatVersion)
         {
             string newer = version > FormatVersion ? " (it was written by a newer StaticNet)" : "";
-            throw Invalid(name, $"format version {version} is not supported{newer}; this StaticNet reads format version {FormatVersion}");
+            throw Invalid(name, $"format version {version} is not supported{newer}; this StaticNet reads format versions {StatelessVersion} and {FormatVersion}");
         }
         int architectureLength = BinaryPrimitives.ReadInt32LittleEndian(field.Slice(8));
         if (architectureLength < 0 || architectureLength > MaxArchitectureBytes)
@@ -428,6 +462,32 @@ public static class NetworkFile
             remaining -= want;
         }
 
+        // Version 2: the state section (BatchNorm's running statistics), read whole into a buffer of its own.
+        int expectedState = network.State.Length;
+        float[]? loadedState = null;
+        int stateCount = 0;
+        if (version == FormatVersion)
+        {
+            got = stream.ReadAtLeast(field.Slice(0, 4), 4, throwOnEndOfStream: false);
+            position += got;
+            if (got < 4)
+                throw Invalid(name, $"the file is truncated: it ends after {position} bytes, inside the state count");
+            stateCount = BinaryPrimitives.ReadInt32LittleEndian(field);
+            if (stateCount < 0 || stateCount > Array.MaxLength / 4 || (stream.CanSeek && 4L * stateCount > stream.Length - stream.Position))
+                throw Invalid(name, $"the state count {stateCount} is impossible for the bytes that follow: the file is corrupt");
+            crc = Crc32.Update(crc, field.Slice(0, 4));
+            byte[] stateBytes = new byte[4L * stateCount];
+            got = stream.ReadAtLeast(stateBytes, stateBytes.Length, throwOnEndOfStream: false);
+            position += got;
+            if (got < stateBytes.Length)
+                throw Invalid(name, $"the file is truncated: it ends after {position} bytes, inside the {stateCount} state values");
+            crc = Crc32.Update(crc, stateBytes);
+            loadedState = new float[stateCount];
+            for (int i = 0; i < stateCount; i++)
+                loadedState[i] = BinaryPrimitives.ReadSingleLittleEndian(stateBytes.AsSpan(4 * i, 4));
+            expectedLength += 4 + 4L * stateCount;
+        }
+
         got = stream.ReadAtLeast(field.Slice(0, 4), 4, throwOnEndOfStream: false);
         position += got;
         if (got < 4)
@@ -453,7 +513,11 @@ public static class NetworkFile
         if (loaded is null)
             throw Invalid(name, $"the file holds {count} parameters, but this network has {expectedCount}");
 
+        if (stateCount != expectedState)
+            throw Invalid(name, $"the file holds {stateCount} state values (running statistics), but this network has {expectedState}");
+
         loaded.AsSpan().CopyTo(network.Parameters);
+        loadedState?.AsSpan().CopyTo(network.State);
     }
 
     private static void Write(Stream stream, ReadOnlySpan<byte> bytes, ref uint crc)

@@ -225,8 +225,26 @@ public static class Trainer
             }
         }
 
-        /// <summary>Mean loss and accuracy over the validation rows (the last ones), in batches of the network's capacity.</summary>
+        /// <summary>
+        /// Mean loss and accuracy over the validation rows (the last ones), in batches of the network's capacity, in
+        /// inference mode (<see cref="INetwork.Training"/> off meanwhile): no dropout, BatchNorm's running statistics
+        /// used and left as they are.
+        /// </summary>
         private (float Loss, float Accuracy) Validate()
+        {
+            bool training = _net.Training;
+            _net.Training = false;
+            try
+            {
+                return ValidateInInferenceMode();
+            }
+            finally
+            {
+                _net.Training = training;
+            }
+        }
+
+        private (float Loss, float Accuracy) ValidateInInferenceMode()
         {
             int capacity = _net.BatchCapacity, inputSize = _inputSize, outputSize = _outputSize;
             double lossSum = 0;

@@ -213,6 +213,22 @@ internal static class DeclarationGrammar
 
     private static readonly string[] s_activations = { "ReLU", "Sigmoid", "Tanh", "Softmax" };
 
+    private static readonly (string Ratio, bool Valid)[] s_dropoutRatios =
+    {
+        ("0.5", true), ("0", true), ("0.2f", true), ("0.999", true), ("1", false), ("1.0", false), ("-0.5", false),
+        ("double.NaN", false), ("2", false), ("0.99999999999", false), // the last is 1 as a float
+    };
+
+    private static readonly (string Value, bool Valid)[] s_momenta =
+    {
+        ("0.1", true), ("0", true), ("1", true), ("0.01f", true), ("1.5", false), ("-0.1", false), ("double.NaN", false),
+    };
+
+    private static readonly (string Value, bool Valid)[] s_epsilons =
+    {
+        ("1e-5", true), ("1e-3f", true), ("0.5", true), ("0", false), ("-1e-5", false), ("1e-50", false), ("double.PositiveInfinity", false),
+    };
+
     public static Case Next(Random r)
     {
         bool valid = true;
@@ -283,6 +299,36 @@ internal static class DeclarationGrammar
                 if (parameters > MaxArrayLength || size + units > MaxArrayLength) Bad("Dense(" + units + ") too large");
                 layers.Add("Dense(" + units + ")");
                 size = units;
+            }
+            else if (pick < 8 && r.Next(4) == 0)
+            {
+                // Dropout(ratio) and BatchNorm with its named arguments, in and out of range.
+                if (r.Next(2) == 0)
+                {
+                    (string ratio, bool ok) = s_dropoutRatios[r.Next(s_dropoutRatios.Length)];
+                    if (!ok) Bad("Dropout(" + ratio + ")");
+                    layers.Add("Dropout(" + ratio + ")");
+                }
+                else
+                {
+                    var named = new List<string>();
+                    if (r.Next(2) == 0)
+                    {
+                        (string momentum, bool ok) = s_momenta[r.Next(s_momenta.Length)];
+                        if (!ok) Bad("BatchNorm Momentum = " + momentum);
+                        named.Add("Momentum = " + momentum);
+                    }
+                    if (r.Next(2) == 0)
+                    {
+                        (string epsilon, bool ok) = s_epsilons[r.Next(s_epsilons.Length)];
+                        if (!ok) Bad("BatchNorm Epsilon = " + epsilon);
+                        named.Add("Epsilon = " + epsilon);
+                    }
+                    if (named.Count == 2 && r.Next(2) == 0) named.Reverse();
+                    parameters += 2 * size;
+                    if (parameters > MaxArrayLength) Bad("BatchNorm too large");
+                    layers.Add(named.Count == 0 ? (r.Next(2) == 0 ? "BatchNorm" : "BatchNorm()") : "BatchNorm(" + string.Join(", ", named) + ")");
+                }
             }
             else if (pick < 8) layers.Add(s_activations[r.Next(s_activations.Length)]);
             else
