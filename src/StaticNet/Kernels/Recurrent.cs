@@ -215,6 +215,59 @@ public static class Recurrent
         TransposedMatVec(W_hh, da, dhCarry, G, H, accumulate: false);
     }
 
+    /// <summary>
+    /// PyTorch's initialisation of <c>nn.GRU</c> and <c>nn.LSTM</c>: every weight and bias drawn from
+    /// <c>U(−1/√hidden, 1/√hidden)</c>.
+    /// </summary>
+    /// <param name="values">The block to fill.</param>
+    /// <param name="hidden">The layer's hidden size.</param>
+    /// <param name="random">The generator, advanced.</param>
+    public static void Uniform(Span<float> values, int hidden, ref Random64 random)
+    {
+        double bound = 1.0 / Math.Sqrt(hidden);
+        for (int i = 0; i < values.Length; i++) values[i] = (float)((2 * random.NextDouble() - 1) * bound);
+    }
+
+    /// <summary>
+    /// The constructor's check: an <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="maxSteps"/>,
+    /// 1 ≤ <paramref name="batchCapacity"/> and their product (the rows of every buffer) is at most <paramref name="maxRows"/>.
+    /// </summary>
+    /// <param name="maxSteps">The longest sequence asked for.</param>
+    /// <param name="batchCapacity">The most sequences per call asked for.</param>
+    /// <param name="maxRows">The most rows (sequences × steps) whose buffers fit in an array.</param>
+    public static void Capacity(int maxSteps, int batchCapacity, int maxRows)
+    {
+        if (maxSteps < 1 || maxSteps > maxRows)
+            throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, $"Expected a maximum sequence length from 1 to {maxRows}.");
+        if (batchCapacity < 1 || batchCapacity > maxRows / maxSteps)
+            throw new ArgumentOutOfRangeException(nameof(batchCapacity), batchCapacity,
+                $"Expected a batch capacity from 1 to {maxRows / maxSteps} for sequences of up to {maxSteps} steps.");
+    }
+
+    /// <summary>
+    /// The number of sequences in <paramref name="length"/> floats of <paramref name="steps"/> steps of
+    /// <paramref name="width"/> floats each, or an exception saying what was expected: an
+    /// <see cref="ArgumentOutOfRangeException"/> for <paramref name="steps"/> outside [1, <paramref name="maxSteps"/>],
+    /// an <see cref="ArgumentException"/> for a length that is not 1 to <paramref name="capacity"/> whole sequences.
+    /// </summary>
+    /// <param name="length">The span's length.</param>
+    /// <param name="steps">Time steps per sequence.</param>
+    /// <param name="maxSteps">The network's maximum sequence length.</param>
+    /// <param name="width">Floats per time step.</param>
+    /// <param name="capacity">The most sequences per call.</param>
+    /// <param name="name">The span's parameter name.</param>
+    public static int Sequences(int length, int steps, int maxSteps, int width, int capacity, string name)
+    {
+        if (steps < 1 || steps > maxSteps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Expected from 1 to {maxSteps} time steps (the maxSteps the network was created with).");
+        int perSequence = steps * width;
+        int sequences = length / perSequence;
+        if (sequences < 1 || sequences > capacity || sequences * perSequence != length)
+            throw new ArgumentException(
+                $"Expected 1 to {capacity} sequences of {steps} steps × {width} floats ({perSequence} floats each, batch × steps × features), got {length} floats.", name);
+        return sequences;
+    }
+
     // ---- the element-wise parts -------------------------------------------------------------
 
     /// <summary>
