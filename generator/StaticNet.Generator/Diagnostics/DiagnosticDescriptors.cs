@@ -169,6 +169,16 @@ internal static class DiagnosticDescriptors
         "[{0}]: {1} must be {2}, but is {3}",
         "Give the argument a value in range.");
 
+    public static readonly DiagnosticDescriptor RecurrentNeedsVector = Error("SNET070",
+        "Recurrent layer takes a vector per time step",
+        "[{0}] reads a vector per time step, but its input is {1}",
+        "Declare the input as [Input(features)]: a sequence is time steps of that many floats.");
+
+    public static readonly DiagnosticDescriptor RecurrentAfterStepLayer = Error("SNET071",
+        "Recurrent layer after a per-step layer",
+        "[{0}] must follow the input or another recurrent layer, but follows [{1}]",
+        "Put the recurrent layers first, right after [Input]; the layers after them apply at every time step.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -203,6 +213,8 @@ internal static class DiagnosticDescriptors
         [OutputNotWhole.Id] = OutputNotWhole,
         [FlattenOnVector.Id] = FlattenOnVector,
         [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
+        [RecurrentNeedsVector.Id] = RecurrentNeedsVector,
+        [RecurrentAfterStepLayer.Id] = RecurrentAfterStepLayer,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

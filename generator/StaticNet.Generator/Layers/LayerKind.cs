@@ -81,7 +81,8 @@ internal abstract class LayerKind
     /// <summary>Every layer kind, by attribute name (<c>DenseAttribute</c>).</summary>
     public static readonly IReadOnlyDictionary<string, LayerKind> All = Index(
         Dense.Instance, Conv2D.Instance, MaxPool2D.Instance, AvgPool2D.Instance, Flatten.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
-        SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance);
+        SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance,
+        GRU.Instance, LSTM.Instance);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {
