@@ -423,18 +423,20 @@ internal static class RecurrentEmitter
         }
         if (n.PerStep.Count > 0 || n.Loss?.OwnsOutput == true)
         {
-            inner.Line("int batch = 1; // the layers after the recurrent ones see one row: this step");
+            var perStep = new CodeWriter();
             foreach (LayerSpec l in n.PerStep)
             {
-                l.Kind.EmitForward(inner, l);
-                inner.Line();
+                l.Kind.EmitForward(perStep, l);
+                perStep.Line();
             }
+            if (n.Loss is not null && n.Loss.OwnsOutput) n.Loss.Kind.EmitForward(perStep, n.Loss);
+            string perStepText = perStep.ToString();
+            if (System.Text.RegularExpressions.Regex.IsMatch(perStepText, @"(?<![\w.])batch(?!\w)"))
+                inner.Line("int batch = 1; // the layers after the recurrent ones see one row: this step");
+            inner.Raw(perStepText);
         }
         if (n.Loss is not null && n.Loss.OwnsOutput)
-        {
-            n.Loss.Kind.EmitForward(inner, n.Loss);
             inner.Line($"{n.Loss.Output}.CopyTo(y);");
-        }
         else inner.Line($"{n.Top}.CopyTo(y);");
         string text = inner.ToString();
         foreach (LayerSpec l in n.Recurrent)

@@ -272,9 +272,27 @@ internal static class DeclarationGrammar
         if (layerCount == 0) Bad("no layers");
         var layers = new List<string>();
         long size = input, parameters = 0;
+        bool perStepSeen = false; // a layer that is not recurrent: a recurrent layer may not follow one (SNET071)
         for (int l = 0; l < layerCount; l++)
         {
-            int pick = r.Next(10);
+            int pick = r.Next(12);
+            if (pick >= 10)
+            {
+                // [GRU(H)] / [LSTM(H)]: H from 1 to 4096, right after the input or another recurrent layer.
+                bool gru = pick == 10;
+                int hidden = r.Next(30) switch { 0 => 0, 1 => -2, 2 => 4097, 3 => 4096, _ => 1 + r.Next(20) };
+                if (hidden < 1 || hidden > 4096) Bad((gru ? "GRU(" : "LSTM(") + hidden + ")");
+                else
+                {
+                    parameters += (gru ? 3L : 4L) * hidden * (size + hidden + 2);
+                    if (parameters > MaxArrayLength) Bad("recurrent layer too large");
+                }
+                if (perStepSeen && layers.Count > 0 && layers[^1] is not ("SoftmaxCrossEntropy" or "MeanSquaredError")) Bad("recurrent after a per-step layer");
+                layers.Add((gru ? "GRU(" : "LSTM(") + hidden + ")");
+                size = hidden;
+                continue;
+            }
+            perStepSeen = true;
             if (pick < 4)
             {
                 int units = r.Next(40) switch { 0 => 0, 1 => -3, 2 => int.MaxValue, 3 => 100000, _ => 1 + r.Next(12) };
