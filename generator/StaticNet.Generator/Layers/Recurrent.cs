@@ -192,7 +192,7 @@ internal sealed class GRU : RecurrentKind
             "dn  = dh ⊙ (1 − z)              dz  = dh ⊙ (h₋₁ − n)",
             "dan = dn ⊙ (1 − n²)             dr  = dan ⊙ (W_hn·h₋₁ + b_hn)     (an: n before its tanh)",
             "dar = dr ⊙ r ⊙ (1 − r)          daz = dz ⊙ z ⊙ (1 − z)            (ar, az: r, z before their σ)",
-            $"dW_ih{k} += [dar, daz, dan] ⊗ x             db_ih{k} += [dar, daz, dan]",
+            $"dW_ih{k} += [dar, daz, dan] ⊗ {l.Input}             db_ih{k} += [dar, daz, dan]",
             $"dW_hh{k} += [dar, daz, dan ⊙ r] ⊗ h₋₁       db_hh{k} += [dar, daz, dan ⊙ r]",
             $"{dx}[s, t] = W_ih{k}ᵀ·[dar, daz, dan]        dh₋₁ = dh ⊙ z + W_hh{k}ᵀ·[dar, daz, dan ⊙ r]",
         };
@@ -239,7 +239,7 @@ internal sealed class LSTM : RecurrentKind
             "do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))",
             "di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f",
             "da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)",
-            $"dW_ih{k} += da ⊗ x     db_ih{k} += da     dW_hh{k} += da ⊗ h₋₁     db_hh{k} += da",
+            $"dW_ih{k} += da ⊗ {l.Input}     db_ih{k} += da     dW_hh{k} += da ⊗ h₋₁     db_hh{k} += da",
             $"{dx}[s, t] = W_ih{k}ᵀ·da      dh₋₁ = W_hh{k}ᵀ·da",
         };
     }

@@ -610,7 +610,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
         //   do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))
         //   di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f
         //   da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)
-        //   dW_ih2 += da ⊗ x     db_ih2 += da     dW_hh2 += da ⊗ h₋₁     db_hh2 += da
+        //   dW_ih2 += da ⊗ h1     db_ih2 += da     dW_hh2 += da ⊗ h₋₁     db_hh2 += da
         //   dh1[s, t] = W_ih2ᵀ·da      dh₋₁ = W_hh2ᵀ·da
         {
             dW_ih2.Clear(); dW_hh2.Clear(); db_ih2.Clear(); db_hh2.Clear(); // the steps add into them
