@@ -307,4 +307,25 @@ public class RecurrentNumericTests
         Assert.Equal(GruStackNet.ParameterCount, blocks[^1].Offset + blocks[^1].Length);
         Assert.Equal(4 * 10 * 3, new LstmNet(1).W_ih1.Length);
     }
+
+    [Fact]
+    public void A_saved_network_loads_into_a_new_one_with_the_same_outputs()
+    {
+        // The runtime helpers are generic over INetwork: a recurrent network saves and loads like any other.
+        var trained = new LstmStackNet(maxSteps: 8, seed: 3);
+        var fresh = new LstmStackNet(maxSteps: 8, seed: 4);
+        float[] input = Random(8 * LstmStackNet.InputSize, 5);
+        var a = new float[8];
+        var b = new float[8];
+        trained.Forward(input, a, 8);
+        fresh.Forward(input, b, 8);
+        Assert.NotEqual(a, b);
+        var stream = new MemoryStream();
+        NetworkFile.Save(trained, stream);
+        stream.Position = 0;
+        NetworkFile.Load(fresh, stream, "memory");
+        fresh.Forward(input, b, 8);
+        Assert.Equal(a, b);
+        Assert.Throws<InvalidDataException>(() => NetworkFile.Load(new GruStackNet(8), new MemoryStream(stream.ToArray()), "memory"));
+    }
 }
