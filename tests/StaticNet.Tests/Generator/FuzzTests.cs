@@ -272,7 +272,6 @@ internal static class DeclarationGrammar
         if (layerCount == 0) Bad("no layers");
         var layers = new List<string>();
         long size = input, parameters = 0;
-        bool perStepSeen = false; // a layer that is not recurrent: a recurrent layer may not follow one (SNET071)
         for (int l = 0; l < layerCount; l++)
         {
             int pick = r.Next(12);
@@ -287,12 +286,13 @@ internal static class DeclarationGrammar
                     parameters += (gru ? 3L : 4L) * hidden * (size + hidden + 2);
                     if (parameters > MaxArrayLength) Bad("recurrent layer too large");
                 }
-                if (perStepSeen && layers.Count > 0 && layers[^1] is not ("SoftmaxCrossEntropy" or "MeanSquaredError")) Bad("recurrent after a per-step layer");
+                // SNET071 when the layer before is neither recurrent nor a loss (after a loss, SNET006 says it).
+                if (layers.Count > 0 && !layers[^1].StartsWith("GRU(", StringComparison.Ordinal) && !layers[^1].StartsWith("LSTM(", StringComparison.Ordinal)
+                    && layers[^1] is not ("SoftmaxCrossEntropy" or "MeanSquaredError")) Bad("recurrent after a per-step layer");
                 layers.Add((gru ? "GRU(" : "LSTM(") + hidden + ")");
                 size = hidden;
                 continue;
             }
-            perStepSeen = true;
             if (pick < 4)
             {
                 int units = r.Next(40) switch { 0 => 0, 1 => -3, 2 => int.MaxValue, 3 => 100000, _ => 1 + r.Next(12) };
