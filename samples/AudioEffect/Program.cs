@@ -42,9 +42,6 @@ public static class Program
         string inputPath = args.Length > 0 ? args[0] : "input.wav";
         string outputPath = args.Length > 1 ? args[1] : "output.wav";
 
-        var net = new EffectNet(maxSteps: Steps, batchCapacity: Batch, seed: 1);
-        Train(net);
-
         float[] input;
         int rate;
         if (args.Length == 0)
@@ -64,6 +61,9 @@ public static class Program
             }
             if (rate != SampleRate) Console.WriteLine($"Note: {inputPath} is at {rate} Hz; the effect was learned at {SampleRate} Hz, so its corner frequency scales with the rate.");
         }
+
+        var net = new EffectNet(maxSteps: Steps, batchCapacity: Batch, seed: 1);
+        Train(net);
 
         // Sample by sample through the streaming Step, as an audio callback would call it.
         var output = new float[input.Length];
