@@ -60,7 +60,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             string source;
             try
             {
-                source = NetworkEmitter.Emit(network.Spec);
+                source = RecurrentEmitter.IsRecurrent(network.Spec) ? RecurrentEmitter.Emit(network.Spec) : NetworkEmitter.Emit(network.Spec);
                 spc.AddSource(network.HintName, source);
                 if (ReferenceEmitter.Wanted(network.Spec)) spc.AddSource(ReferenceEmitter.HintName(network.HintName), ReferenceEmitter.Emit(network.Spec));
             }

@@ -205,3 +205,34 @@ public sealed class BatchNormAttribute : Attribute
     /// <summary>Added to the variance before the square root, positive; 1e-5 by default, as PyTorch (the book adds <c>10e-7</c>, i.e. 1e-6).</summary>
     public double Epsilon { get; set; } = 1e-5;
 }
+
+/// <summary>A gated recurrent unit over a sequence, as PyTorch's <c>nn.GRU</c> (gates r, z, n):
+/// <c>r = σ(W_ir·x + b_ir + W_hr·h₋₁ + b_hr)</c>, <c>z = σ(W_iz·x + b_iz + W_hz·h₋₁ + b_hz)</c>,
+/// <c>n = tanh(W_in·x + b_in + r ⊙ (W_hn·h₋₁ + b_hn))</c>, <c>h = (1 − z) ⊙ n + z ⊙ h₋₁</c>, with
+/// <c>W_ih [3·hidden, in]</c>, <c>W_hh [3·hidden, hidden]</c>, <c>b_ih</c>, <c>b_hh [3·hidden]</c> in that order in the parameters,
+/// laid out as PyTorch's <c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>. Its output at each time step
+/// is <c>h</c>. Right after the input or another recurrent layer; the layers after it apply at every time step.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GRUAttribute : Attribute
+{
+    /// <summary>Declares a GRU with a hidden state of <paramref name="hiddenSize"/> floats.</summary>
+    public GRUAttribute(int hiddenSize) => HiddenSize = hiddenSize;
+
+    /// <summary>Floats in the hidden state: the layer's output per time step.</summary>
+    public int HiddenSize { get; }
+}
+
+/// <summary>A long short-term memory layer over a sequence, as PyTorch's <c>nn.LSTM</c> (gates i, f, g, o):
+/// <c>i, f, o = σ(W_i·x + b_i + W_h·h₋₁ + b_h)</c>, <c>g = tanh(…)</c>, <c>c = f ⊙ c₋₁ + i ⊙ g</c>, <c>h = o ⊙ tanh(c)</c>,
+/// with <c>W_ih [4·hidden, in]</c>, <c>W_hh [4·hidden, hidden]</c>, <c>b_ih</c>, <c>b_hh [4·hidden]</c> in that order in the parameters,
+/// laid out as PyTorch's. Its output at each time step is <c>h</c>. Right after the input or another recurrent layer;
+/// the layers after it apply at every time step.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LSTMAttribute : Attribute
+{
+    /// <summary>Declares an LSTM with hidden and cell states of <paramref name="hiddenSize"/> floats.</summary>
+    public LSTMAttribute(int hiddenSize) => HiddenSize = hiddenSize;
+
+    /// <summary>Floats in the hidden state (and in the cell state): the layer's output per time step.</summary>
+    public int HiddenSize { get; }
+}

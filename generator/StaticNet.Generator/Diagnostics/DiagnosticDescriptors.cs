@@ -187,6 +187,15 @@ internal static class DiagnosticDescriptors
         "BatchNorm epsilon not positive",
         "[{0}]: Epsilon is added to the variance and must be positive and finite as a float, but is {1}",
         "Give a small positive epsilon, e.g. 1e-5 (PyTorch's default).");
+    public static readonly DiagnosticDescriptor RecurrentNeedsVector = Error("SNET070",
+        "Recurrent layer takes a vector per time step",
+        "[{0}] reads a vector per time step, but its input is {1}",
+        "Declare the input as [Input(features)]: a sequence is time steps of that many floats.");
+
+    public static readonly DiagnosticDescriptor RecurrentAfterStepLayer = Error("SNET071",
+        "Recurrent layer after a per-step layer",
+        "[{0}] must follow the input or another recurrent layer, but follows [{1}]",
+        "Put the recurrent layers first, right after [Input]; the layers after them apply at every time step.");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -226,6 +235,8 @@ internal static class DiagnosticDescriptors
         [DropoutRatioOutOfRange.Id] = DropoutRatioOutOfRange,
         [BatchNormMomentumOutOfRange.Id] = BatchNormMomentumOutOfRange,
         [BatchNormEpsilonOutOfRange.Id] = BatchNormEpsilonOutOfRange,
+        [RecurrentNeedsVector.Id] = RecurrentNeedsVector,
+        [RecurrentAfterStepLayer.Id] = RecurrentAfterStepLayer,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -121,7 +121,7 @@ internal static partial class NetworkEmitter
     /// </summary>
     internal static IReadOnlyCollection<string> MemberNames(NetworkSpec net)
     {
-        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Emit(net));
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(RecurrentEmitter.IsRecurrent(net) ? RecurrentEmitter.Emit(net) : Emit(net));
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var node in tree.GetRoot().DescendantNodes())
         {

@@ -106,7 +106,7 @@ internal abstract class LayerKind
     public static readonly IReadOnlyDictionary<string, LayerKind> All = Index(
         Dense.Instance, Conv2D.Instance, MaxPool2D.Instance, AvgPool2D.Instance, Flatten.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
         SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance,
-        Dropout.Instance, BatchNorm.Instance);
+        Dropout.Instance, BatchNorm.Instance, GRU.Instance, LSTM.Instance);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {

@@ -151,6 +151,8 @@ internal static class NetworkParser
             if (next >= 0) break;
         }
 
+        RecurrentEmitter.CheckOrder(layers.Select(l => (l.Kind, l.Location)).ToList(), (d, at, args) => Report(d, at, args));
+
         if (inputShape?.Size > MaxArrayLength)
             Report(DiagnosticDescriptors.RowTooLarge, inputLocation, InputDeclaration(inputShape.Value),
                 inputShape.Value.Size.ToString("N0", CultureInfo.InvariantCulture), MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
@@ -194,7 +196,7 @@ internal static class NetworkParser
                 return Invalid(diagnostics);
             }
             int number = parameters > 0 ? ++parameterLayers : 0;
-            string output = number > 0 ? "a" + number
+            string output = number > 0 ? (kind is RecurrentKind ? "h" : "a") + number
                 : kind == SoftmaxCrossEntropy.Instance ? "y"
                 : kind == MeanSquaredError.Instance || kind == Flatten.Instance ? current
                 : Fresh("h" + parameterLayers, used);

@@ -290,7 +290,25 @@ internal static class DeclarationGrammar
         long size = input, parameters = 0;
         for (int l = 0; l < layerCount; l++)
         {
-            int pick = r.Next(10);
+            int pick = r.Next(12);
+            if (pick >= 10)
+            {
+                // [GRU(H)] / [LSTM(H)]: H from 1 to 4096, right after the input or another recurrent layer.
+                bool gru = pick == 10;
+                int hidden = r.Next(30) switch { 0 => 0, 1 => -2, 2 => 4097, 3 => 4096, _ => 1 + r.Next(20) };
+                if (hidden < 1 || hidden > 4096) Bad((gru ? "GRU(" : "LSTM(") + hidden + ")");
+                else
+                {
+                    parameters += (gru ? 3L : 4L) * hidden * (size + hidden + 2);
+                    if (parameters > MaxArrayLength) Bad("recurrent layer too large");
+                }
+                // SNET071 when the layer before is neither recurrent nor a loss (after a loss, SNET006 says it).
+                if (layers.Count > 0 && !layers[^1].StartsWith("GRU(", StringComparison.Ordinal) && !layers[^1].StartsWith("LSTM(", StringComparison.Ordinal)
+                    && layers[^1] is not ("SoftmaxCrossEntropy" or "MeanSquaredError")) Bad("recurrent after a per-step layer");
+                layers.Add((gru ? "GRU(" : "LSTM(") + hidden + ")");
+                size = hidden;
+                continue;
+            }
             if (pick < 4)
             {
                 int units = r.Next(40) switch { 0 => 0, 1 => -3, 2 => int.MaxValue, 3 => 100000, _ => 1 + r.Next(12) };
