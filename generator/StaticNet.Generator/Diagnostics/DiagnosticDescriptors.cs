@@ -169,6 +169,11 @@ internal static class DiagnosticDescriptors
         "[{0}]: {1} must be {2}, but is {3}",
         "Give the argument a value in range.");
 
+    public static readonly DiagnosticDescriptor StdWithoutNormal = Error("SNET050",
+        "Std without Init.Normal",
+        "[{0}]: Std is the standard deviation of Init.Normal, but Init is {1}, which takes its standard deviation from the fan-in",
+        "Add Init = Init.Normal to use the given Std, or remove Std.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
         [NotPartial.Id] = NotPartial,
@@ -203,6 +208,7 @@ internal static class DiagnosticDescriptors
         [OutputNotWhole.Id] = OutputNotWhole,
         [FlattenOnVector.Id] = FlattenOnVector,
         [ArgumentOutOfRange.Id] = ArgumentOutOfRange,
+        [StdWithoutNormal.Id] = StdWithoutNormal,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

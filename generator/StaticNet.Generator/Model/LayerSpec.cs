@@ -9,7 +9,12 @@ namespace StaticNet.Generator.Model;
 /// <param name="Padding">Conv2D's zero padding on every side.</param>
 /// <param name="StrideGiven">Whether <c>Stride</c> was named in the attribute.</param>
 /// <param name="PaddingGiven">Whether <c>Padding</c> was named in the attribute.</param>
-internal readonly record struct LayerArguments(int Units, int Kernel = 0, int Stride = 0, int Padding = 0, bool StrideGiven = false, bool PaddingGiven = false);
+/// <param name="Init">Dense's and Conv2D's <c>Init</c> as its enum value (0 Auto, 1 He, 2 Xavier, 3 Normal).</param>
+/// <param name="Std">The standard deviation of <c>Init.Normal</c> (0.01 unless given).</param>
+/// <param name="StdGiven">Whether <c>Std</c> was named in the attribute.</param>
+/// <param name="Slope">LeakyReLU's slope for negative inputs.</param>
+internal readonly record struct LayerArguments(int Units, int Kernel = 0, int Stride = 0, int Padding = 0, bool StrideGiven = false, bool PaddingGiven = false,
+    int Init = 0, float Std = 0.01f, bool StdGiven = false, float Slope = 0f);
 
 /// <summary>One layer with its shapes resolved and its tensors named.</summary>
 /// <param name="Kind">What the layer is; it knows how to emit itself.</param>
