@@ -61,6 +61,10 @@ public partial class MatMulFolded;
 [Network] [Input(4)] [Dense(6)] [ReLU] [Dense(2)]
 public partial class MatMulTranspose;
 
+/// <summary>The generated LeakyReLU and SigmoidCrossEntropy (exported as LeakyRelu and Sigmoid).</summary>
+[Network] [Input(6)] [Dense(9)] [LeakyReLU(0.1f)] [Dense(3)] [SigmoidCrossEntropy]
+public partial class LeakySigmoidCe;
+
 // Declarations that differ from gemm_relu_softmax.onnx in one way each, for the mismatch tests.
 [Network] [Input(4)] [Dense(8)] [Tanh] [Dense(3)] [Softmax]
 public partial class OtherActivation;
@@ -95,6 +99,7 @@ public static class Networks
         [nameof(LossOnlyNet)] = seed => new LossOnlyNet(Capacity, seed),
         [nameof(IdentityNet)] = seed => new IdentityNet(Capacity, seed),
         [nameof(LinearNet)] = seed => new LinearNet(Capacity, seed),
+        [nameof(LeakySigmoidCe)] = seed => new LeakySigmoidCe(Capacity, seed),
         ["ConvLeakyMaxPool"] = _ => new ConvReferenceNet(3, 8, 8, 4, 3, 1, 1, "LeakyReLU(0.01)", maxPool: true, 2, 5, "Softmax", Capacity),
         ["ConvStridedAvgPool"] = _ => new ConvReferenceNet(1, 12, 12, 3, 5, 2, 2, "ReLU", maxPool: false, 2, 10, "SoftmaxCrossEntropy", Capacity),
         ["gemm_relu_softmax"] = seed => new GemmReluSoftmax(Capacity, seed),
@@ -112,7 +117,7 @@ public static class Networks
     [
         nameof(Mnist784x100x10), nameof(Sigmoid3x7x8Sce), nameof(Tanh7x17x3Sce), nameof(Relu8x33x8Softmax),
         nameof(Sigmoid17x33x7Mse), nameof(DeepNet), nameof(ActivationFirstNet), nameof(NoLossNet),
-        nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet),
+        nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet), nameof(LeakySigmoidCe),
         "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet): the layers still to come
     ];
 
