@@ -59,53 +59,75 @@ public sealed class App<TNet>
         CheckSavePath(o.SavePath);
         (MnistDataSet train, MnistDataSet test, string trainName, string testName) = LoadData(forTraining: true);
         (IOptimizer optimizer, string optimizerName) = CreateOptimizer();
-        var trainer = new Trainer<TNet>(_net, optimizer, train, o.BatchSize, o.Seed);
-        int epochs = o.Epochs ?? _defaults.EpochsFor(trainer.BatchesPerEpoch);
+        if (o.BatchSize > _net.BatchCapacity)
+            throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, $"Must be between 1 and the network's batch capacity, {_net.BatchCapacity}.");
+        int batchesPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
+        int epochs = o.Epochs ?? _defaults.EpochsFor(batchesPerEpoch);
 
         Console.WriteLine($"Network {_name}: {_net.Architecture}");
         Console.WriteLine(Indent(_summary.TrimEnd('\n')));
         Console.WriteLine($"Training on {trainName}");
         Console.WriteLine($"Testing on  {testName}");
-        int totalUpdates = epochs * trainer.BatchesPerEpoch;
+        int totalUpdates = epochs * batchesPerEpoch;
         string updates = o.Epochs is not null || _defaults.Updates == 0 ? ""
             : totalUpdates == _defaults.Updates ? string.Create(Invariant, $" ({totalUpdates:N0} updates, as in the book)")
             : string.Create(Invariant, $" ({totalUpdates:N0} updates: the book's {_defaults.Updates:N0}, rounded up to whole epochs)");
         Console.WriteLine(string.Create(Invariant, $"{optimizerName}, batches of {o.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}{updates}, seed {o.Seed}"));
         Console.WriteLine();
 
-        trainer.WarmUp(CreateOptimizer().Optimizer);
+        FitLoop.WarmUp(_net, CreateOptimizer().Optimizer, train, o.BatchSize);
         var evaluator = new Evaluator<TNet>(_net);
         var progress = new ProgressBar(enabled: !Console.IsOutputRedirected);
-        long allocatedInLoops = 0;
+        long allocatedInLoops = 0, allocatedBefore = 0, started = 0;
         double trainingSeconds = 0, testAccuracy = 0;
         int width = epochs.ToString(Invariant).Length;
 
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        // The loop is Trainer.Fit's: seeded shuffling (the seed's complement, the stream the weights were not drawn
+        // from), mini-batches, Loss, Backward, optimizer step. The callbacks draw the bar and print each epoch; the
+        // time and the allocations of an epoch are measured between them, so the accuracy passes and the printing
+        // (which allocate) are left out; epoch 1's allocations are counted from its first step on, after Fit's one-time set-up.
+        var fit = new FitOptions
         {
-            progress.Start(epoch, epochs);
-            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            long started = Stopwatch.GetTimestamp();
-
-            float loss = trainer.RunEpoch(progress);
-
-            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-            progress.Clear();
-            allocatedInLoops += allocated;
-            trainingSeconds += seconds;
-
-            double trainAccuracy = evaluator.Accuracy(train);
-            testAccuracy = evaluator.Accuracy(test);
-            string line = string.Create(Invariant,
-                $"epoch {epoch.ToString(Invariant).PadLeft(width)}/{epochs}  loss {loss:F4}  train {Percent(trainAccuracy)}  test {Percent(testAccuracy)}  {seconds,5:F2} s");
-            if (o.CheckAllocations)
-                line += $"  allocated {allocated} bytes";
-            Console.WriteLine(line);
-            if (float.IsNaN(loss))
+            Epochs = epochs,
+            BatchSize = o.BatchSize,
+            Seed = ~o.Seed,
+            Progress = p =>
             {
-                Console.Error.WriteLine("error: the loss is NaN: training diverged; try a smaller --learning-rate.");
-                return 1;
-            }
+                if (p.Epoch == 1 && p.Step == 1)
+                    allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                progress.Report(p.Step, p.Steps);
+            },
+            EpochEnd = e =>
+            {
+                double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                progress.Clear();
+                allocatedInLoops += allocated;
+                trainingSeconds += seconds;
+
+                double trainAccuracy = evaluator.Accuracy(train);
+                testAccuracy = evaluator.Accuracy(test);
+                string line = string.Create(Invariant,
+                    $"epoch {e.Epoch.ToString(Invariant).PadLeft(width)}/{epochs}  loss {e.Loss:F4}  train {Percent(trainAccuracy)}  test {Percent(testAccuracy)}  {seconds,5:F2} s");
+                if (o.CheckAllocations)
+                    line += $"  allocated {allocated} bytes";
+                Console.WriteLine(line);
+                progress.Start(e.Epoch + 1, epochs);
+                allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                started = Stopwatch.GetTimestamp();
+            },
+        };
+        progress.Start(1, epochs);
+        started = Stopwatch.GetTimestamp();
+        try
+        {
+            Trainer.Fit(_net, optimizer, train.Images, FitLoop.Labels(train), fit);
+        }
+        catch (NonFiniteLossException e)
+        {
+            progress.Clear();
+            Console.Error.WriteLine($"error: {e.Message} Training diverged; try a smaller --learning-rate.");
+            return 1;
         }
 
         Console.WriteLine();

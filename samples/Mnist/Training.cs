@@ -6,96 +6,45 @@ using StaticNet.Data;
 namespace Samples.Mnist;
 
 /// <summary>
-/// Mini-batch training of any network that ends in a loss layer: shuffle, copy a batch, Loss, Backward,
-/// optimizer step. Every buffer is allocated in the constructor; <see cref="RunEpoch"/> allocates nothing.
+/// What the sample adds to <see cref="Trainer.Fit{TNet}(TNet, IOptimizer, float[], int[], FitOptions?)"/>, which runs
+/// its training loop: the labels as Fit takes them, and a warm-up step that leaves the network unchanged.
 /// </summary>
-/// <typeparam name="TNet">The generated network class.</typeparam>
-public sealed class Trainer<TNet>
-    where TNet : ILossNetwork
+public static class FitLoop
 {
-    private readonly TNet _net;
-    private readonly IOptimizer _optimizer;
-    private readonly MnistDataSet _data;
-    private readonly int _batchSize;
-    private readonly int[] _order;     // the permutation of the training items for the current epoch
-    private readonly float[] _images;  // [batchSize, 784]
-    private readonly float[] _targets; // [batchSize, 10], one-hot
-    private Random64 _random;          // mutable struct: not readonly, so Shuffle advances it
+    /// <summary>The labels of <paramref name="data"/> as class indices.</summary>
+    public static int[] Labels(MnistDataSet data)
+    {
+        var labels = new int[data.Count];
+        for (int i = 0; i < labels.Length; i++)
+            labels[i] = data.Labels[i];
+        return labels;
+    }
 
-    /// <summary>Allocates the batch buffers.</summary>
-    /// <param name="net">The network; its <see cref="INetwork.BatchCapacity"/> must be at least <paramref name="batchSize"/>.</param>
-    /// <param name="optimizer">Updates the parameters after each batch.</param>
-    /// <param name="data">The training data.</param>
-    /// <param name="batchSize">Images per batch; the last batch of an epoch may be smaller.</param>
-    /// <param name="seed">Seed of the shuffling.</param>
-    public Trainer(TNet net, IOptimizer optimizer, MnistDataSet data, int batchSize, int seed)
+    /// <summary>
+    /// Checks that the images fit the network, then runs one batch through Loss, Backward and an optimizer step without
+    /// changing the network or the training optimizer: the step goes to <paramref name="scratchOptimizer"/> (a fresh
+    /// optimizer of the same kind) and a copy of the parameters. It lets the runtime do its one-time work for the calls
+    /// of the loop (compiling them and initialising what they use, a few kilobytes on the first call) during set-up, so
+    /// that the training loop allocates nothing from its first batch on.
+    /// </summary>
+    public static void WarmUp<TNet>(TNet net, IOptimizer scratchOptimizer, MnistDataSet data, int batchSize)
+        where TNet : ILossNetwork
     {
         if (data.PixelsPerImage != net.InputSize)
             throw new ArgumentException($"The images have {data.PixelsPerImage} pixels ({data.Rows}x{data.Columns}), but the network takes {net.InputSize}.", nameof(data));
         if (net.OutputSize != MnistDataSet.ClassCount)
             throw new ArgumentException($"The network has {net.OutputSize} outputs, but there are {MnistDataSet.ClassCount} classes.", nameof(net));
-        if (batchSize < 1 || batchSize > net.BatchCapacity)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Must be between 1 and the network's batch capacity, {net.BatchCapacity}.");
-
-        _net = net;
-        _optimizer = optimizer;
-        _data = data;
-        _batchSize = batchSize;
-        _order = new int[data.Count];
-        for (int i = 0; i < _order.Length; i++)
-            _order[i] = i;
-        _images = new float[batchSize * data.PixelsPerImage];
-        _targets = new float[batchSize * MnistDataSet.ClassCount];
-        // A stream of its own: the network's weights were drawn from Random64(seed).
-        _random = new Random64(~(long)seed);
-    }
-
-    /// <summary>
-    /// Runs one batch through Loss, Backward and an optimizer step without changing the network or the
-    /// training optimizer: the step goes to <paramref name="scratchOptimizer"/> (a fresh optimizer of the
-    /// same kind) and a scratch copy of the parameters. It lets the runtime do its one-time work for the
-    /// calls of the loop (compiling them and initialising what they use, a few kilobytes on the first
-    /// call) during set-up, so that <see cref="RunEpoch"/> allocates nothing from its first batch on.
-    /// </summary>
-    public void WarmUp(IOptimizer scratchOptimizer)
-    {
-        int n = Math.Min(_batchSize, _data.Count);
-        Span<float> images = _images.AsSpan(0, n * _data.PixelsPerImage);
-        Span<float> targets = _targets.AsSpan(0, n * MnistDataSet.ClassCount);
-        _data.CopyBatchOneHot(_order.AsSpan(0, n), images, targets);
-        _net.Loss(images, targets);
-        _net.Backward(); // writes only Gradients, which every batch overwrites
-        float[] parameters = _net.Parameters.ToArray();
-        scratchOptimizer.Step(parameters, _net.Gradients);
-    }
-
-    /// <summary>Number of batches per epoch.</summary>
-    public int BatchesPerEpoch => (_data.Count + _batchSize - 1) / _batchSize;
-
-    /// <summary>One pass over the training data in a new random order. Allocates nothing.</summary>
-    /// <param name="progress">Told after each batch; may draw a progress bar.</param>
-    /// <returns>The mean loss over the epoch's images.</returns>
-    public float RunEpoch(ProgressBar progress)
-    {
-        _random.Shuffle<int>(_order);
-        int count = _data.Count, pixels = _data.PixelsPerImage, batches = BatchesPerEpoch;
-        double lossSum = 0;
-        for (int b = 0; b < batches; b++)
-        {
-            int start = b * _batchSize;
-            int n = Math.Min(_batchSize, count - start);
-            Span<float> images = _images.AsSpan(0, n * pixels);
-            Span<float> targets = _targets.AsSpan(0, n * MnistDataSet.ClassCount);
-            _data.CopyBatchOneHot(_order.AsSpan(start, n), images, targets);
-
-            float loss = _net.Loss(images, targets);     // forward pass and softmax cross-entropy
-            _net.Backward();                              // dLoss/dParameters into _net.Gradients
-            _optimizer.Step(_net.Parameters, _net.Gradients);
-
-            lossSum += (double)loss * n;                  // Loss is the batch mean
-            progress.Report(b + 1, batches);
-        }
-        return (float)(lossSum / count);
+        int n = Math.Min(batchSize, data.Count);
+        var order = new int[n];
+        for (int i = 0; i < n; i++)
+            order[i] = i;
+        var images = new float[n * data.PixelsPerImage];
+        var targets = new float[n * MnistDataSet.ClassCount];
+        data.CopyBatchOneHot(order, images, targets);
+        net.Loss(images, targets);
+        net.Backward(); // writes only Gradients, which every batch overwrites
+        float[] parameters = net.Parameters.ToArray();
+        scratchOptimizer.Step(parameters, net.Gradients);
     }
 }
 

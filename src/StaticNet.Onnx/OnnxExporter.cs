@@ -129,6 +129,9 @@ internal sealed class OnnxExporter
                 Features(layer);
                 Node("Softmax", Name(layer), [], AttributeProto.OfInt("axis", 1));
                 break;
+            case "SigmoidCrossEntropy": // the loss layer's inference form: Forward outputs σ(a)
+                Node("Sigmoid", Name(layer), []);
+                break;
             case "MeanSquaredError": // Forward outputs y unchanged
             case "Dropout":          // identity at inference
                 break;

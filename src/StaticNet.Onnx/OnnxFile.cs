@@ -21,6 +21,7 @@ namespace StaticNet.Onnx;
 /// <item><term>MaxPool2D(K), AvgPool2D(K)</term><description><c>MaxPool</c>, <c>AveragePool</c> (stride K unless <c>Stride</c> is given; no padding)</description></item>
 /// <item><term>Flatten</term><description><c>Flatten</c> (axis 1)</description></item>
 /// <item><term>Softmax, SoftmaxCrossEntropy</term><description><c>Softmax</c> (axis 1): the probabilities <c>Forward</c> outputs</description></item>
+/// <item><term>SigmoidCrossEntropy</term><description><c>Sigmoid</c>: the probabilities <c>Forward</c> outputs</description></item>
 /// <item><term>MeanSquaredError, Dropout</term><description>nothing (identities at inference)</description></item>
 /// </list>
 /// <para>Conv2D, the pools and Flatten are read from the network's <c>Architecture</c> as the generator spells it

@@ -119,6 +119,12 @@ internal sealed class OnnxImporter
                 if (!IsGraphOutput(_value))
                     MatchSoftmax(layer);
                 break;
+            case "SigmoidCrossEntropy":
+                // As SoftmaxCrossEntropy: a model trained with BCEWithLogitsLoss ends in its logits, one exported for
+                // inference may end in Sigmoid.
+                if (!IsGraphOutput(_value))
+                    MatchUnary(layer, "Sigmoid");
+                break;
             case "MeanSquaredError": // identity at inference
             case "Dropout":          // identity at inference; an ONNX Dropout node, if any, is stepped over
                 break;

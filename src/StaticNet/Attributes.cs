@@ -76,6 +76,12 @@ public sealed class Conv2DAttribute : Attribute
 
     /// <summary>Zeros added on every side of the input; 0 by default.</summary>
     public int Padding { get; set; }
+
+    /// <summary>How the constructor draws the weights (fan-in C·K·K); <see cref="Init.Auto"/> by default. Biases start at 0.</summary>
+    public Init Init { get; set; }
+
+    /// <summary>The standard deviation of <see cref="Init.Normal"/> (the book's 0.01 by default); only with <c>Init = Init.Normal</c>.</summary>
+    public float Std { get; set; } = 0.01f;
 }
 
 /// <summary>Max pooling over square windows of a (C, H, W) input, channel by channel, without padding.</summary>
@@ -126,6 +132,12 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Outputs of the layer.</summary>
     public int Units { get; }
+
+    /// <summary>How the constructor draws the weights (fan-in = inputs); <see cref="Init.Auto"/> by default. Biases start at 0.</summary>
+    public Init Init { get; set; }
+
+    /// <summary>The standard deviation of <see cref="Init.Normal"/> (the book's 0.01 by default); only with <c>Init = Init.Normal</c>.</summary>
+    public float Std { get; set; } = 0.01f;
 }
 
 /// <summary>Rectified linear unit: <c>y = max(0, x)</c>.</summary>
@@ -235,4 +247,41 @@ public sealed class LSTMAttribute : Attribute
 
     /// <summary>Floats in the hidden state (and in the cell state): the layer's output per time step.</summary>
     public int HiddenSize { get; }
+}
+
+/// <summary>How a layer's weights are drawn by the generated constructor (from its seed): normal with mean 0 and a
+/// standard deviation that depends on the layer's fan-in (inputs for Dense, C·K·K for Conv2D). Biases start at 0.
+/// The book compares these in ch. 6.2.</summary>
+public enum Init
+{
+    /// <summary>The default: <see cref="He"/> when the next layer is ReLU, <see cref="Xavier"/> otherwise.</summary>
+    Auto = 0,
+
+    /// <summary>std = sqrt(2 / fanIn) (He et al. 2015; the book's "He", for ReLU).</summary>
+    He = 1,
+
+    /// <summary>std = sqrt(1 / fanIn) (the book's "Xavier", for sigmoid and tanh; Glorot's paper also counts fan-out).</summary>
+    Xavier = 2,
+
+    /// <summary>std = the layer's <c>Std</c> (the book's <c>weight_init_std = 0.01</c> by default), whatever the fan-in.</summary>
+    Normal = 3,
+}
+
+/// <summary>Leaky rectified linear unit (PyTorch's LeakyReLU): <c>y = x</c> where <c>x &gt; 0</c>, else <c>slope·x</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LeakyReLUAttribute : Attribute
+{
+    /// <summary>Declares a leaky ReLU with the given <paramref name="slope"/> for negative inputs (PyTorch's default 0.01), in (0, 1).</summary>
+    public LeakyReLUAttribute(float slope = 0.01f) => Slope = slope;
+
+    /// <summary>The slope for negative inputs, greater than 0 and less than 1.</summary>
+    public float Slope { get; }
+}
+
+/// <summary>Loss layer: sigmoid then binary cross-entropy against targets in [0, 1] (PyTorch's BCEWithLogitsLoss), computed
+/// from the logits <c>a</c> as <c>max(a, 0) − a·t + log(1 + exp(−|a|))</c> and averaged over every element of the batch
+/// (N·outputs, PyTorch's default <c>reduction='mean'</c>). <c>Forward</c> outputs the probabilities <c>σ(a)</c>. Last layer only.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SigmoidCrossEntropyAttribute : Attribute
+{
 }

@@ -2,9 +2,10 @@ using System;
 
 namespace StaticNet;
 
-/// <summary>Weight initialisers. The generated constructor uses <see cref="He"/> for a Dense layer
-/// followed by ReLU and <see cref="Xavier"/> otherwise; call these on a layer's weights (e.g.
-/// <c>net.W1</c>) to choose differently.</summary>
+/// <summary>Weight initialisers. The generated constructor calls the one each layer's <c>Init</c> names
+/// (<c>[Dense(100, Init = Init.He)]</c>, <see cref="Init"/>); with <see cref="Init.Auto"/>, the default, it uses
+/// <see cref="He"/> for a layer followed by ReLU and <see cref="Xavier"/> otherwise. Call these on a layer's
+/// weights (e.g. <c>net.W1</c>) to draw them again.</summary>
 public static class Initializers
 {
     /// <summary>Normal with standard deviation <c>sqrt(2 / fanIn)</c> (He et al. 2015), for ReLU layers.</summary>

@@ -67,6 +67,10 @@ public partial class MatMulFolded;
 [Network] [Input(4)] [Dense(6)] [ReLU] [Dense(2)]
 public partial class MatMulTranspose;
 
+/// <summary>The generated LeakyReLU and SigmoidCrossEntropy (exported as LeakyRelu and Sigmoid).</summary>
+[Network] [Input(6)] [Dense(9)] [LeakyReLU(0.1f)] [Dense(3)] [SigmoidCrossEntropy]
+public partial class LeakySigmoidCe;
+
 // Declarations that differ from gemm_relu_softmax.onnx in one way each, for the mismatch tests.
 [Network] [Input(4)] [Dense(8)] [Tanh] [Dense(3)] [Softmax]
 public partial class OtherActivation;
@@ -128,6 +132,7 @@ public static class Networks
         ["simple_conv"] = seed => new StaticNet.Tests.Networks.TorchSimpleConv(Capacity, seed),
         ["strided_conv"] = seed => new StaticNet.Tests.Networks.TorchStridedConv(Capacity, seed),
         ["two_conv_prefixed"] = seed => new StaticNet.Tests.Networks.TorchTwoConvPrefixed(Capacity, seed),
+        [nameof(LeakySigmoidCe)] = seed => new LeakySigmoidCe(Capacity, seed),
         ["ConvLeakyMaxPool"] = _ => new ConvReferenceNet(3, 8, 8, 4, 3, 1, 1, "LeakyReLU(0.01)", maxPool: true, 2, 5, "Softmax", Capacity),
         ["ConvStridedAvgPool"] = _ => new ConvReferenceNet(1, 12, 12, 3, 5, 2, 2, "ReLU", maxPool: false, 2, 10, "SoftmaxCrossEntropy", Capacity),
         ["gemm_relu_softmax"] = seed => new GemmReluSoftmax(Capacity, seed),
@@ -145,9 +150,9 @@ public static class Networks
     [
         nameof(Mnist784x100x10), nameof(Sigmoid3x7x8Sce), nameof(Tanh7x17x3Sce), nameof(Relu8x33x8Softmax),
         nameof(Sigmoid17x33x7Mse), nameof(DeepNet), nameof(ActivationFirstNet), nameof(NoLossNet),
-        nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet),
+        nameof(LossOnlyNet), nameof(IdentityNet), nameof(LinearNet), nameof(LeakySigmoidCe),
         nameof(SimpleConvNet), "simple_conv", "strided_conv", "two_conv_prefixed", // generated conv networks
-        "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet): LeakyReLU is still to come
+        "ConvLeakyMaxPool", "ConvStridedAvgPool", // hand-written (ConvReferenceNet)
     ];
 
     /// <summary>The conv models of make_reference.py (pytorch/safetensors): their state_dicts, torch.onnx.export files and records.</summary>

@@ -196,6 +196,10 @@ internal static class DiagnosticDescriptors
         "Recurrent layer after a per-step layer",
         "[{0}] must follow the input or another recurrent layer, but follows [{1}]",
         "Put the recurrent layers first, right after [Input]; the layers after them apply at every time step.");
+    public static readonly DiagnosticDescriptor StdWithoutNormal = Error("SNET050",
+        "Std without Init.Normal",
+        "[{0}]: Std is the standard deviation of Init.Normal, but Init is {1}, which takes its standard deviation from the fan-in",
+        "Add Init = Init.Normal to use the given Std, or remove Std.");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -237,6 +241,7 @@ internal static class DiagnosticDescriptors
         [BatchNormEpsilonOutOfRange.Id] = BatchNormEpsilonOutOfRange,
         [RecurrentNeedsVector.Id] = RecurrentNeedsVector,
         [RecurrentAfterStepLayer.Id] = RecurrentAfterStepLayer,
+        [StdWithoutNormal.Id] = StdWithoutNormal,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -34,6 +34,7 @@ internal static partial class NetworkEmitter
         WriteStorage(w, net);
         WriteConstructor(w, net);
         WriteProperties(w, net);
+        if (net.LossLayer is not null) WeightDecayEmitter.WriteMembers(w, net);
         WriteForward(w, net);
         WriteWorkspace(w, net);
         if (net.LossLayer is not null) WriteLoss(w, net);
@@ -207,7 +208,7 @@ internal static partial class NetworkEmitter
     {
         w.Line("/// <summary>");
         w.Line("/// Allocates every buffer for batches of up to <paramref name=\"batchCapacity\"/> rows and initialises the");
-        w.Line("/// weights from <paramref name=\"seed\"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).");
+        w.Line("/// weights from <paramref name=\"seed\"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).");
         w.Line("/// Nothing is allocated after this.");
         w.Line("/// </summary>");
         w.Open($"public {net.ClassName}(int batchCapacity = 1, int seed = 0)");
@@ -229,10 +230,7 @@ internal static partial class NetworkEmitter
             w.Line();
             w.Line("var random = new global::StaticNet.Random64(seed);");
             foreach (LayerSpec l in dense)
-            {
-                string init = l.FollowedByReLU ? "He" : "Xavier";
-                w.Line($"global::StaticNet.Initializers.{init}({Dense.Weights(l)}, fanIn: {Literal(l.Kind.WeightShape(l).FanIn)}, ref random);");
-            }
+                w.Line(Initialisation.Line(l, Dense.Weights(l)));
         }
         WriteModeInitialisation(w, net);
         w.Line("_parametersTaken = false; // nothing has been handed out yet");
@@ -378,6 +376,8 @@ internal static partial class NetworkEmitter
         w.Line("/// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref=\"BatchCapacity\"/>), rows contiguous,");
         w.Line(loss?.Kind == SoftmaxCrossEntropy.Instance
             ? "/// writing the softmax probabilities, <c>OutputSize</c> per row, into <paramref name=\"output\"/>."
+            : loss?.Kind == SigmoidCrossEntropy.Instance
+            ? "/// writing the sigmoid probabilities σ(a), <c>OutputSize</c> per row, into <paramref name=\"output\"/>."
             : "/// writing <c>OutputSize</c> floats per row into <paramref name=\"output\"/>.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
@@ -507,6 +507,8 @@ internal static partial class NetworkEmitter
         w.Line("/// </summary>");
         w.Line(kind.TakesLabels
             ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>"
+            : kind.TargetsCheck("targets") is not null
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a target is not a probability (from 0 to 1).</exception>"
             : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
         w.Open($"public float Loss({ReadOnlySpan} input, {ReadOnlySpan} targets)");
         EntryPoint(w, net, () =>
@@ -515,6 +517,8 @@ internal static partial class NetworkEmitter
             w.Line($"{Guard}.Length(targets.Length, batch * OutputSize, nameof(targets));");
             if (kind.TakesLabels)
                 w.Line($"{Guard}.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution");
+            else if (kind.TargetsCheck("targets") is { } check)
+                w.Line(check);
             w.Line($"if (CheckFinite) {{ {Guard}.Finite(input, nameof(input)); {Guard}.Finite(targets, nameof(targets)); }}");
             w.Line("targets.CopyTo(_t);");
             w.Line("return LossLayer(input, batch);");
@@ -527,6 +531,7 @@ internal static partial class NetworkEmitter
         w.Line("ForwardLayers(input, batch);");
         w.Line("float loss;");
         WithViews(w, net, b => kind.EmitLoss(b, loss));
+        w.Line(WeightDecayEmitter.PenaltyLine);
         w.Line($"if (CheckFinite) {Guard}.FiniteLoss(loss);");
         w.Line("_lossReady = true;");
         w.Line("return loss;");
@@ -584,6 +589,7 @@ internal static partial class NetworkEmitter
                 w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));");
                 WithViews(w, net, b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, topCondition));
                 if (top != "x") w.Line("BackwardLayers(batch, inputGradient);");
+                if (top != "x") w.Line(WeightDecayEmitter.GradientLine);
                 w.Line($"if (CheckFinite) {{ {Guard}.FiniteGradients(_gradients); {Guard}.FiniteGradients(inputGradient); }}");
             });
             w.Close();

@@ -23,7 +23,7 @@ internal sealed class Conv2D : LayerKind
         arguments = default;
         if (!TryInts(attribute, 2, out int[] v)) return false;
         int? stride = Named(attribute, "Stride"), padding = Named(attribute, "Padding");
-        arguments = new LayerArguments(v[0], v[1], stride ?? 1, padding ?? 0, stride is not null, padding is not null);
+        arguments = Initialisation.Read(attribute, new LayerArguments(v[0], v[1], stride ?? 1, padding ?? 0, stride is not null, padding is not null));
         return true;
     }
 
@@ -43,6 +43,7 @@ internal sealed class Conv2D : LayerKind
         if (a.Kernel <= 0) return ShapeResult.Error(DiagnosticDescriptors.ArgumentOutOfRange, d, "the kernel size", "1 or more", I(a.Kernel));
         if (a.Stride <= 0) return ShapeResult.Error(DiagnosticDescriptors.ArgumentOutOfRange, d, "Stride", "1 or more", I(a.Stride));
         if (a.Padding < 0) return ShapeResult.Error(DiagnosticDescriptors.ArgumentOutOfRange, d, "Padding", "0 or more", I(a.Padding));
+        if (Initialisation.Check(d, a) is { } bad) return bad;
         if (!input.IsImage) return ShapeResult.Error(DiagnosticDescriptors.NeedsImage, d, input.Describe);
         return Pooling.Window(d, input, a.Units, a.Kernel, a.Stride, a.Padding, "kernel");
     }
@@ -106,6 +107,7 @@ internal sealed class Conv2D : LayerKind
         string dxPart = dxNeeded ? $", {dx} = col2im({dout}·{W}) with {W} before the step" : "";
         w.Step($"Convolution backward with the SGD step ({l.DisplayName}): d{W} = {dout}ᵀ·col, d{b} = Σ {dout}{dxPart}, then {W} ← {W} − lr·d{W}, {b} ← {b} − lr·d{b}",
             Call(l, "d" + W, "d" + b, dxNeeded ? dx : Span + ".Empty", null),
+            WeightDecayEmitter.SgdShrink(l),
             $"{Span} p = new(_parameters, {I(l.ParameterOffset)}, {I(l.ParameterCount)}), g = new(_gradients, {I(l.ParameterOffset)}, {I(l.ParameterCount)});",
             "for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];");
     }

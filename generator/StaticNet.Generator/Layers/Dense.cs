@@ -16,7 +16,7 @@ internal sealed class Dense : LayerKind
     public override bool TryRead(AttributeData attribute, out LayerArguments arguments)
     {
         bool ok = TryInts(attribute, 1, out int[] v);
-        arguments = ok ? new LayerArguments(v[0]) : default;
+        arguments = ok ? Initialisation.Read(attribute, new LayerArguments(v[0])) : default;
         return ok;
     }
 
@@ -25,6 +25,7 @@ internal sealed class Dense : LayerKind
     public override ShapeResult Resolve(Shape input, LayerArguments a)
     {
         if (a.Units <= 0) return ShapeResult.Error(DiagnosticDescriptors.NonPositiveSize, Name, a.Units.ToString(CultureInfo.InvariantCulture));
+        if (Initialisation.Check(Declaration(a), a) is { } bad) return bad;
         if (input.IsImage) return NeedsVector(input);
         return ShapeResult.Of(Shape.Vector(a.Units));
     }
@@ -56,9 +57,10 @@ internal sealed class Dense : LayerKind
         if (dxNeeded)
             w.Step($"Affine backward with the SGD step ({l.DisplayName}): {dx} = {dout}·{W}ᵀ with {W} before the step, then {W} ← {W} − lr·{l.Input}ᵀ·{dout}, {b} ← {b} − lr·Σ {dout}",
                 $"{Kernels}Affine.BackwardInput({dout}, {W}, {dx}, _scratch, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});",
+                WeightDecayEmitter.SgdShrink(l),
                 sgd);
         else
-            w.Step($"Affine backward with the SGD step ({l.DisplayName}): {W} ← {W} − lr·{l.Input}ᵀ·{dout}, {b} ← {b} − lr·Σ {dout}", sgd);
+            w.Step($"Affine backward with the SGD step ({l.DisplayName}): {W} ← {W} − lr·{l.Input}ᵀ·{dout}, {b} ← {b} − lr·Σ {dout}", WeightDecayEmitter.SgdShrink(l), sgd);
     }
 
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)

@@ -106,7 +106,7 @@ internal abstract class LayerKind
     public static readonly IReadOnlyDictionary<string, LayerKind> All = Index(
         Dense.Instance, Conv2D.Instance, MaxPool2D.Instance, AvgPool2D.Instance, Flatten.Instance, ReLU.Instance, Sigmoid.Instance, Tanh.Instance, Softmax.Instance,
         SoftmaxCrossEntropy.Instance, MeanSquaredError.Instance,
-        Dropout.Instance, BatchNorm.Instance, GRU.Instance, LSTM.Instance);
+        Dropout.Instance, BatchNorm.Instance, GRU.Instance, LSTM.Instance, LeakyReLU.Instance, SigmoidCrossEntropy.Instance);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {
@@ -188,6 +188,9 @@ internal abstract class LossKind : LayerKind
 
     /// <summary>Whether <c>Loss</c> also takes class labels (<c>ReadOnlySpan&lt;int&gt;</c>).</summary>
     public virtual bool TakesLabels => false;
+
+    /// <summary>The check of <c>Loss</c>'s <paramref name="targets"/> (a statement), when the loss needs one besides their length.</summary>
+    public virtual string? TargetsCheck(string targets) => null;
 
     /// <summary>Writes the forward step as <c>Forward</c> runs it (no targets).</summary>
     public abstract override void EmitForward(CodeWriter w, LayerSpec layer);

@@ -106,3 +106,33 @@ internal sealed class MeanSquaredError : LossKind
 
     private static string N(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// Sigmoid with binary cross-entropy on the logits (PyTorch's BCEWithLogitsLoss, mean over N·outputs): every output is a
+/// yes/no probability of its own, against a target in [0, 1].
+/// </summary>
+internal sealed class SigmoidCrossEntropy : LossKind
+{
+    public static readonly SigmoidCrossEntropy Instance = new();
+    public override string Name => "SigmoidCrossEntropy";
+
+    public override string? TargetsCheck(string targets) =>
+        $"global::StaticNet.Kernels.Guard.Probabilities({targets}, OutputSize, nameof({targets})); // binary cross-entropy is a loss only against probabilities";
+
+    public override void EmitForward(CodeWriter w, LayerSpec l) =>
+        w.Step($"Sigmoid (the inference form of SigmoidCrossEntropy): {l.Output} = σ({l.Input}) = 1 / (1 + exp(-{l.Input}))",
+            $"{Kernels}Activation.SigmoidForward({l.Input}, {l.Output});");
+
+    public override void EmitLoss(CodeWriter w, LayerSpec l) =>
+        w.Step($"SigmoidWithLoss forward: {l.Output} = σ({l.Input}), loss = Σ [-t·log {l.Output} - (1 - t)·log(1 - {l.Output})] / (N · {l.OutputSize}),",
+            $"// computed from the logits as Σ [max({l.Input}, 0) - {l.Input}·t + log(1 + exp(-|{l.Input}|))] / (N · {l.OutputSize}), finite for any {l.Input}",
+            $"loss = {Kernels}Loss.SigmoidCrossEntropy({l.Input}, t, {l.Output});");
+
+    public override void EmitLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"SigmoidWithLoss backward: {dx} = ({l.Output} - t) / (N · {l.OutputSize})",
+            When(dxWanted, $"{Kernels}Loss.SigmoidCrossEntropyBackward({l.Output}, t, {dx});"));
+
+    public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"Sigmoid backward (Forward's output is the sigmoid): {dx} = dy * {l.Output} * (1 - {l.Output})",
+            When(dxWanted, $"{Kernels}Activation.SigmoidBackward({l.Output}, outputGradient, {dx});"));
+}

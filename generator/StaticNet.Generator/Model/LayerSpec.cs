@@ -12,8 +12,12 @@ namespace StaticNet.Generator.Model;
 /// <param name="Ratio">Dropout's ratio; 0 otherwise.</param>
 /// <param name="Momentum">BatchNorm's momentum; 0 otherwise.</param>
 /// <param name="Epsilon">BatchNorm's epsilon; 0 otherwise.</param>
+/// <param name="Init">Dense's and Conv2D's <c>Init</c> as its enum value (0 Auto, 1 He, 2 Xavier, 3 Normal).</param>
+/// <param name="Std">The standard deviation of <c>Init.Normal</c> (0.01 unless given).</param>
+/// <param name="StdGiven">Whether <c>Std</c> was named in the attribute.</param>
+/// <param name="Slope">LeakyReLU's slope for negative inputs.</param>
 internal readonly record struct LayerArguments(int Units, int Kernel = 0, int Stride = 0, int Padding = 0, bool StrideGiven = false, bool PaddingGiven = false,
-    double Ratio = 0, double Momentum = 0, double Epsilon = 0);
+    double Ratio = 0, double Momentum = 0, double Epsilon = 0, int Init = 0, float Std = 0.01f, bool StdGiven = false, float Slope = 0f);
 
 /// <summary>One layer with its shapes resolved and its tensors named.</summary>
 /// <param name="Kind">What the layer is; it knows how to emit itself.</param>

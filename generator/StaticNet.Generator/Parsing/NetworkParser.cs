@@ -197,7 +197,7 @@ internal static class NetworkParser
             }
             int number = parameters > 0 ? ++parameterLayers : 0;
             string output = number > 0 ? (kind is RecurrentKind ? "h" : "a") + number
-                : kind == SoftmaxCrossEntropy.Instance ? "y"
+                : kind == SoftmaxCrossEntropy.Instance || kind == SigmoidCrossEntropy.Instance ? "y"
                 : kind == MeanSquaredError.Instance || kind == Flatten.Instance ? current
                 : Fresh("h" + parameterLayers, used);
             used.Add(output);

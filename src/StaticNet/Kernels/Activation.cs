@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -55,6 +56,73 @@ public static class Activation
             for (int j = 0; j < n; j++) dot += gr[j] * yr[j];
             for (int j = 0; j < n; j++) dr[j] = yr[j] * (gr[j] - dot);
         }
+    }
+
+    /// <summary>
+    /// LeakyReLU forward: <c>y = x</c> where <c>x &gt; 0</c>, else <c>slope·x</c>; for <c>0 &lt; slope &lt; 1</c> that is
+    /// <c>y = max(x, slope·x)</c>, one vector max per block.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slope"/> is not in (0, 1).</exception>
+    public static void LeakyReluForward(ReadOnlySpan<float> x, Span<float> y, float slope)
+    {
+        CheckSlope(slope);
+        Check.Length(y, x.Length, nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var s = new System.Numerics.Vector<float>(slope);
+            int width = System.Numerics.Vector<float>.Count;
+            for (; i + width <= n; i += width)
+            {
+                var v = System.Numerics.Vector.LoadUnsafe(ref xr, (nuint)i);
+                System.Numerics.Vector.Max(v, v * s).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref xr, i);
+            Unsafe.Add(ref yr, i) = v > 0 ? v : slope * v;
+        }
+    }
+
+    /// <summary>
+    /// LeakyReLU backward: <c>dx = dout</c> where <c>y &gt; 0</c> (exactly where <c>x &gt; 0</c>, the slope being positive),
+    /// else <c>slope·dout</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slope"/> is not in (0, 1).</exception>
+    public static void LeakyReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx, float slope)
+    {
+        CheckSlope(slope);
+        Check.Length(dout, y.Length, nameof(dout));
+        Check.Length(dx, y.Length, nameof(dx));
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float gr = ref MemoryMarshal.GetReference(dout);
+        ref float dr = ref MemoryMarshal.GetReference(dx);
+        int n = y.Length, i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var s = new System.Numerics.Vector<float>(slope);
+            int width = System.Numerics.Vector<float>.Count;
+            for (; i + width <= n; i += width)
+            {
+                var g = System.Numerics.Vector.LoadUnsafe(ref gr, (nuint)i);
+                var positive = System.Numerics.Vector.GreaterThan(System.Numerics.Vector.LoadUnsafe(ref yr, (nuint)i), System.Numerics.Vector<float>.Zero);
+                System.Numerics.Vector.ConditionalSelect(positive, g, g * s).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float g = Unsafe.Add(ref gr, i);
+            Unsafe.Add(ref dr, i) = Unsafe.Add(ref yr, i) > 0 ? g : slope * g;
+        }
+    }
+
+    private static void CheckSlope(float slope)
+    {
+        if (!(slope > 0 && slope < 1))
+            throw new ArgumentOutOfRangeException(nameof(slope), slope, "Expected a LeakyReLU slope greater than 0 and less than 1.");
     }
 
     /// <summary>

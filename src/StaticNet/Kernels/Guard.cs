@@ -86,6 +86,24 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// An <see cref="ArgumentException"/> unless every entry of <paramref name="targets"/> (rows of <paramref name="width"/>)
+    /// is a probability, from 0 to 1: binary cross-entropy against anything else is not a loss (it has no minimum).
+    /// </summary>
+    public static void Probabilities(ReadOnlySpan<float> targets, int width, string name)
+    {
+        for (int i = 0; i < targets.Length; i++)
+            if (!(targets[i] >= 0 && targets[i] <= 1))
+                throw new ArgumentException($"Expected each entry of {name} to be a probability from 0 to 1; row {i / width} has {targets[i]} at column {i % width}.", name);
+    }
+
+    /// <summary>An <see cref="ArgumentOutOfRangeException"/> unless the L2 weight decay λ is finite and 0 or more.</summary>
+    public static void WeightDecay(float lambda, string name = "WeightDecay")
+    {
+        if (!(lambda >= 0) || float.IsPositiveInfinity(lambda))
+            throw new ArgumentOutOfRangeException(name, lambda, "Expected a weight decay λ that is finite and 0 or more (0 turns it off; the book's ch. 6 uses 0.1).");
+    }
+
     /// <summary>An <see cref="ArgumentException"/> naming the first entry of <paramref name="values"/> that is NaN or infinite.</summary>
     public static void Finite(ReadOnlySpan<float> values, string name)
     {

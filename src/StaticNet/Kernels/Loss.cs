@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace StaticNet.Kernels;
 
@@ -64,6 +65,49 @@ public static class Loss
         Check.Length(dx, y.Length, nameof(dx));
         float scale = 2f / y.Length;
         for (int i = 0; i < y.Length; i++) dx[i] = (y[i] - t[i]) * scale;
+    }
+
+    /// <summary>
+    /// Sigmoid-with-loss forward (PyTorch's <c>BCEWithLogitsLoss</c>, <c>reduction='mean'</c>): <c>y = σ(a)</c> and the mean over
+    /// every element (N·outputs) of <c>−t·log y − (1 − t)·log(1 − y)</c>, computed from the logits in the stable form
+    /// <c>max(a, 0) − a·t + log(1 + exp(−|a|))</c>, which neither overflows for large |a| nor takes the log of a
+    /// probability that rounds to 0 or 1. The sigmoid is vectorised; the sum takes a scalar log per element (.NET 8 has no
+    /// vector log) and adds in double.
+    /// </summary>
+    public static float SigmoidCrossEntropy(ReadOnlySpan<float> a, ReadOnlySpan<float> t, Span<float> y)
+    {
+        Check.Length(t, a.Length, nameof(t));
+        Check.Length(y, a.Length, nameof(y));
+        Activation.SigmoidForward(a, y);
+        double total = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            float ai = a[i];
+            total += MathF.Max(ai, 0f) - ai * t[i] + Log1p(MathF.Exp(-MathF.Abs(ai)));
+        }
+        return (float)(total / a.Length);
+    }
+
+    // log(1 + u) for u in (0, 1], accurate also where u is tiny (1 + u would round to 1).
+    private static double Log1p(float u) => u < 1e-4f ? u - 0.5 * u * u : Math.Log(1.0 + u);
+
+    /// <summary>Sigmoid-with-loss backward: <c>dx = (y − t) / (N·outputs)</c>, y = σ(a) as the forward pass kept it.</summary>
+    public static void SigmoidCrossEntropyBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dx)
+    {
+        Check.Length(t, y.Length, nameof(t));
+        Check.Length(dx, y.Length, nameof(dx));
+        ref float yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        ref float tr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t);
+        ref float dr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dx);
+        float scale = 1f / y.Length;
+        int n = y.Length, i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var s = new System.Numerics.Vector<float>(scale);
+            for (int width = System.Numerics.Vector<float>.Count; i + width <= n; i += width)
+                ((System.Numerics.Vector.LoadUnsafe(ref yr, (nuint)i) - System.Numerics.Vector.LoadUnsafe(ref tr, (nuint)i)) * s).StoreUnsafe(ref dr, (nuint)i);
+        }
+        for (; i < n; i++) dx[i] = (y[i] - t[i]) * scale;
     }
 
     /// <summary>Writes class <c>labels</c> as one-hot rows of <paramref name="classes"/> into <paramref name="t"/>.</summary>

@@ -229,6 +229,34 @@ internal static class DeclarationGrammar
         ("1e-5", true), ("1e-3f", true), ("0.5", true), ("0", false), ("-1e-5", false), ("1e-50", false), ("double.PositiveInfinity", false),
     };
 
+    private static readonly (string Slope, bool Valid)[] s_slopes =
+    {
+        ("", true), ("0.01f", true), ("0.2f", true), ("0.999f", true), ("0f", false), ("1f", false), ("-0.1f", false),
+        ("float.NaN", false), ("3", false),
+    };
+
+    private static readonly (string Std, bool Valid)[] s_stds =
+    {
+        ("0.01f", true), ("1e-3f", true), ("2f", true), ("0f", false), ("-0.5f", false), ("float.NaN", false), ("float.PositiveInfinity", false),
+    };
+
+    /// <summary>Dense's named Init and Std arguments, mostly none, else every combination and whether it is valid.</summary>
+    private static string InitArguments(Random r, Action<string> bad)
+    {
+        if (r.Next(3) != 0) return "";
+        int init = r.Next(12) switch { 0 => 7, 1 => -1, var k => k % 4 }; // Auto, He, Xavier, Normal; sometimes no member
+        string text = init is < 0 or > 3 ? ", Init = (Init)(" + init + ")" : r.Next(4) == 0 && init == 0 ? "" : ", Init = Init." + new[] { "Auto", "He", "Xavier", "Normal" }[init];
+        if (init is < 0 or > 3) bad("Init " + init);
+        if (r.Next(2) == 0)
+        {
+            (string std, bool ok) = s_stds[r.Next(s_stds.Length)];
+            text += ", Std = " + std;
+            if (init != 3) bad("Std without Init.Normal");
+            else if (!ok) bad("Std = " + std);
+        }
+        return text;
+    }
+
     public static Case Next(Random r)
     {
         bool valid = true;
@@ -315,7 +343,7 @@ internal static class DeclarationGrammar
                 if (units <= 0) Bad("Dense(" + units + ")");
                 parameters += size * units + units;
                 if (parameters > MaxArrayLength || size + units > MaxArrayLength) Bad("Dense(" + units + ") too large");
-                layers.Add("Dense(" + units + ")");
+                layers.Add("Dense(" + units + InitArguments(r, Bad) + ")");
                 size = units;
             }
             else if (pick < 8 && r.Next(4) == 0)
@@ -348,10 +376,20 @@ internal static class DeclarationGrammar
                     layers.Add(named.Count == 0 ? (r.Next(2) == 0 ? "BatchNorm" : "BatchNorm()") : "BatchNorm(" + string.Join(", ", named) + ")");
                 }
             }
-            else if (pick < 8) layers.Add(s_activations[r.Next(s_activations.Length)]);
+            else if (pick < 8)
+            {
+                if (r.Next(5) == 0)
+                {
+                    // LeakyReLU with the default slope, or one in range, at an end, or out of it.
+                    (string slope, bool ok) = s_slopes[r.Next(s_slopes.Length)];
+                    if (!ok) Bad("LeakyReLU(" + slope + ")");
+                    layers.Add(slope.Length == 0 ? "LeakyReLU" : "LeakyReLU(" + slope + ")");
+                }
+                else layers.Add(s_activations[r.Next(s_activations.Length)]);
+            }
             else
             {
-                string loss = r.Next(2) == 0 ? "SoftmaxCrossEntropy" : "MeanSquaredError";
+                string loss = r.Next(3) switch { 0 => "SoftmaxCrossEntropy", 1 => "SigmoidCrossEntropy", _ => "MeanSquaredError" };
                 if (l < layerCount - 1 && r.Next(3) != 0) continue; // mostly last, as people write them
                 if (l < layerCount - 1) Bad("loss not last");
                 if (loss == "SoftmaxCrossEntropy" && layers.Count > 0 && layers[^1] == "Softmax") Bad("Softmax then SoftmaxCrossEntropy");

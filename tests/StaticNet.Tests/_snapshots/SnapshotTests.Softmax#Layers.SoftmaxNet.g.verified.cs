@@ -55,7 +55,7 @@ namespace Layers
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public SoftmaxNet(int batchCapacity = 1, int seed = 0)
@@ -70,7 +70,7 @@ namespace Layers
             _scratch = new float[batchCapacity * 7];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random); // W1 ~ N(0, σ²), σ = √(1 / 4): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 

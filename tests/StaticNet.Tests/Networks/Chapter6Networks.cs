@@ -1,0 +1,42 @@
+using StaticNet;
+
+// Networks of the ch. 6 toolkit's tests: initialisers, weight decay, LeakyReLU, SigmoidCrossEntropy.
+namespace StaticNet.Tests.Networks;
+
+/// <summary>Every Init on Dense, each against the automatic choice it overrides: He before Tanh, Xavier before ReLU,
+/// Normal with a given and the default std, and Auto (Xavier: no ReLU follows).</summary>
+[Network] [Input(500)]
+[Dense(400, Init = Init.He)] [Tanh]
+[Dense(300, Init = Init.Xavier)] [ReLU]
+[Dense(200, Init = Init.Normal, Std = 0.05f)]
+[Dense(100, Init = Init.Normal)] [ReLU]
+[Dense(10)] [SoftmaxCrossEntropy]
+public partial class InitDenseNet;
+
+/// <summary>Init on Conv2D, whose fan-in is C·K·K (3·5·5 = 75, then 16·3·3 = 144); the last Dense is Auto before ReLU: He.</summary>
+[Network] [Input(3, 12, 12)]
+[Conv2D(16, 5, Init = Init.Xavier)] [ReLU]
+[Conv2D(32, 3, Init = Init.Normal, Std = 0.1f)] [Flatten]
+[Dense(64)] [ReLU]
+[Dense(2)] [MeanSquaredError]
+public partial class InitConvNet;
+
+/// <summary>Smooth (Tanh), for weight decay against central differences and a naive reference.</summary>
+[Network] [Input(6)] [Dense(5)] [Tanh] [Dense(4)] [Tanh] [Dense(3)] [SoftmaxCrossEntropy]
+public partial class WeightDecayNet;
+
+/// <summary>Weight decay through a convolution's fused SGD step.</summary>
+[Network] [Input(2, 5, 5)] [Conv2D(3, 3)] [Tanh] [Flatten] [Dense(2)] [MeanSquaredError]
+public partial class WeightDecayConvNet;
+
+/// <summary>LeakyReLU between Dense layers, with a slope large enough to see.</summary>
+[Network] [Input(5)] [Dense(7)] [LeakyReLU(0.1f)] [Dense(6)] [LeakyReLU] [Dense(3)] [MeanSquaredError]
+public partial class LeakyReLUNet;
+
+/// <summary>Three independent yes/no outputs on logits.</summary>
+[Network] [Input(4)] [Dense(6)] [Tanh] [Dense(3)] [SigmoidCrossEntropy]
+public partial class SigmoidCrossEntropyNet;
+
+/// <summary>Every new layer at once, for the allocation test: LeakyReLU, SigmoidCrossEntropy, Init, and weight decay at run time.</summary>
+[Network] [Input(64)] [Dense(32, Init = Init.He)] [LeakyReLU(0.02f)] [Dense(16, Init = Init.Normal, Std = 0.1f)] [LeakyReLU] [Dense(1)] [SigmoidCrossEntropy]
+public partial class Chapter6EveryLayerNet;
