@@ -103,11 +103,9 @@ internal sealed class Conv2D : LayerKind
     public override void EmitBackwardSgd(CodeWriter w, LayerSpec l, string dx, bool dxNeeded)
     {
         string W = Dense.Weights(l), b = Dense.Bias(l), dout = "d" + l.Output;
-        string dxPart = dxNeeded ? $", {dx} = col2im({dout}·{W}) with {W} before the step" : "";
-        w.Step($"Convolution backward with the SGD step ({l.DisplayName}): d{W} = {dout}ᵀ·col, d{b} = Σ {dout}{dxPart}, then {W} ← {W} − lr·d{W}, {b} ← {b} − lr·d{b}",
-            Call(l, "d" + W, "d" + b, dxNeeded ? dx : Span + ".Empty", null),
-            $"{Span} p = new(_parameters, {I(l.ParameterOffset)}, {I(l.ParameterCount)}), g = new(_gradients, {I(l.ParameterOffset)}, {I(l.ParameterCount)});",
-            "for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];");
+        string dxPart = dxNeeded ? $"{dx} = col2im({dout}·{W}) with {W} before the step, then " : "";
+        w.Step($"Convolution backward with the SGD step ({l.DisplayName}): {dxPart}{W} ← {W} − lr·{dout}ᵀ·col, {b} ← {b} − lr·Σ {dout}",
+            $"{Kernels}Conv2D.SgdStep({l.Input}, {dout}, {W}, {b}, {(dxNeeded ? dx : Span + ".Empty")}, {Columns(l)}, learningRate, {Sizes(l)});");
     }
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
