@@ -56,6 +56,8 @@ internal sealed class Conv2D : LayerKind
         return (l.Units, fanIn, fanIn);
     }
 
+    public override int[]? WeightDimensions(LayerSpec l) => new[] { l.Units, l.InputShape.Channels, l.Arguments.Kernel, l.Arguments.Kernel };
+
     public override int BiasLength(LayerSpec l) => l.Units;
 
     public override string WeightDisplay(LayerSpec l) =>
@@ -81,7 +83,7 @@ internal sealed class Conv2D : LayerKind
     }
 
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
-        w.Step($"Convolution forward ({l.DisplayName}): col = im2col({l.Input}), {l.Output} = col·{Dense.Weights(l)}ᵀ + {Dense.Bias(l)}, reshaped to [N, {I(l.Units)}, {I(l.OutputShape.Height)}, {I(l.OutputShape.Width)}]",
+        w.Step($"Convolution forward ({l.DisplayName}): col = im2col({l.Input}), {l.Output} = col·{Dense.Weights(l)}ᵀ + {Dense.Bias(l)}, read as {l.OutputShape.Display}",
             $"{Kernels}Conv2D.Forward({l.Input}, {Dense.Weights(l)}, {Dense.Bias(l)}, {l.Output}, {Columns(l)}, {Sizes(l)});");
 
     private static string Call(LayerSpec l, string dW, string db, string dx, string? dxWanted)
