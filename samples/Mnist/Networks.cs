@@ -28,3 +28,18 @@ public sealed partial class MnistNet;
 [Dense(50)] [Sigmoid]
 [Dense(10)] [SoftmaxCrossEntropy]
 public sealed partial class TwoLayerNet;
+
+/// <summary>
+/// The book's <c>SimpleConvNet</c> of ch. 7: a convolution of 30 filters of 5×5 (1×28×28 → 30×24×24), ReLU, 2×2 max
+/// pooling (→ 30×12×12), then 4320 → 100 → 10 (about 434,000 parameters). Chosen with <c>--network convnet</c>, which
+/// trains it as the book's <c>ch07/train_convnet.py</c> does: Adam, learning rate 0.001, batches of 100. The generated
+/// constructor initialises the conv and the first Dense layer with He (both are followed by ReLU) and the last with Xavier.
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(30, 5)] [ReLU]
+[MaxPool2D(2)]
+[Flatten]
+[Dense(100)] [ReLU]
+[Dense(10)] [SoftmaxCrossEntropy]
+public sealed partial class SimpleConvNet;

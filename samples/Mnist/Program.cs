@@ -24,6 +24,14 @@ public static class Program
     /// </summary>
     public static readonly TrainingDefaults Book = new(Epochs: 0, Updates: 10_000, SgdLearningRate: 0.1f);
 
+    /// <summary>
+    /// The defaults of <c>--network convnet</c>, as in the book's ch. 7 experiment (<c>ch07/train_convnet.py</c>): Adam with
+    /// learning rate 0.001 and batches of 100, for 10 epochs: measured to reach 96.55% on the 2,000 held-out built-in
+    /// digits (seed 1; 96.5% to 97.0% from epoch 6 to 20, with the training digits all right from epoch 11 on: 8,000 digits
+    /// are too few for the book's 98.9%, which it gets from the official 60,000).
+    /// </summary>
+    public static readonly TrainingDefaults ConvNet = new(Epochs: 10, Updates: 0, SgdLearningRate: 0.1f);
+
     /// <summary>Runs the program.</summary>
     public static int Main(string[] args)
     {
@@ -43,7 +51,7 @@ public static class Program
     {
         var epochs = new Option<int?>("--epochs", "-e")
         {
-            Description = $"Passes over the training data [default: {Relu.Epochs}; with --network book, enough for the book's {Book.Updates:N0} updates]",
+            Description = $"Passes over the training data [default: {Relu.Epochs}; with --network book, enough for the book's {Book.Updates:N0} updates; with --network convnet, {ConvNet.Epochs}]",
             HelpName = "count",
         };
         epochs.Validators.Add(r => Positive(r, r.GetValueOrDefault<int?>()));
@@ -94,15 +102,14 @@ public static class Program
 
         var network = new Option<string>("--network", "-n")
         {
-            Description = "relu: Input(784) Dense(100) ReLU Dense(10); book: the book's TwoLayerNet, Input(784) Dense(50) Sigmoid Dense(10), weights normal with std 0.01",
+            Description = "relu: Input(784) Dense(100) ReLU Dense(10); book: the book's TwoLayerNet, Input(784) Dense(50) Sigmoid Dense(10), weights normal with std 0.01; convnet: the book's SimpleConvNet, Input(1, 28, 28) Conv2D(30, 5) ReLU MaxPool2D(2) Flatten Dense(100) ReLU Dense(10), trained with Adam",
             DefaultValueFactory = _ => "relu",
         };
-        network.AcceptOnlyFromAmong("relu", "book");
+        network.AcceptOnlyFromAmong("relu", "book", "convnet");
 
-        var optimizer = new Option<string>("--optimizer", "-o")
+        var optimizer = new Option<string?>("--optimizer", "-o")
         {
-            Description = "sgd, momentum (0.9) or adam",
-            DefaultValueFactory = _ => "sgd",
+            Description = "sgd, momentum (0.9) or adam [default: sgd; adam with --network convnet]",
         };
         optimizer.AcceptOnlyFromAmong("sgd", "momentum", "adam");
 
@@ -152,7 +159,7 @@ public static class Program
                 TestImages = parse.GetValue(testImages),
                 TestLabels = parse.GetValue(testLabels),
                 Network = parse.GetValue(network)!,
-                Optimizer = parse.GetValue(optimizer)!,
+                Optimizer = parse.GetValue(optimizer) ?? (parse.GetValue(network) == "convnet" ? "adam" : "sgd"),
                 SavePath = parse.GetValue(save)!,
                 LoadPath = parse.GetValue(load),
                 ClassifyPath = parse.GetValue(classify),
@@ -181,6 +188,11 @@ public static class Program
             int capacity = options.BatchSize;
             switch (options.Network)
             {
+                case "convnet":
+                {
+                    var net = new SimpleConvNet(capacity, options.Seed);
+                    return new App<SimpleConvNet>(net, SimpleConvNet.Summary, "SimpleConvNet", options, ConvNet).Run();
+                }
                 case "book":
                 {
                     var net = new TwoLayerNet(capacity, options.Seed);

@@ -100,6 +100,20 @@ public enum ParameterKind
 /// <param name="Kind">Weights or bias.</param>
 /// <param name="Offset">Where the block starts in <see cref="INetwork.Parameters"/>.</param>
 /// <param name="Length">How many floats it holds.</param>
-/// <param name="Rows">Rows of the block (inputs of the layer; 1 for a bias).</param>
-/// <param name="Columns">Columns of the block (outputs of the layer).</param>
-public readonly record struct ParameterBlock(string Name, string Layer, ParameterKind Kind, int Offset, int Length, int Rows, int Columns);
+/// <param name="Rows">Rows of the block (inputs of the layer; 1 for a bias; a Conv2D weight's filters).</param>
+/// <param name="Columns">Columns of the block (outputs of the layer; a Conv2D weight's channels·kernel·kernel).</param>
+public readonly record struct ParameterBlock(string Name, string Layer, ParameterKind Kind, int Offset, int Length, int Rows, int Columns)
+{
+    private readonly ParameterShape _shape;
+
+    /// <summary>
+    /// The block's shape as its layer reads it: <c>[Columns]</c> for a bias, <c>[Rows, Columns]</c> for a Dense
+    /// weight, <c>[filters, channels, kernel, kernel]</c> for a Conv2D weight (whose <see cref="Rows"/> and
+    /// <see cref="Columns"/> are that seen as a matrix, <c>[filters, channels·kernel·kernel]</c>).
+    /// </summary>
+    public ParameterShape Shape
+    {
+        get => _shape.Rank != 0 ? _shape : Kind == ParameterKind.Bias ? new ParameterShape(Columns) : new ParameterShape(Rows, Columns);
+        init => _shape = value;
+    }
+}

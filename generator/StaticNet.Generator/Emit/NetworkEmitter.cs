@@ -81,6 +81,9 @@ internal static partial class NetworkEmitter
         yield return "Total parameters: " + Number(net.ParameterCount);
     }
 
+    /// <summary>Whether the network has a convolution, whose weights the comments then describe beside Dense's.</summary>
+    private static bool HasConv(NetworkSpec net) => net.Layers.Any(l => l.Kind == Conv2D.Instance);
+
     private static string Shape(int size) => "(N, " + size.ToString(CultureInfo.InvariantCulture) + ")";
 
     private static string Number(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
@@ -177,7 +180,9 @@ internal static partial class NetworkEmitter
 
     private static void WriteStorage(CodeWriter w, NetworkSpec net)
     {
-        w.Line("// Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.");
+        w.Line(HasConv(net)
+            ? "// Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias."
+            : "// Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.");
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         w.Line("private readonly float[] _gradients = new float[ParameterCount];");
         w.Line("private readonly int _batchCapacity;");
@@ -208,7 +213,9 @@ internal static partial class NetworkEmitter
     {
         w.Line("/// <summary>");
         w.Line("/// Allocates every buffer for batches of up to <paramref name=\"batchCapacity\"/> rows and initialises the");
-        w.Line("/// weights from <paramref name=\"seed\"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).");
+        w.Line(HasConv(net)
+            ? "/// weights from <paramref name=\"seed\"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero)."
+            : "/// weights from <paramref name=\"seed\"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).");
         w.Line("/// Nothing is allocated after this.");
         w.Line("/// </summary>");
         w.Open($"public {net.ClassName}(int batchCapacity = 1, int seed = 0)");
@@ -243,7 +250,9 @@ internal static partial class NetworkEmitter
         w.Line("/// <summary>The largest batch this instance was allocated for.</summary>");
         w.Line("public int BatchCapacity => _batchCapacity;");
         w.Line("/// <summary>");
-        w.Line("/// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a");
+        w.Line(HasConv(net)
+            ? "/// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a"
+            : "/// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a");
         w.Line("/// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss");
         w.Line("/// no longer count: a backward pass needs a new Forward or Loss first, and says so.");
         w.Line("/// </summary>");
@@ -258,7 +267,9 @@ internal static partial class NetworkEmitter
         {
             var (rows, columns, _) = l.Kind.WeightShape(l);
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
-            w.Line($"new(\"{l.Kind.WeightName(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.{l.Kind.BlockKinds.Weights}, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}),");
+            int[]? dimensions = l.Kind.WeightDimensions(l);
+            string shape = dimensions is null ? "" : " { Shape = new(" + string.Join(", ", dimensions.Select(Literal)) + ") }";
+            w.Line($"new(\"{l.Kind.WeightName(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.{l.Kind.BlockKinds.Weights}, {Literal(l.ParameterOffset)}, {Literal(weights)}, {Literal(rows)}, {Literal(columns)}){shape},");
             w.Line($"new(\"{l.Kind.BiasName(l)}\", \"{l.DisplayName}\", global::StaticNet.ParameterKind.{l.Kind.BlockKinds.Bias}, {Literal(l.ParameterOffset + weights)}, {Literal(bias)}, 1, {Literal(bias)}),");
         }
         w.Close(";");
@@ -673,7 +684,9 @@ internal static partial class NetworkEmitter
 
         if (loss is null || firstWithParameters < 0) return;
         w.Line();
-        w.Line("/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>");
+        w.Line(HasConv(net)
+            ? "/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>"
+            : "/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>");
         w.Open($"private void BackwardLayersSgd(int batch, float learningRate)");
         WithViews(w, net, b =>
         {

@@ -57,6 +57,8 @@ internal sealed class Conv2D : LayerKind
         return (l.Units, fanIn, fanIn);
     }
 
+    public override int[]? WeightDimensions(LayerSpec l) => new[] { l.Units, l.InputShape.Channels, l.Arguments.Kernel, l.Arguments.Kernel };
+
     public override int BiasLength(LayerSpec l) => l.Units;
 
     public override string WeightDisplay(LayerSpec l) =>
@@ -82,7 +84,7 @@ internal sealed class Conv2D : LayerKind
     }
 
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
-        w.Step($"Convolution forward ({l.DisplayName}): col = im2col({l.Input}), {l.Output} = col·{Dense.Weights(l)}ᵀ + {Dense.Bias(l)}, reshaped to [N, {I(l.Units)}, {I(l.OutputShape.Height)}, {I(l.OutputShape.Width)}]",
+        w.Step($"Convolution forward ({l.DisplayName}): col = im2col({l.Input}), {l.Output} = col·{Dense.Weights(l)}ᵀ + {Dense.Bias(l)}, read as {l.OutputShape.Display}",
             $"{Kernels}Conv2D.Forward({l.Input}, {Dense.Weights(l)}, {Dense.Bias(l)}, {l.Output}, {Columns(l)}, {Sizes(l)});");
 
     private static string Call(LayerSpec l, string dW, string db, string dx, string? dxWanted)
@@ -104,12 +106,9 @@ internal sealed class Conv2D : LayerKind
     public override void EmitBackwardSgd(CodeWriter w, LayerSpec l, string dx, bool dxNeeded)
     {
         string W = Dense.Weights(l), b = Dense.Bias(l), dout = "d" + l.Output;
-        string dxPart = dxNeeded ? $", {dx} = col2im({dout}·{W}) with {W} before the step" : "";
-        w.Step($"Convolution backward with the SGD step ({l.DisplayName}): d{W} = {dout}ᵀ·col, d{b} = Σ {dout}{dxPart}, then {W} ← {W} − lr·d{W}, {b} ← {b} − lr·d{b}",
-            Call(l, "d" + W, "d" + b, dxNeeded ? dx : Span + ".Empty", null),
-            WeightDecayEmitter.SgdShrink(l),
-            $"{Span} p = new(_parameters, {I(l.ParameterOffset)}, {I(l.ParameterCount)}), g = new(_gradients, {I(l.ParameterOffset)}, {I(l.ParameterCount)});",
-            "for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];");
+        string dxPart = dxNeeded ? $"{dx} = col2im({dout}·{W}) with {W} before the step, then " : "";
+        w.Step($"Convolution backward with the SGD step ({l.DisplayName}): {dxPart}{W} ← {W} − lr·({dout}ᵀ·col + λ·{W}), {b} ← {b} − lr·Σ {dout}",
+            $"{Kernels}Conv2D.SgdStep({l.Input}, {dout}, {W}, {b}, {(dxNeeded ? dx : Span + ".Empty")}, {Columns(l)}, learningRate, _weightDecay, {Sizes(l)});");
     }
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);

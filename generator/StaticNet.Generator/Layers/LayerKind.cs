@@ -44,6 +44,9 @@ internal abstract class LayerKind
     /// <summary>The weight block as <see cref="ParameterBlock"/> describes it (rows, columns) and the fan-in of its initialisation.</summary>
     public virtual (int Rows, int Columns, int FanIn) WeightShape(LayerSpec layer) => (0, 0, 0);
 
+    /// <summary>The weight block's dimensions when they are more than <see cref="WeightShape"/>'s two (Conv2D: F, C, K, K); null otherwise.</summary>
+    public virtual int[]? WeightDimensions(LayerSpec layer) => null;
+
     /// <summary>The length of the bias block.</summary>
     public virtual int BiasLength(LayerSpec layer) => 0;
 

@@ -193,7 +193,7 @@ internal sealed class AvgPool2D : Pooling
     {
         if (dxWanted is not null)
             w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.Declaration})");
-        w.Step($"Pooling backward ({l.Declaration}): {dx} = Σ over the windows holding each pixel of d{l.Output} / {I(l.Arguments.Kernel * l.Arguments.Kernel)}",
+        w.Step($"Pooling backward ({l.Declaration}): {dx} = d{l.Output} / {I(l.Arguments.Kernel * l.Arguments.Kernel)} spread evenly over each window, summed where windows overlap",
             When(dxWanted, $"{Kernels}Pool2D.AvgBackward(d{l.Output}, {dx}, {Sizes(l)});"));
     }
 
@@ -240,10 +240,10 @@ internal sealed class Flatten : LayerKind
         ShapeResult.Of(Shape.Vector((int)input.Size));
 
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
-        w.Line($"// Flatten: {l.InputShape.Describe} → {l.OutputShape.Describe}, CHW order: {l.Output} is {l.Input}'s buffer, nothing to copy.");
+        w.Line($"// Flatten: {l.Input} {l.InputShape.Display} read as {l.OutputShape.Display} in CHW order: the same buffer, nothing to copy.");
 
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
-        w.Line($"// Flatten backward: {dx} = d{l.Output} reshaped, the same buffer, nothing to copy.");
+        w.Line($"// Flatten backward: {dx} {l.OutputShape.Display} read back as {l.InputShape.Display}: the same buffer, nothing to copy.");
 
     // ---- the reference pass: the same as the fast one, a reshape ---------------------------
 

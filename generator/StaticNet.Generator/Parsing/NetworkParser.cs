@@ -199,6 +199,7 @@ internal static class NetworkParser
             string output = number > 0 ? (kind is RecurrentKind ? "h" : "a") + number
                 : kind == SoftmaxCrossEntropy.Instance || kind == SigmoidCrossEntropy.Instance ? "y"
                 : kind == MeanSquaredError.Instance || kind == Flatten.Instance ? current
+                : kind is Pooling ? Fresh("p" + parameterLayers, used) // pooled: x → a1 → h1 → p1, as the book's Conv1, Relu1, Pool1
                 : Fresh("h" + parameterLayers, used);
             used.Add(output);
             bool followedByReLU = i + 1 < layers.Count && layers[i + 1].Kind == ReLU.Instance;

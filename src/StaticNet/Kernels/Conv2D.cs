@@ -14,6 +14,7 @@ namespace StaticNet.Kernels;
 /// dW  = doutᵀ·col            [F, C·K·K]         db = Σ dout over N, OH, OW
 /// dcol = dout·W              [N·OH·OW, C·K·K]   dx = col2im(dcol)
 /// </code>
+/// and <see cref="SgdStep(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, float, float, int, int, int, int, int, int, int, int)"/>, the backward pass with the SGD step in place of <c>dW</c> and <c>db</c>.
 /// with <c>OH = (H + 2P − K)/S + 1</c>, <c>OW = (W + 2P − K)/S + 1</c>, zero padding P on every side.
 /// Shapes: <c>x [N, C, H, W]</c>, <c>W [F, C, K, K]</c> row-major (seen as <c>[F, C·K·K]</c>),
 /// <c>b [F]</c>, <c>y</c> and <c>dout [N, F, OH, OW]</c>. Called by generated code with constant
@@ -95,6 +96,33 @@ public static class Conv2D
         else Backward<W128, Vector128<float>>(x, W, dout, dW, db, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
     }
 
+    /// <summary>
+    /// The backward pass of a convolution with a plain SGD step fused in, storing no gradient: first, unless
+    /// <paramref name="dx"/> is empty, <c>dx = col2im(dout·W)</c> (overwritten) with <c>W</c> before the step; then
+    /// <c>W ← W − lr·doutᵀ·col</c> and <c>b ← b − lr·Σ dout</c>. The weight step is added one sample at a time,
+    /// <c>W += doutₙ·(−lr·colₙ)ᵀ</c>, by the same product <see cref="Backward"/> uses for <c>dW</c>, with the columns
+    /// scaled by <c>−lr</c> in the workspace, so no <c>dW</c> is stored anywhere (W is small: it stays in cache between
+    /// samples). The same update, up to rounding, as <see cref="Backward"/> followed by <c>W −= lr·dW</c>, <c>b −= lr·db</c>.
+    /// </summary>
+    public static void SgdStep(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> dx, Span<float> columns, float learningRate,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding) =>
+        SgdStep(x, dout, W, b, dx, columns, learningRate, 0f, batch, channels, height, width, filters, kernelSize, stride, padding);
+
+    /// <summary>
+    /// <see cref="SgdStep(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, float, int, int, int, int, int, int, int, int)"/>
+    /// with L2 weight decay λ = <paramref name="weightDecay"/> (weights only): <c>dx</c> still from <c>W</c> before the
+    /// step, then <c>W ← (1 − lr·λ)·W</c> and the gradient step after it, so that <c>W ← W − lr·(dW + λ·W)</c>.
+    /// </summary>
+    public static void SgdStep(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> dx, Span<float> columns, float learningRate,
+        float weightDecay, int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)
+    {
+        Guard.LearningRate(learningRate);
+        float shrink = 1f - learningRate * weightDecay;
+        if (Simd.Use512) SgdStep<W512, Vector512<float>>(x, dout, W, b, dx, columns, learningRate, batch, channels, height, width, filters, kernelSize, stride, padding, shrink);
+        else if (Simd.Use256) SgdStep<W256, Vector256<float>>(x, dout, W, b, dx, columns, learningRate, batch, channels, height, width, filters, kernelSize, stride, padding, shrink);
+        else SgdStep<W128, Vector128<float>>(x, dout, W, b, dx, columns, learningRate, batch, channels, height, width, filters, kernelSize, stride, padding, shrink);
+    }
+
     /// <summary><see cref="Forward"/> with vectors no wider than <typeparamref name="TW"/> (for tests: every width the machine has).</summary>
     internal static void Forward<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> W, ReadOnlySpan<float> b, Span<float> y, Span<float> columns,
         int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)
@@ -153,6 +181,55 @@ public static class Conv2D
             Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref doutn, ref col, ref Unsafe.NullRef<float>(), hasBias: false,
                 m: g.Patch, n: g.Pixels, k: filters);
             Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
+        }
+    }
+
+    /// <summary><see cref="SgdStep(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, float, float, int, int, int, int, int, int, int, int)"/> with vectors no wider than <typeparamref name="TW"/> (for tests: every width the machine has).</summary>
+    internal static void SgdStep<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> dx, Span<float> columns, float learningRate,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)
+        where TW : struct, IWidth<TV> where TV : struct =>
+        SgdStep<TW, TV>(x, dout, W, b, dx, columns, learningRate, batch, channels, height, width, filters, kernelSize, stride, padding, 1f);
+
+    /// <summary>The same, shrinking W by <paramref name="shrink"/> = 1 − lr·λ after dx and before the gradient step.</summary>
+    internal static void SgdStep<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> dx, Span<float> columns, float learningRate,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding, float shrink)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        var g = new Geometry(batch, channels, height, width, filters, kernelSize, stride, padding);
+        Check.Length(x, batch * g.InputSize, nameof(x));
+        Check.Length(dout, batch * g.OutputSize, nameof(dout));
+        Check.Length(W, filters * g.Patch, nameof(W));
+        Check.Length(b, filters, nameof(b));
+        if (!dx.IsEmpty) Check.Length(dx, batch * g.InputSize, nameof(dx));
+        Check.AtLeast(columns, g.Patch * g.Pixels, nameof(columns));
+        ref float col = ref MemoryMarshal.GetReference(columns);
+        ref float w = ref MemoryMarshal.GetReference(W);
+        if (!dx.IsEmpty)
+        {
+            // dx[n] = col2im(Wᵀ·dout[n]) for every sample while W is still the W of the forward pass.
+            for (int n = 0; n < batch; n++)
+            {
+                Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref Unsafe.AsRef(in dout[n * g.OutputSize]), ref col, ref Unsafe.NullRef<float>(), hasBias: false,
+                    m: g.Patch, n: g.Pixels, k: filters);
+                Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
+            }
+        }
+        // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
+        if (shrink != 1f) L2.Shrink(W, shrink);
+        for (int n = 0; n < batch; n++)
+        {
+            // W += dout[n]·(−lr·col[n]): rows of dout[n] [F, OH·OW] dotted with rows of −lr·colᵀ [C·K·K, OH·OW].
+            Im2Col<TW, TV>(ref Unsafe.AsRef(in x[n * g.InputSize]), ref col, in g);
+            Scale<TW, TV>(ref col, g.Patch * g.Pixels, -learningRate);
+            Gemm.RunTransposedBUpTo<TW, TV>(ref Unsafe.AsRef(in dout[n * g.OutputSize]), g.Pixels, ref col, g.Pixels, ref w, m: filters, n: g.Patch, k: g.Pixels, addToC: true);
+        }
+        // b += −lr·Σ dout, summed over the batch first so that b is rounded once, not per sample.
+        for (int f = 0; f < filters; f++)
+        {
+            float sum = 0;
+            for (int n = 0; n < batch; n++)
+                sum += Sum<TW, TV>(ref Unsafe.AsRef(in dout[n * g.OutputSize + f * g.Pixels]), g.Pixels);
+            b[f] += -learningRate * sum;
         }
     }
 
@@ -332,6 +409,16 @@ public static class Conv2D
             return;
         }
         for (nint i = 0; i < n; i++) Unsafe.Add(ref d, i) = value;
+    }
+
+    /// <summary><c>d[0..length) *= factor</c>: whole vectors, then scalars.</summary>
+    private static void Scale<TW, TV>(ref float d, int length, float factor)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        nint w = TW.Count, n = length, i = 0;
+        TV v = TW.Broadcast(factor);
+        for (; i <= n - w; i += w) TW.Store(TW.Multiply(TW.Load(ref d, i), v), ref d, i);
+        for (; i < n; i++) Unsafe.Add(ref d, i) *= factor;
     }
 
     /// <summary>Σ s[0..length), with vector partial sums.</summary>

@@ -8,7 +8,7 @@ namespace StaticNet.Tests.Generator;
 /// The generated code, one snapshot per layer kind and per whole network. A snapshot shows the code;
 /// the numeric tests prove it. Every test also compiles the output and requires no warning or error.
 /// </summary>
-public class SnapshotTests
+public partial class SnapshotTests
 {
     private static void VerifyNetwork(string source, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

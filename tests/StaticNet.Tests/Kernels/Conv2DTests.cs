@@ -119,6 +119,46 @@ public class Conv2DTests
         }
     }
 
+    private delegate void SgdKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> W, Span<float> b, Span<float> dx, Span<float> columns, float learningRate,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SgdStep_is_the_naive_step_and_dx_at_every_width(Case q)
+    {
+        const float lr = 0.1f;
+        var random = new Random64(q.GetHashCode() + 1);
+        float[] x = Gaussian(ref random, q.N * q.C * q.H * q.W);
+        float[] W = Gaussian(ref random, q.F * q.C * q.K * q.K);
+        float[] b = Gaussian(ref random, q.F);
+        float[] dout = Gaussian(ref random, q.N * q.F * q.OH * q.OW);
+        (double[] dW, double[] dWBound, double[] db, double[] dbBound, double[] dx, double[] dxBound) = Naive.Backward(q, x, W, dout);
+        double[] WAfter = W.Select((w, i) => w - lr * dW[i]).ToArray(), bAfter = b.Select((v, i) => v - lr * db[i]).ToArray();
+        // The bound of the step: the gradient's, times lr, plus W's own rounding when it is added.
+        double[] WBound = W.Select((w, i) => lr * dWBound[i] + 4 * Math.Abs(w) + 1e-6).ToArray(), bBound = b.Select((v, i) => lr * dbBound[i] + 4 * Math.Abs(v) + 1e-6).ToArray();
+
+        var widths = new List<(string, SgdKernel)> { ("128", Conv2D.SgdStep<W128, Vector128<float>>) };
+        if (Vector256.IsHardwareAccelerated) widths.Add(("256", Conv2D.SgdStep<W256, Vector256<float>>));
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) widths.Add(("512", Conv2D.SgdStep<W512, Vector512<float>>));
+        widths.Add(("dispatch", Conv2D.SgdStep));
+        foreach (var (name, step) in widths)
+        {
+            float[] columns = Enumerable.Repeat(float.NaN, Conv2D.ColumnsLength(q.C, q.H, q.W, q.K, q.S, q.P)).ToArray();
+            float[] WGot = (float[])W.Clone(), bGot = (float[])b.Clone(), dxGot = Enumerable.Repeat(7f, dx.Length).ToArray();
+            step(x, dout, WGot, bGot, dxGot, columns, lr, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
+            AssertClose(WAfter, WBound, WGot, $"{q}, width {name}: W after the step");
+            AssertClose(bAfter, bBound, bGot, $"{q}, width {name}: b after the step");
+            AssertClose(dx, dxBound, dxGot, $"{q}, width {name}: dx (with W before the step)");
+
+            float[] WOnly = (float[])W.Clone(), bOnly = (float[])b.Clone();
+            step(x, dout, WOnly, bOnly, Span<float>.Empty, columns, lr, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
+            Assert.Equal(WGot, WOnly);
+            Assert.Equal(bGot, bOnly);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Conv2D.SgdStep(x, dout, W, b, Span<float>.Empty, new float[Conv2D.ColumnsLength(q.C, q.H, q.W, q.K, q.S, q.P)], -1f,
+            q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P));
+    }
+
     /// <summary>
     /// The naive gradients (and the kernel's) against central differences of <c>L(x, W, b) = Σ dout ⊙ y</c>
     /// computed with the naive double-precision forward. L is linear in each input, so the differences are

@@ -18,6 +18,12 @@ public class ConvShapeTests
         var net = new SimpleConvNet(2, seed: 1);
         ParameterBlock w1 = net.ParameterBlocks[0];
         Assert.Equal(("W1", 30, 25, 750), (w1.Name, w1.Rows, w1.Columns, w1.Length));
+        // The 4-D shape as the book's W (FN, C, FH, FW) and PyTorch's Conv2d.weight; the matrix view above is what StaticNet.Onnx reads.
+        Assert.Equal(new ParameterShape(30, 1, 5, 5), w1.Shape);
+        Assert.Equal("[30, 1, 5, 5]", w1.Shape.ToString());
+        Assert.Equal(w1.Length, w1.Shape.ElementCount);
+        Assert.Equal(new ParameterShape(30), net.ParameterBlocks[1].Shape);
+        Assert.Equal(new ParameterShape(4320, 100), net.ParameterBlocks[2].Shape);
         Assert.Equal(30, net.b1.Length);
         Assert.Equal(4320 * 100, net.W2.Length);
     }
@@ -29,6 +35,8 @@ public class ConvShapeTests
         Assert.Equal(3 * 2 * 3 * 3 + 3 + 27 * 4 + 4, StridedConvNet.ParameterCount);
         Assert.Equal("Input(2, 7, 7) Conv2D(3, 3, Stride = 2, Padding = 1) Tanh AvgPool2D(2, Stride = 1) Flatten Dense(4) MeanSquaredError", StridedConvNet.Architecture);
         var net = new StridedConvNet(3, seed: 2);
+        Assert.Equal(new ParameterShape(3, 2, 3, 3), net.ParameterBlocks[0].Shape);
+        Assert.Equal((3, 18), (net.ParameterBlocks[0].Rows, net.ParameterBlocks[0].Columns));
         var y = new float[3 * 4];
         net.Forward(new float[3 * 98], y);
         foreach (float v in y) Assert.Equal(0f, v); // zero input, zero biases: tanh(0) = 0 everywhere, so Dense gives its bias 0
