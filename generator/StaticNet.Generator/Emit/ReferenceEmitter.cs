@@ -78,7 +78,7 @@ internal static class ReferenceEmitter
     /// <summary>The names of every member the reference file declares, read off the file itself.</summary>
     internal static IEnumerable<string> MemberNames(NetworkSpec net)
     {
-        if (!net.Reference) yield break;
+        if (!Wanted(net)) yield break;
         var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Emit(net));
         foreach (var node in tree.GetRoot().DescendantNodes())
         {

@@ -42,4 +42,24 @@ internal sealed class LeakyReLU : LayerKind
         w.Step($"LeakyReLU backward: {dx} = {dout} where {l.Output} > 0, else {Initialisation.Float(l.Arguments.Slope)}·{dout} (the book's ReLU mask, with the slope where it is 0: {l.Output} > 0 exactly where {l.Input} > 0)",
             When(dxWanted, $"{Kernels}Activation.LeakyReluBackward({l.Output}, {dout}, {dx}, slope: {Slope(l)});"));
     }
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    private static string SlopeDouble(LayerSpec l) => Initialisation.Float(l.Arguments.Slope);
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l) =>
+        w.Step($"LeakyReLU forward: {l.Output} = {l.Input} where {l.Input} > 0, else {SlopeDouble(l)}·{l.Input}",
+            $"for (int k = 0; k < batch * {l.OutputSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}; k++) {l.Output}[k] = {l.Input}[k] > 0 ? {l.Input}[k] : (double){Slope(l)} * {l.Input}[k];");
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        if (dxWanted is not null)
+            w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.DisplayName})");
+        string dout = "d" + l.Output;
+        w.Step($"LeakyReLU backward: {dx} = {dout} where {l.Output} > 0, else {SlopeDouble(l)}·{dout}",
+            ReferenceWhen(dxWanted,
+                $"for (int k = 0; k < batch * {l.OutputSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}; k++) {dx}[k] = {l.Output}[k] > 0 ? {dout}[k] : (double){Slope(l)} * {dout}[k];"));
+    }
 }

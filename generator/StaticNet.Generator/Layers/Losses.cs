@@ -135,4 +135,32 @@ internal sealed class SigmoidCrossEntropy : LossKind
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
         w.Step($"Sigmoid backward (Forward's output is the sigmoid): {dx} = dy * {l.Output} * (1 - {l.Output})",
             When(dxWanted, $"{Kernels}Activation.SigmoidBackward({l.Output}, outputGradient, {dx});"));
+
+    // ---- the reference pass ----------------------------------------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    private static string Sigmoid(LayerSpec l) =>
+        $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) {l.Output}[k] = 1 / (1 + global::System.Math.Exp(-{l.Input}[k]));";
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l) =>
+        w.Step($"Sigmoid (the inference form of SigmoidCrossEntropy): {l.Output} = σ({l.Input}) = 1 / (1 + exp(-{l.Input}))", Sigmoid(l));
+
+    public override void EmitReferenceLoss(CodeWriter w, LayerSpec l) =>
+        w.Step($"SigmoidWithLoss forward: {l.Output} = σ({l.Input}), loss = Σ [-t·log {l.Output} - (1 - t)·log(1 - {l.Output})] / (N · {l.OutputSize}),",
+            $"// written from the logits as Σ [max({l.Input}, 0) - {l.Input}·t + log(1 + exp(-|{l.Input}|))] / (N · {l.OutputSize}), the same in exact arithmetic",
+            Sigmoid(l),
+            "loss = 0;",
+            $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) loss += global::System.Math.Max({l.Input}[k], 0) - {l.Input}[k] * t[k] + global::System.Math.Log(1 + global::System.Math.Exp(-global::System.Math.Abs({l.Input}[k])));",
+            $"loss /= batch * {N(l.OutputSize)};");
+
+    public override void EmitReferenceLossBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"SigmoidWithLoss backward: {dx} = ({l.Output} - t) / (N · {l.OutputSize})",
+            ReferenceWhen(dxWanted, $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) {dx}[k] = ({l.Output}[k] - t[k]) / (batch * {N(l.OutputSize)});"));
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted) =>
+        w.Step($"Sigmoid backward (Forward's output is the sigmoid): {dx} = dy * {l.Output} * (1 - {l.Output})",
+            ReferenceWhen(dxWanted, $"for (int k = 0; k < batch * {N(l.OutputSize)}; k++) {dx}[k] = outputGradient[k] * {l.Output}[k] * (1 - {l.Output}[k]);"));
+
+    private static string N(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -167,6 +167,12 @@ public class ReferenceSnapshotTests
     }
 
     [Fact]
-    public void Every_layer_kind_has_its_reference_form() =>
-        Assert.All(LayerKind.All.Values, kind => Assert.True(kind.HasReferenceForm, kind.Name + " has no reference form"));
+    public void Every_layer_kind_has_its_reference_form_but_the_known_gaps()
+    {
+        // Dropout, BatchNorm and the recurrent layers came after the reference pass and have no reference form yet: a
+        // network with Reference = true and one of them gets SNET060. The list is exact, so closing a gap updates it.
+        string[] gaps = ["Dropout", "BatchNorm", "GRU", "LSTM"];
+        Assert.All(LayerKind.All.Values, kind => Assert.True(kind.HasReferenceForm != gaps.Contains(kind.Name),
+            kind.Name + (kind.HasReferenceForm ? " has a reference form: take it off the list of gaps" : " has no reference form")));
+    }
 }

@@ -30,13 +30,13 @@ public partial class WeightDecayNet;
 public partial class WeightDecayConvNet;
 
 /// <summary>LeakyReLU between Dense layers, with a slope large enough to see.</summary>
-[Network] [Input(5)] [Dense(7)] [LeakyReLU(0.1f)] [Dense(6)] [LeakyReLU] [Dense(3)] [MeanSquaredError]
+[Network(Reference = true)] [Input(5)] [Dense(7)] [LeakyReLU(0.1f)] [Dense(6)] [LeakyReLU] [Dense(3)] [MeanSquaredError]
 public partial class LeakyReLUNet;
 
 /// <summary>Three independent yes/no outputs on logits.</summary>
-[Network] [Input(4)] [Dense(6)] [Tanh] [Dense(3)] [SigmoidCrossEntropy]
+[Network(Reference = true)] [Input(4)] [Dense(6)] [Tanh] [Dense(3)] [SigmoidCrossEntropy]
 public partial class SigmoidCrossEntropyNet;
 
 /// <summary>Every new layer at once, for the allocation test: LeakyReLU, SigmoidCrossEntropy, Init, and weight decay at run time.</summary>
-[Network] [Input(64)] [Dense(32, Init = Init.He)] [LeakyReLU(0.02f)] [Dense(16, Init = Init.Normal, Std = 0.1f)] [LeakyReLU] [Dense(1)] [SigmoidCrossEntropy]
+[Network(Reference = true)] [Input(64)] [Dense(32, Init = Init.He)] [LeakyReLU(0.02f)] [Dense(16, Init = Init.Normal, Std = 0.1f)] [LeakyReLU] [Dense(1)] [SigmoidCrossEntropy]
 public partial class Chapter6EveryLayerNet;

@@ -45,6 +45,9 @@ public class ReferencePassTests
         ["RefPoolFirstNet"] = () => new RefPoolFirstNet(Capacity, seed: 25),
         ["RefFlattenFirstNet"] = () => new RefFlattenFirstNet(Capacity, seed: 26),
         ["RefConvFirstNoLossNet"] = () => new RefConvFirstNoLossNet(Capacity, seed: 27),
+        ["LeakyReLUNet"] = () => new LeakyReLUNet(Capacity, seed: 28),
+        ["SigmoidCrossEntropyNet"] = () => new SigmoidCrossEntropyNet(Capacity, seed: 29),
+        ["Chapter6EveryLayerNet"] = () => new Chapter6EveryLayerNet(Capacity, seed: 30),
     };
 
     public static IEnumerable<object[]> AllCases() =>
@@ -56,7 +59,8 @@ public class ReferencePassTests
     /// <summary>The dense networks, which the test's own <see cref="ReferenceNet"/> reads (it knows no convolution).</summary>
     public static IEnumerable<object[]> DenseCases() =>
         from c in AllCases() where !Networks[(string)c[0]]().Architecture.Contains("Conv2D") && !Networks[(string)c[0]]().Architecture.Contains("Pool2D")
-            && !Networks[(string)c[0]]().Architecture.Contains("Flatten") select c;
+            && !Networks[(string)c[0]]().Architecture.Contains("Flatten") && !Networks[(string)c[0]]().Architecture.Contains("LeakyReLU")
+            && !Networks[(string)c[0]]().Architecture.Contains("SigmoidCrossEntropy") select c;
 
     private static float[] Random(int n, int seed, float scale = 1f)
     {
@@ -69,6 +73,14 @@ public class ReferencePassTests
     /// <summary>Targets for the network's loss: one-hot rows for cross-entropy, values otherwise.</summary>
     private static float[] Targets(INetwork net, int batch, int seed)
     {
+        if (net.Architecture.EndsWith("SigmoidCrossEntropy"))
+        {
+            // Probabilities in [0, 1], not only 0 and 1: the loss is defined for any.
+            var p = new float[batch * net.OutputSize];
+            var rp = new Random64(seed);
+            for (int i = 0; i < p.Length; i++) p[i] = rp.NextInt32(1001) / 1000f;
+            return p;
+        }
         if (!net.Architecture.EndsWith("SoftmaxCrossEntropy")) return Random(batch * net.OutputSize, seed);
         var t = new float[batch * net.OutputSize];
         var r = new Random64(seed);
@@ -168,12 +180,12 @@ public class ReferencePassTests
 
     /// <summary>Networks that are smooth everywhere (no ReLU, no max pooling), so central differences need no kink detection.</summary>
     public static IEnumerable<object[]> SmoothCases() =>
-        new[] { "Net3x7x8Sce", "Net7x17x3Sce", "HardenMseNet", "GcTanhNet", "StridedConvNet", "RefPoolFirstNet", "RefFlattenFirstNet" }
+        new[] { "Net3x7x8Sce", "Net7x17x3Sce", "HardenMseNet", "GcTanhNet", "StridedConvNet", "RefPoolFirstNet", "RefFlattenFirstNet", "SigmoidCrossEntropyNet" }
             .Select(n => new object[] { n });
 
     /// <summary>Networks with kinks too (ReLU, max pooling, padding, overlapping windows): for <see cref="GradientCheck"/>, which skips kinks.</summary>
     public static IEnumerable<object[]> GradientCheckCases() =>
-        SmoothCases().Concat(new[] { "DeepNet", "ActivationFirstNet", "SimpleConvNet", "RefPaddedMaxPoolNet", "RefOverlappingMaxPoolNet" }
+        SmoothCases().Concat(new[] { "DeepNet", "ActivationFirstNet", "SimpleConvNet", "RefPaddedMaxPoolNet", "RefOverlappingMaxPoolNet", "LeakyReLUNet" }
             .Select(n => new object[] { n }));
 
     /// <summary>

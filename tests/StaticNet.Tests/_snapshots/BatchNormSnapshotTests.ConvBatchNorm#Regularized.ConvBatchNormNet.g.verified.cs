@@ -41,7 +41,7 @@ namespace Regularized
         // The largest batch whose buffers fit in an array.
         private const int MaxBatchCapacity = 14913080;
 
-        // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
+        // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly int _batchCapacity;
@@ -55,8 +55,8 @@ namespace Regularized
         private readonly float[] _a1; // [batch, 144]
         private readonly float[] _a2; // [batch, 144]
         private readonly float[] _h2; // [batch, 144]
+        private readonly float[] _p2; // [batch, 36]
         private readonly float[] _h2_2; // [batch, 36]
-        private readonly float[] _h2_3; // [batch, 36]
         private readonly float[] _a3; // [batch, 3]
         private readonly float[] _y; // [batch, 3]
         private readonly float[] _t; // targets [batch, 3]
@@ -64,8 +64,8 @@ namespace Regularized
         private readonly float[] _da1; // [batch, 144]
         private readonly float[] _da2; // [batch, 144]
         private readonly float[] _dh2; // [batch, 144]
+        private readonly float[] _dp2; // [batch, 36]
         private readonly float[] _dh2_2; // [batch, 36]
-        private readonly float[] _dh2_3; // [batch, 36]
         private readonly float[] _da3; // [batch, 3]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 39]
@@ -81,7 +81,7 @@ namespace Regularized
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public ConvBatchNormNet(int batchCapacity = 1, int seed = 0)
@@ -92,16 +92,16 @@ namespace Regularized
             _a1 = new float[batchCapacity * 144];
             _a2 = new float[batchCapacity * 144];
             _h2 = new float[batchCapacity * 144];
+            _p2 = new float[batchCapacity * 36];
             _h2_2 = new float[batchCapacity * 36];
-            _h2_3 = new float[batchCapacity * 36];
             _a3 = new float[batchCapacity * 3];
             _y = new float[batchCapacity * 3];
             _t = new float[batchCapacity * 3];
             _da1 = new float[batchCapacity * 144];
             _da2 = new float[batchCapacity * 144];
             _dh2 = new float[batchCapacity * 144];
+            _dp2 = new float[batchCapacity * 36];
             _dh2_2 = new float[batchCapacity * 36];
-            _dh2_3 = new float[batchCapacity * 36];
             _da3 = new float[batchCapacity * 3];
             _scratch = new float[batchCapacity * 39];
             _col1 = new float[324];
@@ -110,8 +110,8 @@ namespace Regularized
             _mask6 = new float[batchCapacity * 36];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 9, ref random);
-            global::StaticNet.Initializers.Xavier(W3, fanIn: 36, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 9, ref random); // W1 ~ N(0, σ²), σ = √(1 / 9): Xavier (Init.Auto)
+            global::StaticNet.Initializers.Xavier(W3, fanIn: 36, ref random); // W3 ~ N(0, σ²), σ = √(1 / 36): Xavier (Init.Auto)
             _dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'
             _drawDropoutMasks = true; // the first training forward draws its masks
             new global::System.Span<float>(_parameters, 40, 4).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
@@ -122,7 +122,7 @@ namespace Regularized
         /// <summary>The largest batch this instance was allocated for.</summary>
         public int BatchCapacity => _batchCapacity;
         /// <summary>
-        /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+        /// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
@@ -134,7 +134,7 @@ namespace Regularized
 
         private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =
         {
-            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 36, 4, 9),
+            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 36, 4, 9) { Shape = new(4, 1, 3, 3) },
             new("b1", "Conv2D1", global::StaticNet.ParameterKind.Bias, 36, 4, 1, 4),
             new("gamma2", "BatchNorm2", global::StaticNet.ParameterKind.Scale, 40, 4, 1, 4),
             new("beta2", "BatchNorm2", global::StaticNet.ParameterKind.Shift, 44, 4, 1, 4),
@@ -227,6 +227,45 @@ namespace Regularized
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
 
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 36)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 40, 4)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 48, 108)); // Σ W3²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.Span<float>(_gradients, 0, 36), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 40, 4), new global::System.Span<float>(_gradients, 40, 4), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 48, 108), new global::System.Span<float>(_gradients, 48, 108), _weightDecay); // dW3 += λ·W3
+        }
+
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
         /// writing the softmax probabilities, <c>OutputSize</c> per row, into <paramref name="output"/>.
@@ -264,8 +303,8 @@ namespace Regularized
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> a2 = new(_a2, 0, batch * 144);
             global::System.Span<float> h2 = new(_h2, 0, batch * 144);
+            global::System.Span<float> p2 = new(_p2, 0, batch * 36);
             global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
-            global::System.Span<float> h2_3 = new(_h2_3, 0, batch * 36);
             global::System.Span<float> a3 = new(_a3, 0, batch * 3);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> bn2 = _bn2;
@@ -281,7 +320,7 @@ namespace Regularized
             global::System.Span<float> runningVar2 = new(_state, 4, 4);
             input.CopyTo(x);
 
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 4, 6, 6]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
             }
@@ -308,36 +347,36 @@ namespace Regularized
                 global::StaticNet.Kernels.Activation.ReluForward(a2, h2);
             }
 
-            // Pooling forward (MaxPool2D(2)): h2_2 = the maximum of each 2×2 window of h2, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p2 = the maximum of each 2×2 window of h2, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(h2, h2_2, argmax4, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(h2, p2, argmax4, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
             }
 
-            // Flatten: (4, 3, 3) → a vector of 36, CHW order: h2_2 is h2_2's buffer, nothing to copy.
+            // Flatten: p2 (N, 4, 3, 3) read as (N, 36) in CHW order: the same buffer, nothing to copy.
 
             if (_trainingForward)
             {
                 // Dropout forward, training (Dropout(0.2)): mask = 1/(1 − p) where a uniform draw u ≥ p (kept), else 0 (dropped);
-                // h2_3 = h2_2 ⊙ mask. Inverted dropout, as PyTorch: the expected output is the input, so inference is the identity
+                // h2_2 = p2 ⊙ mask. Inverted dropout, as PyTorch: the expected output is the input, so inference is the identity
                 // (the book's Dropout keeps values unscaled here and multiplies by (1 − p) at test time).
                 // A new mask from the network's seeded generator, unless KeepDropoutMasks keeps the latest one
                 {
                     global::System.Span<float> mask6Rows = mask6.Slice(0, batch * 36);
                     if (_drawDropoutMasks) global::StaticNet.Kernels.Dropout.DrawMask(mask6Rows, p: 0.2f, ref _dropoutRandom);
-                    global::StaticNet.Kernels.Dropout.Apply(h2_2, mask6Rows, h2_3);
+                    global::StaticNet.Kernels.Dropout.Apply(p2, mask6Rows, h2_2);
                 }
             }
             else
             {
-                // Dropout forward, inference (Dropout(0.2)): h2_3 = h2_2 (inverted dropout scales in training instead; the book's Dropout multiplies by (1 − p) here)
+                // Dropout forward, inference (Dropout(0.2)): h2_2 = p2 (inverted dropout scales in training instead; the book's Dropout multiplies by (1 − p) here)
                 {
-                    h2_2.CopyTo(h2_3);
+                    p2.CopyTo(h2_2);
                 }
             }
 
-            // Affine forward (Dense3): a3 = h2_3·W3 + b3
+            // Affine forward (Dense3): a3 = h2_2·W3 + b3
             {
-                global::StaticNet.Kernels.Affine.Forward(h2_3, W3, b3, a3, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.Forward(h2_2, W3, b3, a3, batch, inputs: 36, outputs: 3);
             }
         }
 
@@ -352,8 +391,8 @@ namespace Regularized
             internal readonly float[] _a1; // [batch, 144]
             internal readonly float[] _a2; // [batch, 144]
             internal readonly float[] _h2; // [batch, 144]
+            internal readonly float[] _p2; // [batch, 36]
             internal readonly float[] _h2_2; // [batch, 36]
-            internal readonly float[] _h2_3; // [batch, 36]
             internal readonly float[] _a3; // [batch, 3]
             internal readonly float[] _y; // [batch, 3]
             internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [9, 36]
@@ -368,8 +407,8 @@ namespace Regularized
                 _a1 = new float[batchCapacity * 144];
                 _a2 = new float[batchCapacity * 144];
                 _h2 = new float[batchCapacity * 144];
+                _p2 = new float[batchCapacity * 36];
                 _h2_2 = new float[batchCapacity * 36];
-                _h2_3 = new float[batchCapacity * 36];
                 _a3 = new float[batchCapacity * 3];
                 _y = new float[batchCapacity * 3];
                 _col1 = new float[324];
@@ -398,8 +437,8 @@ namespace Regularized
             global::System.Span<float> a1 = new(workspace._a1, 0, batch * 144);
             global::System.Span<float> a2 = new(workspace._a2, 0, batch * 144);
             global::System.Span<float> h2 = new(workspace._h2, 0, batch * 144);
+            global::System.Span<float> p2 = new(workspace._p2, 0, batch * 36);
             global::System.Span<float> h2_2 = new(workspace._h2_2, 0, batch * 36);
-            global::System.Span<float> h2_3 = new(workspace._h2_3, 0, batch * 36);
             global::System.Span<float> a3 = new(workspace._a3, 0, batch * 3);
             global::System.Span<float> y = new(workspace._y, 0, batch * 3);
             global::System.Span<float> col1 = workspace._col1;
@@ -413,7 +452,7 @@ namespace Regularized
             global::System.Span<float> b3 = new(_parameters, 156, 3);
             global::System.Span<float> runningMean2 = new(_state, 0, 4);
             global::System.Span<float> runningVar2 = new(_state, 4, 4);
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 4, 6, 6]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
             }
@@ -428,21 +467,21 @@ namespace Regularized
                 global::StaticNet.Kernels.Activation.ReluForward(a2, h2);
             }
 
-            // Pooling forward (MaxPool2D(2)): h2_2 = the maximum of each 2×2 window of h2, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p2 = the maximum of each 2×2 window of h2, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(h2, h2_2, argmax4, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(h2, p2, argmax4, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
             }
 
-            // Flatten: (4, 3, 3) → a vector of 36, CHW order: h2_2 is h2_2's buffer, nothing to copy.
+            // Flatten: p2 (N, 4, 3, 3) read as (N, 36) in CHW order: the same buffer, nothing to copy.
 
-            // Dropout forward, inference (Dropout(0.2)): h2_3 = h2_2 (inverted dropout scales in training instead; the book's Dropout multiplies by (1 − p) here)
+            // Dropout forward, inference (Dropout(0.2)): h2_2 = p2 (inverted dropout scales in training instead; the book's Dropout multiplies by (1 − p) here)
             {
-                h2_2.CopyTo(h2_3);
+                p2.CopyTo(h2_2);
             }
 
-            // Affine forward (Dense3): a3 = h2_3·W3 + b3
+            // Affine forward (Dense3): a3 = h2_2·W3 + b3
             {
-                global::StaticNet.Kernels.Affine.Forward(h2_3, W3, b3, a3, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.Forward(h2_2, W3, b3, a3, batch, inputs: 36, outputs: 3);
             }
 
             // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
@@ -509,6 +548,7 @@ namespace Regularized
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 3);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -541,6 +581,7 @@ namespace Regularized
                     global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -610,12 +651,12 @@ namespace Regularized
             global::System.Span<float> x = new(_x, 0, batch * 64);
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> h2 = new(_h2, 0, batch * 144);
-            global::System.Span<float> h2_3 = new(_h2_3, 0, batch * 36);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
             global::System.Span<float> da1 = new(_da1, 0, batch * 144);
             global::System.Span<float> da2 = new(_da2, 0, batch * 144);
             global::System.Span<float> dh2 = new(_dh2, 0, batch * 144);
+            global::System.Span<float> dp2 = new(_dp2, 0, batch * 36);
             global::System.Span<float> dh2_2 = new(_dh2_2, 0, batch * 36);
-            global::System.Span<float> dh2_3 = new(_dh2_3, 0, batch * 36);
             global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> bn2 = _bn2;
@@ -630,23 +671,23 @@ namespace Regularized
             global::System.Span<float> W3 = new(_parameters, 48, 108);
             global::System.Span<float> dW3 = new(_gradients, 48, 108);
             global::System.Span<float> db3 = new(_gradients, 156, 3);
-            // Affine backward (Dense3): dW3 = h2_3ᵀ·da3, db3 = Σ da3, dh2_3 = da3·W3ᵀ
+            // Affine backward (Dense3): dW3 = h2_2ᵀ·da3, db3 = Σ da3, dh2_2 = da3·W3ᵀ
             {
-                global::StaticNet.Kernels.Affine.BackwardWeights(h2_3, da3, dW3, db3, batch, inputs: 36, outputs: 3);
-                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_3, _scratch, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.BackwardWeights(h2_2, da3, dW3, db3, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, _scratch, batch, inputs: 36, outputs: 3);
             }
 
-            // Dropout backward (Dropout(0.2)): training, dh2_2 = dh2_3 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
-            // inference (the identity), dh2_2 = dh2_3
+            // Dropout backward (Dropout(0.2)): training, dp2 = dh2_2 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
+            // inference (the identity), dp2 = dh2_2
             {
-                global::StaticNet.Kernels.Dropout.Backward(dh2_3, mask6.Slice(0, batch * 36), dh2_2, training: _trainingForward);
+                global::StaticNet.Kernels.Dropout.Backward(dh2_2, mask6.Slice(0, batch * 36), dp2, training: _trainingForward);
             }
 
-            // Flatten backward: dh2_2 = dh2_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp2 (N, 36) read back as (N, 4, 3, 3): the same buffer, nothing to copy.
 
-            // Pooling backward (MaxPool2D(2)): dh2 = dh2_2 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): dh2 = dp2 at the argmax of each window, else 0
             {
-                global::StaticNet.Kernels.Pool2D.MaxBackward(dh2_2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
             }
 
             // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
@@ -670,47 +711,47 @@ namespace Regularized
             }
         }
 
-        /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+        /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
             global::System.Span<float> x = new(_x, 0, batch * 64);
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> h2 = new(_h2, 0, batch * 144);
-            global::System.Span<float> h2_3 = new(_h2_3, 0, batch * 36);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
             global::System.Span<float> da1 = new(_da1, 0, batch * 144);
             global::System.Span<float> da2 = new(_da2, 0, batch * 144);
             global::System.Span<float> dh2 = new(_dh2, 0, batch * 144);
+            global::System.Span<float> dp2 = new(_dp2, 0, batch * 36);
             global::System.Span<float> dh2_2 = new(_dh2_2, 0, batch * 36);
-            global::System.Span<float> dh2_3 = new(_dh2_3, 0, batch * 36);
             global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<int> argmax4 = _argmax4;
             global::System.Span<float> mask6 = _mask6;
             global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> dW1 = new(_gradients, 0, 36);
-            global::System.Span<float> db1 = new(_gradients, 36, 4);
+            global::System.Span<float> b1 = new(_parameters, 36, 4);
             global::System.Span<float> gamma2 = new(_parameters, 40, 4);
             global::System.Span<float> beta2 = new(_parameters, 44, 4);
             global::System.Span<float> W3 = new(_parameters, 48, 108);
             global::System.Span<float> b3 = new(_parameters, 156, 3);
-            // Affine backward with the SGD step (Dense3): dh2_3 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2_3ᵀ·da3, b3 ← b3 − lr·Σ da3
+            // Affine backward with the SGD step (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2_2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
-                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_3, _scratch, batch, inputs: 36, outputs: 3);
-                global::StaticNet.Kernels.Affine.SgdStep(h2_3, da3, W3, b3, _scratch, learningRate, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, _scratch, batch, inputs: 36, outputs: 3);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W3, 1f - learningRate * _weightDecay); // weight decay: W3 ← (1 − lr·λ)·W3
+                global::StaticNet.Kernels.Affine.SgdStep(h2_2, da3, W3, b3, _scratch, learningRate, batch, inputs: 36, outputs: 3);
             }
 
-            // Dropout backward (Dropout(0.2)): training, dh2_2 = dh2_3 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
-            // inference (the identity), dh2_2 = dh2_3
+            // Dropout backward (Dropout(0.2)): training, dp2 = dh2_2 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
+            // inference (the identity), dp2 = dh2_2
             {
-                global::StaticNet.Kernels.Dropout.Backward(dh2_3, mask6.Slice(0, batch * 36), dh2_2, training: _trainingForward);
+                global::StaticNet.Kernels.Dropout.Backward(dh2_2, mask6.Slice(0, batch * 36), dp2, training: _trainingForward);
             }
 
-            // Flatten backward: dh2_2 = dh2_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp2 (N, 36) read back as (N, 4, 3, 3): the same buffer, nothing to copy.
 
-            // Pooling backward (MaxPool2D(2)): dh2 = dh2_2 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): dh2 = dp2 at the argmax of each window, else 0
             {
-                global::StaticNet.Kernels.Pool2D.MaxBackward(dh2_2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2);
             }
 
             // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
@@ -731,11 +772,9 @@ namespace Regularized
                 global::StaticNet.Kernels.BatchNorm.SgdStep(gamma2, beta2, stepGamma2, stepBeta2, learningRate);
             }
 
-            // Convolution backward with the SGD step (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, then W1 ← W1 − lr·dW1, b1 ← b1 − lr·db1
+            // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
-                global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, global::System.Span<float>.Empty, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
-                global::System.Span<float> p = new(_parameters, 0, 40), g = new(_gradients, 0, 40);
-                for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];
+                global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
             }
         }
     }

@@ -75,7 +75,7 @@ namespace Regularized
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public MnistBatchNormNet(int batchCapacity = 1, int seed = 0)
@@ -100,8 +100,8 @@ namespace Regularized
             _mask4 = new float[batchCapacity * 100];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 784, ref random);
-            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 784, ref random); // W1 ~ N(0, σ²), σ = √(1 / 784): Xavier (Init.Auto)
+            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random); // W3 ~ N(0, σ²), σ = √(1 / 100): Xavier (Init.Auto)
             _dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'
             _drawDropoutMasks = true; // the first training forward draws its masks
             new global::System.Span<float>(_parameters, 78500, 100).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
@@ -216,6 +216,45 @@ namespace Regularized
         int global::StaticNet.INetwork.OutputSize => OutputSize;
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
+
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 78500, 100)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000)); // Σ W3²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400), new global::System.Span<float>(_gradients, 0, 78400), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 78500, 100), new global::System.Span<float>(_gradients, 78500, 100), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000), new global::System.Span<float>(_gradients, 78700, 1000), _weightDecay); // dW3 += λ·W3
+        }
 
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -475,6 +514,7 @@ namespace Regularized
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 10);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -507,6 +547,7 @@ namespace Regularized
                     global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -650,6 +691,7 @@ namespace Regularized
             // Affine backward with the SGD step (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2_2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, _scratch, batch, inputs: 100, outputs: 10);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W3, 1f - learningRate * _weightDecay); // weight decay: W3 ← (1 − lr·λ)·W3
                 global::StaticNet.Kernels.Affine.SgdStep(h2_2, da3, W3, b3, _scratch, learningRate, batch, inputs: 100, outputs: 10);
             }
 
@@ -679,6 +721,7 @@ namespace Regularized
 
             // Affine backward with the SGD step (Dense1): W1 ← W1 − lr·xᵀ·da1, b1 ← b1 − lr·Σ da1
             {
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W1, 1f - learningRate * _weightDecay); // weight decay: W1 ← (1 − lr·λ)·W1
                 global::StaticNet.Kernels.Affine.SgdStep(x, da1, W1, b1, _scratch, learningRate, batch, inputs: 784, outputs: 100);
             }
         }

@@ -42,7 +42,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
     // The largest batch whose buffers fit in an array.
     private const int MaxBatchCapacity = 13094412;
 
-    // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
+    // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
     private readonly int _batchCapacity;
@@ -80,7 +80,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
 
     /// <summary>
     /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-    /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
+    /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
     /// Nothing is allocated after this.
     /// </summary>
     public InitNet(int batchCapacity = 1, int seed = 0)
@@ -123,7 +123,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
     /// <summary>The largest batch this instance was allocated for.</summary>
     public int BatchCapacity => _batchCapacity;
     /// <summary>
-    /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+    /// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a
     /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
     /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
     /// </summary>
@@ -135,7 +135,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
 
     private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =
     {
-        new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 36, 4, 9),
+        new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 36, 4, 9) { Shape = new(4, 1, 3, 3) },
         new("b1", "Conv2D1", global::StaticNet.ParameterKind.Bias, 36, 4, 1, 4),
         new("W2", "Dense2", global::StaticNet.ParameterKind.Weights, 40, 2880, 144, 20),
         new("b2", "Dense2", global::StaticNet.ParameterKind.Bias, 2920, 20, 1, 20),
@@ -187,6 +187,18 @@ partial class InitNet : global::StaticNet.ILossNetwork
     public global::System.Span<float> dW5 => new(_gradients, 3205, 10);
     /// <summary>dLoss/db5 [2]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> db5 => new(_gradients, 3215, 2);
+
+    /// <summary>
+    /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+    /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+    /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+    /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+    /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+    /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+    /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+    /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+    /// </summary>
+    public bool Training { get; set; } = true;
 
     /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -314,7 +326,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         global::System.Span<float> b5 = new(_parameters, 3215, 2);
         input.CopyTo(x);
 
-        // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 4, 6, 6]
+        // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
         {
             global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
         }
@@ -324,7 +336,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
             global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
         }
 
-        // Flatten: (4, 6, 6) → a vector of 144, CHW order: h1 is h1's buffer, nothing to copy.
+        // Flatten: h1 (N, 4, 6, 6) read as (N, 144) in CHW order: the same buffer, nothing to copy.
 
         // Affine forward (Dense2): a2 = h1·W2 + b2
         {
@@ -439,7 +451,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         global::System.Span<float> b4 = new(_parameters, 3200, 5);
         global::System.Span<float> W5 = new(_parameters, 3205, 10);
         global::System.Span<float> b5 = new(_parameters, 3215, 2);
-        // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 4, 6, 6]
+        // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
         {
             global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
         }
@@ -449,7 +461,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
             global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
         }
 
-        // Flatten: (4, 6, 6) → a vector of 144, CHW order: h1 is h1's buffer, nothing to copy.
+        // Flatten: h1 (N, 4, 6, 6) read as (N, 144) in CHW order: the same buffer, nothing to copy.
 
         // Affine forward (Dense2): a2 = h1·W2 + b2
         {
@@ -716,7 +728,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
             global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 144, outputs: 20);
         }
 
-        // Flatten backward: dh1 = dh1 reshaped, the same buffer, nothing to copy.
+        // Flatten backward: dh1 (N, 144) read back as (N, 4, 6, 6): the same buffer, nothing to copy.
 
         // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
         {
@@ -729,7 +741,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         }
     }
 
-    /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+    /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
     private void BackwardLayersSgd(int batch, float learningRate)
     {
         global::System.Span<float> x = new(_x, 0, batch * 64);
@@ -748,8 +760,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1;
         global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> dW1 = new(_gradients, 0, 36);
-        global::System.Span<float> db1 = new(_gradients, 36, 4);
+        global::System.Span<float> b1 = new(_parameters, 36, 4);
         global::System.Span<float> W2 = new(_parameters, 40, 2880);
         global::System.Span<float> b2 = new(_parameters, 2920, 20);
         global::System.Span<float> W3 = new(_parameters, 2940, 200);
@@ -801,19 +812,16 @@ partial class InitNet : global::StaticNet.ILossNetwork
             global::StaticNet.Kernels.Affine.SgdStep(h1, da2, W2, b2, _scratch, learningRate, batch, inputs: 144, outputs: 20);
         }
 
-        // Flatten backward: dh1 = dh1 reshaped, the same buffer, nothing to copy.
+        // Flatten backward: dh1 (N, 144) read back as (N, 4, 6, 6): the same buffer, nothing to copy.
 
         // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
         {
             global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
         }
 
-        // Convolution backward with the SGD step (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, then W1 ← W1 − lr·dW1, b1 ← b1 − lr·db1
+        // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
         {
-            global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, global::System.Span<float>.Empty, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
-            if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W1, 1f - learningRate * _weightDecay); // weight decay: W1 ← (1 − lr·λ)·W1
-            global::System.Span<float> p = new(_parameters, 0, 40), g = new(_gradients, 0, 40);
-            for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];
+            global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
         }
     }
 }

@@ -121,6 +121,18 @@ partial class LeakyNet : global::StaticNet.ILossNetwork
     public global::System.Span<float> db2 => new(_gradients, 21, 2);
 
     /// <summary>
+    /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+    /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+    /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+    /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+    /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+    /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+    /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+    /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+    /// </summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
     /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
     /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it

@@ -67,7 +67,7 @@ namespace Layers
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public ActivationNet(int batchCapacity = 1, int seed = 0)
@@ -90,8 +90,8 @@ namespace Layers
             _scratch = new float[batchCapacity * 7];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.He(W1, fanIn: 4, ref random);
-            global::StaticNet.Initializers.Xavier(W2, fanIn: 3, ref random);
+            global::StaticNet.Initializers.He(W1, fanIn: 4, ref random); // W1 ~ N(0, σ²), σ = √(2 / 4): He (Init.Auto: ReLU follows)
+            global::StaticNet.Initializers.Xavier(W2, fanIn: 3, ref random); // W2 ~ N(0, σ²), σ = √(1 / 3): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
@@ -132,6 +132,18 @@ namespace Layers
         public global::System.Span<float> dW2 => new(_gradients, 15, 9);
         /// <summary>dLoss/db2 [3]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> db2 => new(_gradients, 24, 3);
+
+        /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw

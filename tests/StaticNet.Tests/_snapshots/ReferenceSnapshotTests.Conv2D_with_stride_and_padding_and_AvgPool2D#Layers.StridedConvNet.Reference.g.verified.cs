@@ -19,12 +19,12 @@ namespace Layers
             internal readonly double[] x; // [batch, 98]
             internal readonly double[] a1; // [batch, 48]
             internal readonly double[] h1; // [batch, 48]
-            internal readonly double[] h1_2; // [batch, 27]
+            internal readonly double[] p1; // [batch, 27]
             internal readonly double[] a2; // [batch, 4]
             internal readonly double[] t; // [batch, 4]
             internal readonly double[] da1; // [batch, 48]
             internal readonly double[] dh1; // [batch, 48]
-            internal readonly double[] dh1_2; // [batch, 27]
+            internal readonly double[] dp1; // [batch, 27]
             internal readonly double[] da2; // [batch, 4]
             internal int batch;      // rows in the latest ReferenceForward or ReferenceLoss; 0 before the first
             internal bool lossReady; // ReferenceLoss has run since the latest ReferenceForward
@@ -34,12 +34,12 @@ namespace Layers
                 x = new double[batchCapacity * 98];
                 a1 = new double[batchCapacity * 48];
                 h1 = new double[batchCapacity * 48];
-                h1_2 = new double[batchCapacity * 27];
+                p1 = new double[batchCapacity * 27];
                 a2 = new double[batchCapacity * 4];
                 t = new double[batchCapacity * 4];
                 da1 = new double[batchCapacity * 48];
                 dh1 = new double[batchCapacity * 48];
-                dh1_2 = new double[batchCapacity * 27];
+                dp1 = new double[batchCapacity * 27];
                 da2 = new double[batchCapacity * 4];
             }
         }
@@ -71,7 +71,7 @@ namespace Layers
             global::System.Span<double> x = new(r.x, 0, batch * 98);
             global::System.Span<double> a1 = new(r.a1, 0, batch * 48);
             global::System.Span<double> h1 = new(r.h1, 0, batch * 48);
-            global::System.Span<double> h1_2 = new(r.h1_2, 0, batch * 27);
+            global::System.Span<double> p1 = new(r.p1, 0, batch * 27);
             global::System.Span<double> a2 = new(r.a2, 0, batch * 4);
             global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
             global::System.ReadOnlySpan<double> b1 = new(r.p, 54, 3);
@@ -105,7 +105,7 @@ namespace Layers
                 for (int k = 0; k < batch * 48; k++) h1[k] = global::System.Math.Tanh(a1[k]);
             }
 
-            // Pooling forward (AvgPool2D(2, Stride = 1)): h1_2 = the mean of each 2×2 window of h1
+            // Pooling forward (AvgPool2D(2, Stride = 1)): p1 = the mean of each 2×2 window of h1
             {
                 for (int n = 0; n < batch; n++)
                     for (int c = 0; c < 3; c++)
@@ -115,19 +115,19 @@ namespace Layers
                                 double s = 0;
                                 for (int ky = 0; ky < 2; ky++)
                                     for (int kx = 0; kx < 2; kx++) s += h1[n * 48 + c * 16 + (oy + ky) * 4 + ox + kx];
-                                h1_2[n * 27 + c * 9 + oy * 3 + ox] = s / 4;
+                                p1[n * 27 + c * 9 + oy * 3 + ox] = s / 4;
                             }
             }
 
-            // Flatten: (3, 3, 3) → a vector of 27, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 3, 3, 3) read as (N, 27) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
                 for (int n = 0; n < batch; n++)
                     for (int j = 0; j < 4; j++)
                     {
                         double s = b2[j];
-                        for (int i = 0; i < 27; i++) s += h1_2[n * 27 + i] * W2[i * 4 + j];
+                        for (int i = 0; i < 27; i++) s += p1[n * 27 + i] * W2[i * 4 + j];
                         a2[n * 4 + j] = s;
                     }
             }
@@ -218,10 +218,10 @@ namespace Layers
         {
             global::System.Span<double> x = new(r.x, 0, batch * 98);
             global::System.Span<double> h1 = new(r.h1, 0, batch * 48);
-            global::System.Span<double> h1_2 = new(r.h1_2, 0, batch * 27);
+            global::System.Span<double> p1 = new(r.p1, 0, batch * 27);
             global::System.Span<double> da1 = new(r.da1, 0, batch * 48);
             global::System.Span<double> dh1 = new(r.dh1, 0, batch * 48);
-            global::System.Span<double> dh1_2 = new(r.dh1_2, 0, batch * 27);
+            global::System.Span<double> dp1 = new(r.dp1, 0, batch * 27);
             global::System.Span<double> da2 = new(r.da2, 0, batch * 4);
             global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
             global::System.Span<double> dW1 = gradients.Slice(0, 54);
@@ -229,27 +229,27 @@ namespace Layers
             global::System.ReadOnlySpan<double> W2 = new(r.p, 57, 108); // Dense2 weights [27, 4]
             global::System.Span<double> dW2 = gradients.Slice(57, 108);
             global::System.Span<double> db2 = gradients.Slice(165, 4);
-            // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
+            // Affine backward (Dense2): dW2 = p1ᵀ·da2, db2 = Σ da2, dp1 = da2·W2ᵀ
             {
                 dW2.Clear();
                 db2.Clear();
                 for (int n = 0; n < batch; n++)
                 {
                     for (int j = 0; j < 4; j++) db2[j] += da2[n * 4 + j];
-                    for (int i = 0; i < 27; i++) for (int j = 0; j < 4; j++) dW2[i * 4 + j] += h1_2[n * 27 + i] * da2[n * 4 + j];
+                    for (int i = 0; i < 27; i++) for (int j = 0; j < 4; j++) dW2[i * 4 + j] += p1[n * 27 + i] * da2[n * 4 + j];
                 }
                 for (int n = 0; n < batch; n++)
                     for (int i = 0; i < 27; i++)
                     {
                         double s = 0;
                         for (int j = 0; j < 4; j++) s += da2[n * 4 + j] * W2[i * 4 + j];
-                        dh1_2[n * 27 + i] = s;
+                        dp1[n * 27 + i] = s;
                     }
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 27) read back as (N, 3, 3, 3): the same buffer, nothing to copy.
 
-            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = Σ over the windows holding each pixel of dh1_2 / 4
+            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = Σ over the windows holding each pixel of dp1 / 4
             {
                 dh1.Clear();
                 for (int n = 0; n < batch; n++)
@@ -257,7 +257,7 @@ namespace Layers
                         for (int oy = 0; oy < 3; oy++)
                             for (int ox = 0; ox < 3; ox++)
                             {
-                                double g = dh1_2[n * 27 + c * 9 + oy * 3 + ox] / 4;
+                                double g = dp1[n * 27 + c * 9 + oy * 3 + ox] / 4;
                                 for (int ky = 0; ky < 2; ky++)
                                     for (int kx = 0; kx < 2; kx++) dh1[n * 48 + c * 16 + (oy + ky) * 4 + ox + kx] += g;
                             }

@@ -39,7 +39,7 @@ namespace Layers
         // The largest batch whose buffers fit in an array.
         private const int MaxBatchCapacity = 21913097;
 
-        // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
+        // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly int _batchCapacity;
@@ -52,13 +52,13 @@ namespace Layers
         private readonly float[] _x; // [batch, 98]
         private readonly float[] _a1; // [batch, 48]
         private readonly float[] _h1; // [batch, 48]
-        private readonly float[] _h1_2; // [batch, 27]
+        private readonly float[] _p1; // [batch, 27]
         private readonly float[] _a2; // [batch, 4]
         private readonly float[] _t; // targets [batch, 4]
         // Their gradients.
         private readonly float[] _da1; // [batch, 48]
         private readonly float[] _dh1; // [batch, 48]
-        private readonly float[] _dh1_2; // [batch, 27]
+        private readonly float[] _dp1; // [batch, 27]
         private readonly float[] _da2; // [batch, 4]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 31]
@@ -66,7 +66,7 @@ namespace Layers
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public StridedConvNet(int batchCapacity = 1, int seed = 0)
@@ -76,26 +76,26 @@ namespace Layers
             _x = new float[batchCapacity * 98];
             _a1 = new float[batchCapacity * 48];
             _h1 = new float[batchCapacity * 48];
-            _h1_2 = new float[batchCapacity * 27];
+            _p1 = new float[batchCapacity * 27];
             _a2 = new float[batchCapacity * 4];
             _t = new float[batchCapacity * 4];
             _da1 = new float[batchCapacity * 48];
             _dh1 = new float[batchCapacity * 48];
-            _dh1_2 = new float[batchCapacity * 27];
+            _dp1 = new float[batchCapacity * 27];
             _da2 = new float[batchCapacity * 4];
             _scratch = new float[batchCapacity * 31];
             _col1 = new float[288];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 18, ref random);
-            global::StaticNet.Initializers.Xavier(W2, fanIn: 27, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 18, ref random); // W1 ~ N(0, σ²), σ = √(1 / 18): Xavier (Init.Auto)
+            global::StaticNet.Initializers.Xavier(W2, fanIn: 27, ref random); // W2 ~ N(0, σ²), σ = √(1 / 27): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
         /// <summary>The largest batch this instance was allocated for.</summary>
         public int BatchCapacity => _batchCapacity;
         /// <summary>
-        /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+        /// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
@@ -107,7 +107,7 @@ namespace Layers
 
         private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =
         {
-            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 54, 3, 18),
+            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 54, 3, 18) { Shape = new(3, 2, 3, 3) },
             new("b1", "Conv2D1", global::StaticNet.ParameterKind.Bias, 54, 3, 1, 3),
             new("W2", "Dense2", global::StaticNet.ParameterKind.Weights, 57, 108, 27, 4),
             new("b2", "Dense2", global::StaticNet.ParameterKind.Bias, 165, 4, 1, 4),
@@ -129,6 +129,18 @@ namespace Layers
         public global::System.Span<float> dW2 => new(_gradients, 57, 108);
         /// <summary>dLoss/db2 [4]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> db2 => new(_gradients, 165, 4);
+
+        /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -157,6 +169,43 @@ namespace Layers
         int global::StaticNet.INetwork.OutputSize => OutputSize;
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
+
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 54)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 57, 108)); // Σ W2²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 54), new global::System.Span<float>(_gradients, 0, 54), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 57, 108), new global::System.Span<float>(_gradients, 57, 108), _weightDecay); // dW2 += λ·W2
+        }
 
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -188,7 +237,7 @@ namespace Layers
             global::System.Span<float> x = new(_x, 0, batch * 98);
             global::System.Span<float> a1 = new(_a1, 0, batch * 48);
             global::System.Span<float> h1 = new(_h1, 0, batch * 48);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 27);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 27);
             global::System.Span<float> a2 = new(_a2, 0, batch * 4);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> W1 = new(_parameters, 0, 54);
@@ -197,7 +246,7 @@ namespace Layers
             global::System.Span<float> b2 = new(_parameters, 165, 4);
             input.CopyTo(x);
 
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 3, 4, 4]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 3, 4, 4)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 2, height: 7, width: 7, filters: 3, kernelSize: 3, stride: 2, padding: 1);
             }
@@ -207,16 +256,16 @@ namespace Layers
                 global::StaticNet.Kernels.Activation.TanhForward(a1, h1);
             }
 
-            // Pooling forward (AvgPool2D(2, Stride = 1)): h1_2 = the mean of each 2×2 window of h1
+            // Pooling forward (AvgPool2D(2, Stride = 1)): p1 = the mean of each 2×2 window of h1
             {
-                global::StaticNet.Kernels.Pool2D.AvgForward(h1, h1_2, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
+                global::StaticNet.Kernels.Pool2D.AvgForward(h1, p1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
             }
 
-            // Flatten: (3, 3, 3) → a vector of 27, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 3, 3, 3) read as (N, 27) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
-                global::StaticNet.Kernels.Affine.Forward(h1_2, W2, b2, a2, batch, inputs: 27, outputs: 4);
+                global::StaticNet.Kernels.Affine.Forward(p1, W2, b2, a2, batch, inputs: 27, outputs: 4);
             }
         }
 
@@ -230,7 +279,7 @@ namespace Layers
         {
             internal readonly float[] _a1; // [batch, 48]
             internal readonly float[] _h1; // [batch, 48]
-            internal readonly float[] _h1_2; // [batch, 27]
+            internal readonly float[] _p1; // [batch, 27]
             internal readonly float[] _a2; // [batch, 4]
             internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [18, 16]
 
@@ -241,7 +290,7 @@ namespace Layers
                 BatchCapacity = batchCapacity;
                 _a1 = new float[batchCapacity * 48];
                 _h1 = new float[batchCapacity * 48];
-                _h1_2 = new float[batchCapacity * 27];
+                _p1 = new float[batchCapacity * 27];
                 _a2 = new float[batchCapacity * 4];
                 _col1 = new float[288];
             }
@@ -266,14 +315,14 @@ namespace Layers
             global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
             global::System.Span<float> a1 = new(workspace._a1, 0, batch * 48);
             global::System.Span<float> h1 = new(workspace._h1, 0, batch * 48);
-            global::System.Span<float> h1_2 = new(workspace._h1_2, 0, batch * 27);
+            global::System.Span<float> p1 = new(workspace._p1, 0, batch * 27);
             global::System.Span<float> a2 = new(workspace._a2, 0, batch * 4);
             global::System.Span<float> col1 = workspace._col1;
             global::System.Span<float> W1 = new(_parameters, 0, 54);
             global::System.Span<float> b1 = new(_parameters, 54, 3);
             global::System.Span<float> W2 = new(_parameters, 57, 108);
             global::System.Span<float> b2 = new(_parameters, 165, 4);
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 3, 4, 4]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 3, 4, 4)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 2, height: 7, width: 7, filters: 3, kernelSize: 3, stride: 2, padding: 1);
             }
@@ -283,16 +332,16 @@ namespace Layers
                 global::StaticNet.Kernels.Activation.TanhForward(a1, h1);
             }
 
-            // Pooling forward (AvgPool2D(2, Stride = 1)): h1_2 = the mean of each 2×2 window of h1
+            // Pooling forward (AvgPool2D(2, Stride = 1)): p1 = the mean of each 2×2 window of h1
             {
-                global::StaticNet.Kernels.Pool2D.AvgForward(h1, h1_2, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
+                global::StaticNet.Kernels.Pool2D.AvgForward(h1, p1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
             }
 
-            // Flatten: (3, 3, 3) → a vector of 27, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 3, 3, 3) read as (N, 27) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
-                global::StaticNet.Kernels.Affine.Forward(h1_2, W2, b2, a2, batch, inputs: 27, outputs: 4);
+                global::StaticNet.Kernels.Affine.Forward(p1, W2, b2, a2, batch, inputs: 27, outputs: 4);
             }
 
             a2.CopyTo(output);
@@ -329,6 +378,7 @@ namespace Layers
             {
                 loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -361,6 +411,7 @@ namespace Layers
                     global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -428,10 +479,10 @@ namespace Layers
         {
             global::System.Span<float> x = new(_x, 0, batch * 98);
             global::System.Span<float> h1 = new(_h1, 0, batch * 48);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 27);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 27);
             global::System.Span<float> da1 = new(_da1, 0, batch * 48);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 48);
-            global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 27);
+            global::System.Span<float> dp1 = new(_dp1, 0, batch * 27);
             global::System.Span<float> da2 = new(_da2, 0, batch * 4);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> W1 = new(_parameters, 0, 54);
@@ -440,17 +491,17 @@ namespace Layers
             global::System.Span<float> W2 = new(_parameters, 57, 108);
             global::System.Span<float> dW2 = new(_gradients, 57, 108);
             global::System.Span<float> db2 = new(_gradients, 165, 4);
-            // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
+            // Affine backward (Dense2): dW2 = p1ᵀ·da2, db2 = Σ da2, dp1 = da2·W2ᵀ
             {
-                global::StaticNet.Kernels.Affine.BackwardWeights(h1_2, da2, dW2, db2, batch, inputs: 27, outputs: 4);
-                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1_2, _scratch, batch, inputs: 27, outputs: 4);
+                global::StaticNet.Kernels.Affine.BackwardWeights(p1, da2, dW2, db2, batch, inputs: 27, outputs: 4);
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, _scratch, batch, inputs: 27, outputs: 4);
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 27) read back as (N, 3, 3, 3): the same buffer, nothing to copy.
 
-            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = Σ over the windows holding each pixel of dh1_2 / 4
+            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = dp1 / 4 spread evenly over each window, summed where windows overlap
             {
-                global::StaticNet.Kernels.Pool2D.AvgBackward(dh1_2, dh1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
+                global::StaticNet.Kernels.Pool2D.AvgBackward(dp1, dh1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
             }
 
             // Tanh backward: da1 = dh1 * (1 - h1²)
@@ -464,33 +515,33 @@ namespace Layers
             }
         }
 
-        /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+        /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
             global::System.Span<float> x = new(_x, 0, batch * 98);
             global::System.Span<float> h1 = new(_h1, 0, batch * 48);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 27);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 27);
             global::System.Span<float> da1 = new(_da1, 0, batch * 48);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 48);
-            global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 27);
+            global::System.Span<float> dp1 = new(_dp1, 0, batch * 27);
             global::System.Span<float> da2 = new(_da2, 0, batch * 4);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> W1 = new(_parameters, 0, 54);
-            global::System.Span<float> dW1 = new(_gradients, 0, 54);
-            global::System.Span<float> db1 = new(_gradients, 54, 3);
+            global::System.Span<float> b1 = new(_parameters, 54, 3);
             global::System.Span<float> W2 = new(_parameters, 57, 108);
             global::System.Span<float> b2 = new(_parameters, 165, 4);
-            // Affine backward with the SGD step (Dense2): dh1_2 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1_2ᵀ·da2, b2 ← b2 − lr·Σ da2
+            // Affine backward with the SGD step (Dense2): dp1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·p1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
-                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1_2, _scratch, batch, inputs: 27, outputs: 4);
-                global::StaticNet.Kernels.Affine.SgdStep(h1_2, da2, W2, b2, _scratch, learningRate, batch, inputs: 27, outputs: 4);
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, _scratch, batch, inputs: 27, outputs: 4);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W2, 1f - learningRate * _weightDecay); // weight decay: W2 ← (1 − lr·λ)·W2
+                global::StaticNet.Kernels.Affine.SgdStep(p1, da2, W2, b2, _scratch, learningRate, batch, inputs: 27, outputs: 4);
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 27) read back as (N, 3, 3, 3): the same buffer, nothing to copy.
 
-            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = Σ over the windows holding each pixel of dh1_2 / 4
+            // Pooling backward (AvgPool2D(2, Stride = 1)): dh1 = dp1 / 4 spread evenly over each window, summed where windows overlap
             {
-                global::StaticNet.Kernels.Pool2D.AvgBackward(dh1_2, dh1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
+                global::StaticNet.Kernels.Pool2D.AvgBackward(dp1, dh1, batch, channels: 3, height: 4, width: 4, poolSize: 2, stride: 1);
             }
 
             // Tanh backward: da1 = dh1 * (1 - h1²)
@@ -498,11 +549,9 @@ namespace Layers
                 global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
             }
 
-            // Convolution backward with the SGD step (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, then W1 ← W1 − lr·dW1, b1 ← b1 − lr·db1
+            // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
-                global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, global::System.Span<float>.Empty, col1, batch, channels: 2, height: 7, width: 7, filters: 3, kernelSize: 3, stride: 2, padding: 1);
-                global::System.Span<float> p = new(_parameters, 0, 57), g = new(_gradients, 0, 57);
-                for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];
+                global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 2, height: 7, width: 7, filters: 3, kernelSize: 3, stride: 2, padding: 1);
             }
         }
     }

@@ -50,7 +50,7 @@ partial class DenseOnly : global::StaticNet.INetwork
 
     /// <summary>
     /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-    /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+    /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
     /// Nothing is allocated after this.
     /// </summary>
     public DenseOnly(int batchCapacity = 1, int seed = 0)
@@ -63,7 +63,7 @@ partial class DenseOnly : global::StaticNet.INetwork
         _scratch = new float[batchCapacity * 5];
 
         var random = new global::StaticNet.Random64(seed);
-        global::StaticNet.Initializers.Xavier(W1, fanIn: 3, ref random);
+        global::StaticNet.Initializers.Xavier(W1, fanIn: 3, ref random); // W1 ~ N(0, σ²), σ = √(1 / 3): Xavier (Init.Auto)
         _parametersTaken = false; // nothing has been handed out yet
     }
 
@@ -94,6 +94,18 @@ partial class DenseOnly : global::StaticNet.INetwork
     public global::System.Span<float> dW1 => new(_gradients, 0, 6);
     /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> db1 => new(_gradients, 6, 2);
+
+    /// <summary>
+    /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+    /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+    /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+    /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+    /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+    /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+    /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+    /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+    /// </summary>
+    public bool Training { get; set; } = true;
 
     /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw

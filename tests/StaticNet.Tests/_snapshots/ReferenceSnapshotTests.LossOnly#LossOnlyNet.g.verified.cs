@@ -51,7 +51,7 @@ partial class LossOnlyNet : global::StaticNet.ILossNetwork
 
     /// <summary>
     /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-    /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+    /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
     /// Nothing is allocated after this.
     /// </summary>
     public LossOnlyNet(int batchCapacity = 1, int seed = 0)
@@ -84,6 +84,18 @@ partial class LossOnlyNet : global::StaticNet.ILossNetwork
 
 
     /// <summary>
+    /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+    /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+    /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+    /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+    /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+    /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+    /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+    /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+    /// </summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
     /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
     /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
@@ -110,6 +122,38 @@ partial class LossOnlyNet : global::StaticNet.ILossNetwork
     int global::StaticNet.INetwork.OutputSize => OutputSize;
     int global::StaticNet.INetwork.ParameterCount => ParameterCount;
     string global::StaticNet.INetwork.Architecture => Architecture;
+
+    private float _weightDecay;
+    /// <summary>
+    /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+    /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+    /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+    /// whose loss is the caller's, adds nothing.
+    /// </summary>
+    /// <remarks>
+    /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+    /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+    /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+    /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+    /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+    /// </remarks>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    public float WeightDecay
+    {
+        get => _weightDecay;
+        set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+    }
+
+    /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+    private float WeightDecayPenalty()
+    {
+        return 0f; // no layer has weights
+    }
+
+    /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+    private void AddWeightDecayGradient()
+    {
+    }
 
     /// <summary>
     /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -245,6 +289,7 @@ partial class LossOnlyNet : global::StaticNet.ILossNetwork
         {
             loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(x, t, y, batch, 4);
         }
+        if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
         if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
         _lossReady = true;
         return loss;

@@ -61,7 +61,7 @@ namespace Layers
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a layer followed by ReLU, Xavier otherwise; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public RegressionNet(int batchCapacity = 1, int seed = 0)
@@ -79,8 +79,8 @@ namespace Layers
             _scratch = new float[batchCapacity * 7];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 2, ref random);
-            global::StaticNet.Initializers.Xavier(W2, fanIn: 5, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 2, ref random); // W1 ~ N(0, σ²), σ = √(1 / 2): Xavier (Init.Auto)
+            global::StaticNet.Initializers.Xavier(W2, fanIn: 5, ref random); // W2 ~ N(0, σ²), σ = √(1 / 5): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
@@ -123,6 +123,18 @@ namespace Layers
         public global::System.Span<float> db2 => new(_gradients, 20, 1);
 
         /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
         /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
         /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
@@ -149,6 +161,43 @@ namespace Layers
         int global::StaticNet.INetwork.OutputSize => OutputSize;
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
+
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 10)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 15, 5)); // Σ W2²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 10), new global::System.Span<float>(_gradients, 0, 10), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 15, 5), new global::System.Span<float>(_gradients, 15, 5), _weightDecay); // dW2 += λ·W2
+        }
 
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -299,6 +348,7 @@ namespace Layers
             {
                 loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -331,6 +381,7 @@ namespace Layers
                     global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -440,6 +491,7 @@ namespace Layers
             // Affine backward with the SGD step (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 5, outputs: 1);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W2, 1f - learningRate * _weightDecay); // weight decay: W2 ← (1 − lr·λ)·W2
                 global::StaticNet.Kernels.Affine.SgdStep(h1, da2, W2, b2, _scratch, learningRate, batch, inputs: 5, outputs: 1);
             }
 
@@ -450,6 +502,7 @@ namespace Layers
 
             // Affine backward with the SGD step (Dense1): W1 ← W1 − lr·xᵀ·da1, b1 ← b1 − lr·Σ da1
             {
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W1, 1f - learningRate * _weightDecay); // weight decay: W1 ← (1 − lr·λ)·W1
                 global::StaticNet.Kernels.Affine.SgdStep(x, da1, W1, b1, _scratch, learningRate, batch, inputs: 2, outputs: 5);
             }
         }

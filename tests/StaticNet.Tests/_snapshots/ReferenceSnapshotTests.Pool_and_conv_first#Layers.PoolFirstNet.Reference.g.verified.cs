@@ -17,10 +17,10 @@ namespace Layers
         {
             internal readonly double[] p = new double[ParameterCount]; // Parameters as the latest ReferenceForward or ReferenceLoss read them
             internal readonly double[] x; // [batch, 16]
-            internal readonly double[] h0; // [batch, 4]
+            internal readonly double[] p0; // [batch, 4]
             internal readonly double[] a1; // [batch, 18]
             internal readonly double[] a2; // [batch, 2]
-            internal readonly double[] dh0; // [batch, 4]
+            internal readonly double[] dp0; // [batch, 4]
             internal readonly double[] da1; // [batch, 18]
             internal readonly double[] da2; // [batch, 2]
             internal int batch;      // rows in the latest ReferenceForward or ReferenceLoss; 0 before the first
@@ -28,10 +28,10 @@ namespace Layers
             internal ReferenceTensors(int batchCapacity)
             {
                 x = new double[batchCapacity * 16];
-                h0 = new double[batchCapacity * 4];
+                p0 = new double[batchCapacity * 4];
                 a1 = new double[batchCapacity * 18];
                 a2 = new double[batchCapacity * 2];
-                dh0 = new double[batchCapacity * 4];
+                dp0 = new double[batchCapacity * 4];
                 da1 = new double[batchCapacity * 18];
                 da2 = new double[batchCapacity * 2];
             }
@@ -62,7 +62,7 @@ namespace Layers
             ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);
             for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double
             global::System.Span<double> x = new(r.x, 0, batch * 16);
-            global::System.Span<double> h0 = new(r.h0, 0, batch * 4);
+            global::System.Span<double> p0 = new(r.p0, 0, batch * 4);
             global::System.Span<double> a1 = new(r.a1, 0, batch * 18);
             global::System.Span<double> a2 = new(r.a2, 0, batch * 2);
             global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 8); // Conv2D1 weights [2, 1, 2, 2]
@@ -71,7 +71,7 @@ namespace Layers
             global::System.ReadOnlySpan<double> b2 = new(r.p, 46, 2);
             for (int k = 0; k < batch * 16; k++) x[k] = input[k]; // the input, in double
 
-            // Pooling forward (MaxPool2D(2)): h0 = the maximum of each 2×2 window of x, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p0 = the maximum of each 2×2 window of x, remembering where it was
             {
                 for (int n = 0; n < batch; n++)
                     for (int c = 0; c < 1; c++)
@@ -81,12 +81,12 @@ namespace Layers
                                 double max = double.NegativeInfinity;
                                 for (int ky = 0; ky < 2; ky++)
                                     for (int kx = 0; kx < 2; kx++) max = global::System.Math.Max(max, x[n * 16 + c * 16 + (oy * 2 + ky) * 4 + ox * 2 + kx]);
-                                h0[n * 4 + c * 4 + oy * 2 + ox] = max;
+                                p0[n * 4 + c * 4 + oy * 2 + ox] = max;
                             }
             }
 
-            // Convolution forward (Conv2D1): col = im2col(h0), a1 = col·W1ᵀ + b1, reshaped to [N, 2, 3, 3]
-            // written out as the direct convolution: a1[n, f, oy, ox] = b1[f] + Σ over c, ky, kx of W1[f, c, ky, kx] · h0[n, c, oy + ky − 1, ox + kx − 1] (0 in the padding)
+            // Convolution forward (Conv2D1): col = im2col(p0), a1 = col·W1ᵀ + b1, reshaped to [N, 2, 3, 3]
+            // written out as the direct convolution: a1[n, f, oy, ox] = b1[f] + Σ over c, ky, kx of W1[f, c, ky, kx] · p0[n, c, oy + ky − 1, ox + kx − 1] (0 in the padding)
             {
                 for (int n = 0; n < batch; n++)
                     for (int f = 0; f < 2; f++)
@@ -100,13 +100,13 @@ namespace Layers
                                         {
                                             int iy = oy + ky - 1, ix = ox + kx - 1;
                                             if (iy < 0 || iy >= 2 || ix < 0 || ix >= 2) continue; // the zero padding adds nothing
-                                            s += W1[f * 4 + c * 4 + ky * 2 + kx] * h0[n * 4 + c * 4 + iy * 2 + ix];
+                                            s += W1[f * 4 + c * 4 + ky * 2 + kx] * p0[n * 4 + c * 4 + iy * 2 + ix];
                                         }
                                 a1[n * 18 + f * 9 + oy * 3 + ox] = s;
                             }
             }
 
-            // Flatten: (2, 3, 3) → a vector of 18, CHW order: a1 is a1's buffer, nothing to copy.
+            // Flatten: a1 (N, 2, 3, 3) read as (N, 18) in CHW order: the same buffer, nothing to copy.
 
             // Affine forward (Dense2): a2 = a1·W2 + b2
             {
@@ -152,9 +152,9 @@ namespace Layers
         private void ReferenceBackwardLayers(ReferenceTensors r, int batch, global::System.Span<double> gradients, global::System.Span<double> inputGradient)
         {
             global::System.Span<double> x = new(r.x, 0, batch * 16);
-            global::System.Span<double> h0 = new(r.h0, 0, batch * 4);
+            global::System.Span<double> p0 = new(r.p0, 0, batch * 4);
             global::System.Span<double> a1 = new(r.a1, 0, batch * 18);
-            global::System.Span<double> dh0 = new(r.dh0, 0, batch * 4);
+            global::System.Span<double> dp0 = new(r.dp0, 0, batch * 4);
             global::System.Span<double> da1 = new(r.da1, 0, batch * 18);
             global::System.Span<double> da2 = new(r.da2, 0, batch * 2);
             global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 8); // Conv2D1 weights [2, 1, 2, 2]
@@ -181,14 +181,14 @@ namespace Layers
                     }
             }
 
-            // Flatten backward: da1 = da1 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: da1 (N, 18) read back as (N, 2, 3, 3): the same buffer, nothing to copy.
 
-            // Convolution backward (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, dh0 = col2im(da1·W1)
-            // written out: each da1[n, f, oy, ox] adds to db1[f], to dW1[f, c, ky, kx] times the input pixel that weight saw, and to dh0 at that pixel times the weight
+            // Convolution backward (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, dp0 = col2im(da1·W1)
+            // written out: each da1[n, f, oy, ox] adds to db1[f], to dW1[f, c, ky, kx] times the input pixel that weight saw, and to dp0 at that pixel times the weight
             {
                 dW1.Clear();
                 db1.Clear();
-                dh0.Clear();
+                dp0.Clear();
                 for (int n = 0; n < batch; n++)
                     for (int f = 0; f < 2; f++)
                         for (int oy = 0; oy < 3; oy++)
@@ -202,14 +202,14 @@ namespace Layers
                                         {
                                             int iy = oy + ky - 1, ix = ox + kx - 1;
                                             if (iy < 0 || iy >= 2 || ix < 0 || ix >= 2) continue; // the zero padding adds nothing
-                                            dW1[f * 4 + c * 4 + ky * 2 + kx] += g * h0[n * 4 + c * 4 + iy * 2 + ix];
-                                            dh0[n * 4 + c * 4 + iy * 2 + ix] += g * W1[f * 4 + c * 4 + ky * 2 + kx];
+                                            dW1[f * 4 + c * 4 + ky * 2 + kx] += g * p0[n * 4 + c * 4 + iy * 2 + ix];
+                                            dp0[n * 4 + c * 4 + iy * 2 + ix] += g * W1[f * 4 + c * 4 + ky * 2 + kx];
                                         }
                             }
             }
 
             // (only when the input gradient is asked for: no parameters lie below MaxPool2D(2))
-            // Pooling backward (MaxPool2D(2)): inputGradient = dh0 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): inputGradient = dp0 at the argmax of each window, else 0
             {
                 if (!inputGradient.IsEmpty)
                 {
@@ -227,7 +227,7 @@ namespace Layers
                                             int i = n * 16 + c * 16 + (oy * 2 + ky) * 4 + ox * 2 + kx;
                                             if (at < 0 || x[i] > max) { at = i; max = x[i]; }
                                         }
-                                    inputGradient[at] += dh0[n * 4 + c * 4 + oy * 2 + ox]; // where the maximum was, found again: the first in the window
+                                    inputGradient[at] += dp0[n * 4 + c * 4 + oy * 2 + ox]; // where the maximum was, found again: the first in the window
                                 }
                 }
             }

@@ -37,7 +37,7 @@ namespace Layers
         // The largest batch whose buffers fit in an array.
         private const int MaxBatchCapacity = 107374179;
 
-        // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
+        // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly int _batchCapacity;
@@ -47,11 +47,11 @@ namespace Layers
 
         // Activations, [batch, width] row-major: what the backward pass reads.
         private readonly float[] _x; // [batch, 16]
-        private readonly float[] _h0; // [batch, 4]
+        private readonly float[] _p0; // [batch, 4]
         private readonly float[] _a1; // [batch, 18]
         private readonly float[] _a2; // [batch, 2]
         // Their gradients.
-        private readonly float[] _dh0; // [batch, 4]
+        private readonly float[] _dp0; // [batch, 4]
         private readonly float[] _da1; // [batch, 18]
         private readonly float[] _da2; // [batch, 2]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
@@ -61,7 +61,7 @@ namespace Layers
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public PoolFirstNet(int batchCapacity = 1, int seed = 0)
@@ -69,10 +69,10 @@ namespace Layers
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
             _x = new float[batchCapacity * 16];
-            _h0 = new float[batchCapacity * 4];
+            _p0 = new float[batchCapacity * 4];
             _a1 = new float[batchCapacity * 18];
             _a2 = new float[batchCapacity * 2];
-            _dh0 = new float[batchCapacity * 4];
+            _dp0 = new float[batchCapacity * 4];
             _da1 = new float[batchCapacity * 18];
             _da2 = new float[batchCapacity * 2];
             _scratch = new float[batchCapacity * 20];
@@ -80,15 +80,15 @@ namespace Layers
             _col1 = new float[36];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random);
-            global::StaticNet.Initializers.Xavier(W2, fanIn: 18, ref random);
+            global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random); // W1 ~ N(0, σ²), σ = √(1 / 4): Xavier (Init.Auto)
+            global::StaticNet.Initializers.Xavier(W2, fanIn: 18, ref random); // W2 ~ N(0, σ²), σ = √(1 / 18): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
         /// <summary>The largest batch this instance was allocated for.</summary>
         public int BatchCapacity => _batchCapacity;
         /// <summary>
-        /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+        /// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
@@ -100,7 +100,7 @@ namespace Layers
 
         private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =
         {
-            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 8, 2, 4),
+            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 8, 2, 4) { Shape = new(2, 1, 2, 2) },
             new("b1", "Conv2D1", global::StaticNet.ParameterKind.Bias, 8, 2, 1, 2),
             new("W2", "Dense2", global::StaticNet.ParameterKind.Weights, 10, 36, 18, 2),
             new("b2", "Dense2", global::StaticNet.ParameterKind.Bias, 46, 2, 1, 2),
@@ -122,6 +122,18 @@ namespace Layers
         public global::System.Span<float> dW2 => new(_gradients, 10, 36);
         /// <summary>dLoss/db2 [2]: a view into <see cref="Gradients"/>.</summary>
         public global::System.Span<float> db2 => new(_gradients, 46, 2);
+
+        /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -178,7 +190,7 @@ namespace Layers
             _batch = batch;
             _parametersTaken = false;
             global::System.Span<float> x = new(_x, 0, batch * 16);
-            global::System.Span<float> h0 = new(_h0, 0, batch * 4);
+            global::System.Span<float> p0 = new(_p0, 0, batch * 4);
             global::System.Span<float> a1 = new(_a1, 0, batch * 18);
             global::System.Span<float> a2 = new(_a2, 0, batch * 2);
             global::System.Span<int> argmax1 = _argmax1;
@@ -189,17 +201,17 @@ namespace Layers
             global::System.Span<float> b2 = new(_parameters, 46, 2);
             input.CopyTo(x);
 
-            // Pooling forward (MaxPool2D(2)): h0 = the maximum of each 2×2 window of x, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p0 = the maximum of each 2×2 window of x, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(x, h0, argmax1, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(x, p0, argmax1, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
             }
 
-            // Convolution forward (Conv2D1): col = im2col(h0), a1 = col·W1ᵀ + b1, reshaped to [N, 2, 3, 3]
+            // Convolution forward (Conv2D1): col = im2col(p0), a1 = col·W1ᵀ + b1, read as (N, 2, 3, 3)
             {
-                global::StaticNet.Kernels.Conv2D.Forward(h0, W1, b1, a1, col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
+                global::StaticNet.Kernels.Conv2D.Forward(p0, W1, b1, a1, col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
             }
 
-            // Flatten: (2, 3, 3) → a vector of 18, CHW order: a1 is a1's buffer, nothing to copy.
+            // Flatten: a1 (N, 2, 3, 3) read as (N, 18) in CHW order: the same buffer, nothing to copy.
 
             // Affine forward (Dense2): a2 = a1·W2 + b2
             {
@@ -215,7 +227,7 @@ namespace Layers
         /// </summary>
         public sealed class Workspace
         {
-            internal readonly float[] _h0; // [batch, 4]
+            internal readonly float[] _p0; // [batch, 4]
             internal readonly float[] _a1; // [batch, 18]
             internal readonly float[] _a2; // [batch, 2]
             internal readonly int[] _argmax1; // where each maximum of MaxPool2D(2) was, an index into x
@@ -226,7 +238,7 @@ namespace Layers
             {
                 global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
                 BatchCapacity = batchCapacity;
-                _h0 = new float[batchCapacity * 4];
+                _p0 = new float[batchCapacity * 4];
                 _a1 = new float[batchCapacity * 18];
                 _a2 = new float[batchCapacity * 2];
                 _argmax1 = new int[batchCapacity * 4];
@@ -251,7 +263,7 @@ namespace Layers
             global::StaticNet.Kernels.Guard.Length(output.Length, batch * OutputSize, nameof(output));
             if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
             global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
-            global::System.Span<float> h0 = new(workspace._h0, 0, batch * 4);
+            global::System.Span<float> p0 = new(workspace._p0, 0, batch * 4);
             global::System.Span<float> a1 = new(workspace._a1, 0, batch * 18);
             global::System.Span<float> a2 = new(workspace._a2, 0, batch * 2);
             global::System.Span<int> argmax1 = workspace._argmax1;
@@ -260,17 +272,17 @@ namespace Layers
             global::System.Span<float> b1 = new(_parameters, 8, 2);
             global::System.Span<float> W2 = new(_parameters, 10, 36);
             global::System.Span<float> b2 = new(_parameters, 46, 2);
-            // Pooling forward (MaxPool2D(2)): h0 = the maximum of each 2×2 window of x, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p0 = the maximum of each 2×2 window of x, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(x, h0, argmax1, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(x, p0, argmax1, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
             }
 
-            // Convolution forward (Conv2D1): col = im2col(h0), a1 = col·W1ᵀ + b1, reshaped to [N, 2, 3, 3]
+            // Convolution forward (Conv2D1): col = im2col(p0), a1 = col·W1ᵀ + b1, read as (N, 2, 3, 3)
             {
-                global::StaticNet.Kernels.Conv2D.Forward(h0, W1, b1, a1, col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
+                global::StaticNet.Kernels.Conv2D.Forward(p0, W1, b1, a1, col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
             }
 
-            // Flatten: (2, 3, 3) → a vector of 18, CHW order: a1 is a1's buffer, nothing to copy.
+            // Flatten: a1 (N, 2, 3, 3) read as (N, 18) in CHW order: the same buffer, nothing to copy.
 
             // Affine forward (Dense2): a2 = a1·W2 + b2
             {
@@ -311,9 +323,9 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
-            global::System.Span<float> h0 = new(_h0, 0, batch * 4);
+            global::System.Span<float> p0 = new(_p0, 0, batch * 4);
             global::System.Span<float> a1 = new(_a1, 0, batch * 18);
-            global::System.Span<float> dh0 = new(_dh0, 0, batch * 4);
+            global::System.Span<float> dp0 = new(_dp0, 0, batch * 4);
             global::System.Span<float> da1 = new(_da1, 0, batch * 18);
             global::System.Span<float> da2 = new(_da2, 0, batch * 2);
             global::System.Span<int> argmax1 = _argmax1;
@@ -330,17 +342,17 @@ namespace Layers
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, da1, _scratch, batch, inputs: 18, outputs: 2);
             }
 
-            // Flatten backward: da1 = da1 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: da1 (N, 18) read back as (N, 2, 3, 3): the same buffer, nothing to copy.
 
-            // Convolution backward (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, dh0 = col2im(da1·W1) (when asked for)
+            // Convolution backward (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, dp0 = col2im(da1·W1) (when asked for)
             {
-                global::StaticNet.Kernels.Conv2D.Backward(h0, W1, da1, dW1, db1, !inputGradient.IsEmpty ? dh0 : default(global::System.Span<float>), col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
+                global::StaticNet.Kernels.Conv2D.Backward(p0, W1, da1, dW1, db1, !inputGradient.IsEmpty ? dp0 : default(global::System.Span<float>), col1, batch, channels: 1, height: 2, width: 2, filters: 2, kernelSize: 2, stride: 1, padding: 1);
             }
 
             // (only when the input gradient is asked for: no parameters lie below MaxPool2D(2))
-            // Pooling backward (MaxPool2D(2)): inputGradient = dh0 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): inputGradient = dp0 at the argmax of each window, else 0
             {
-                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Pool2D.MaxBackward(dh0, argmax1, inputGradient, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Pool2D.MaxBackward(dp0, argmax1, inputGradient, batch, channels: 1, height: 4, width: 4, poolSize: 2, stride: 2);
             }
         }
     }

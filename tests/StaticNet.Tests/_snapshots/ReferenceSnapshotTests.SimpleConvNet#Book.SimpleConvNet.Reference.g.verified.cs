@@ -19,7 +19,7 @@ namespace Book
             internal readonly double[] x; // [batch, 784]
             internal readonly double[] a1; // [batch, 17280]
             internal readonly double[] h1; // [batch, 17280]
-            internal readonly double[] h1_2; // [batch, 4320]
+            internal readonly double[] p1; // [batch, 4320]
             internal readonly double[] a2; // [batch, 100]
             internal readonly double[] h2; // [batch, 100]
             internal readonly double[] a3; // [batch, 10]
@@ -27,7 +27,7 @@ namespace Book
             internal readonly double[] t; // [batch, 10]
             internal readonly double[] da1; // [batch, 17280]
             internal readonly double[] dh1; // [batch, 17280]
-            internal readonly double[] dh1_2; // [batch, 4320]
+            internal readonly double[] dp1; // [batch, 4320]
             internal readonly double[] da2; // [batch, 100]
             internal readonly double[] dh2; // [batch, 100]
             internal readonly double[] da3; // [batch, 10]
@@ -39,7 +39,7 @@ namespace Book
                 x = new double[batchCapacity * 784];
                 a1 = new double[batchCapacity * 17280];
                 h1 = new double[batchCapacity * 17280];
-                h1_2 = new double[batchCapacity * 4320];
+                p1 = new double[batchCapacity * 4320];
                 a2 = new double[batchCapacity * 100];
                 h2 = new double[batchCapacity * 100];
                 a3 = new double[batchCapacity * 10];
@@ -47,7 +47,7 @@ namespace Book
                 t = new double[batchCapacity * 10];
                 da1 = new double[batchCapacity * 17280];
                 dh1 = new double[batchCapacity * 17280];
-                dh1_2 = new double[batchCapacity * 4320];
+                dp1 = new double[batchCapacity * 4320];
                 da2 = new double[batchCapacity * 100];
                 dh2 = new double[batchCapacity * 100];
                 da3 = new double[batchCapacity * 10];
@@ -97,7 +97,7 @@ namespace Book
             global::System.Span<double> x = new(r.x, 0, batch * 784);
             global::System.Span<double> a1 = new(r.a1, 0, batch * 17280);
             global::System.Span<double> h1 = new(r.h1, 0, batch * 17280);
-            global::System.Span<double> h1_2 = new(r.h1_2, 0, batch * 4320);
+            global::System.Span<double> p1 = new(r.p1, 0, batch * 4320);
             global::System.Span<double> a2 = new(r.a2, 0, batch * 100);
             global::System.Span<double> h2 = new(r.h2, 0, batch * 100);
             global::System.Span<double> a3 = new(r.a3, 0, batch * 10);
@@ -134,7 +134,7 @@ namespace Book
                 for (int k = 0; k < batch * 17280; k++) h1[k] = a1[k] > 0 ? a1[k] : 0;
             }
 
-            // Pooling forward (MaxPool2D(2)): h1_2 = the maximum of each 2×2 window of h1, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p1 = the maximum of each 2×2 window of h1, remembering where it was
             {
                 for (int n = 0; n < batch; n++)
                     for (int c = 0; c < 30; c++)
@@ -144,19 +144,19 @@ namespace Book
                                 double max = double.NegativeInfinity;
                                 for (int ky = 0; ky < 2; ky++)
                                     for (int kx = 0; kx < 2; kx++) max = global::System.Math.Max(max, h1[n * 17280 + c * 576 + (oy * 2 + ky) * 24 + ox * 2 + kx]);
-                                h1_2[n * 4320 + c * 144 + oy * 12 + ox] = max;
+                                p1[n * 4320 + c * 144 + oy * 12 + ox] = max;
                             }
             }
 
-            // Flatten: (30, 12, 12) → a vector of 4320, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 30, 12, 12) read as (N, 4320) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
                 for (int n = 0; n < batch; n++)
                     for (int j = 0; j < 100; j++)
                     {
                         double s = b2[j];
-                        for (int i = 0; i < 4320; i++) s += h1_2[n * 4320 + i] * W2[i * 100 + j];
+                        for (int i = 0; i < 4320; i++) s += p1[n * 4320 + i] * W2[i * 100 + j];
                         a2[n * 100 + j] = s;
                     }
             }
@@ -283,11 +283,11 @@ namespace Book
         {
             global::System.Span<double> x = new(r.x, 0, batch * 784);
             global::System.Span<double> h1 = new(r.h1, 0, batch * 17280);
-            global::System.Span<double> h1_2 = new(r.h1_2, 0, batch * 4320);
+            global::System.Span<double> p1 = new(r.p1, 0, batch * 4320);
             global::System.Span<double> h2 = new(r.h2, 0, batch * 100);
             global::System.Span<double> da1 = new(r.da1, 0, batch * 17280);
             global::System.Span<double> dh1 = new(r.dh1, 0, batch * 17280);
-            global::System.Span<double> dh1_2 = new(r.dh1_2, 0, batch * 4320);
+            global::System.Span<double> dp1 = new(r.dp1, 0, batch * 4320);
             global::System.Span<double> da2 = new(r.da2, 0, batch * 100);
             global::System.Span<double> dh2 = new(r.dh2, 0, batch * 100);
             global::System.Span<double> da3 = new(r.da3, 0, batch * 10);
@@ -323,27 +323,27 @@ namespace Book
                 for (int k = 0; k < batch * 100; k++) da2[k] = h2[k] > 0 ? dh2[k] : 0;
             }
 
-            // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
+            // Affine backward (Dense2): dW2 = p1ᵀ·da2, db2 = Σ da2, dp1 = da2·W2ᵀ
             {
                 dW2.Clear();
                 db2.Clear();
                 for (int n = 0; n < batch; n++)
                 {
                     for (int j = 0; j < 100; j++) db2[j] += da2[n * 100 + j];
-                    for (int i = 0; i < 4320; i++) for (int j = 0; j < 100; j++) dW2[i * 100 + j] += h1_2[n * 4320 + i] * da2[n * 100 + j];
+                    for (int i = 0; i < 4320; i++) for (int j = 0; j < 100; j++) dW2[i * 100 + j] += p1[n * 4320 + i] * da2[n * 100 + j];
                 }
                 for (int n = 0; n < batch; n++)
                     for (int i = 0; i < 4320; i++)
                     {
                         double s = 0;
                         for (int j = 0; j < 100; j++) s += da2[n * 100 + j] * W2[i * 100 + j];
-                        dh1_2[n * 4320 + i] = s;
+                        dp1[n * 4320 + i] = s;
                     }
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 4320) read back as (N, 30, 12, 12): the same buffer, nothing to copy.
 
-            // Pooling backward (MaxPool2D(2)): dh1 = dh1_2 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): dh1 = dp1 at the argmax of each window, else 0
             {
                 dh1.Clear();
                 for (int n = 0; n < batch; n++)
@@ -359,7 +359,7 @@ namespace Book
                                         int i = n * 17280 + c * 576 + (oy * 2 + ky) * 24 + ox * 2 + kx;
                                         if (at < 0 || h1[i] > max) { at = i; max = h1[i]; }
                                     }
-                                dh1[at] += dh1_2[n * 4320 + c * 144 + oy * 12 + ox]; // where the maximum was, found again: the first in the window
+                                dh1[at] += dp1[n * 4320 + c * 144 + oy * 12 + ox]; // where the maximum was, found again: the first in the window
                             }
             }
 

@@ -41,7 +41,7 @@ namespace Book
         // The largest batch whose buffers fit in an array.
         private const int MaxBatchCapacity = 124275;
 
-        // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
+        // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly int _batchCapacity;
@@ -54,7 +54,7 @@ namespace Book
         private readonly float[] _x; // [batch, 784]
         private readonly float[] _a1; // [batch, 17280]
         private readonly float[] _h1; // [batch, 17280]
-        private readonly float[] _h1_2; // [batch, 4320]
+        private readonly float[] _p1; // [batch, 4320]
         private readonly float[] _a2; // [batch, 100]
         private readonly float[] _h2; // [batch, 100]
         private readonly float[] _a3; // [batch, 10]
@@ -63,7 +63,7 @@ namespace Book
         // Their gradients.
         private readonly float[] _da1; // [batch, 17280]
         private readonly float[] _dh1; // [batch, 17280]
-        private readonly float[] _dh1_2; // [batch, 4320]
+        private readonly float[] _dp1; // [batch, 4320]
         private readonly float[] _da2; // [batch, 100]
         private readonly float[] _dh2; // [batch, 100]
         private readonly float[] _da3; // [batch, 10]
@@ -74,7 +74,7 @@ namespace Book
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense layer followed by ReLU, Xavier otherwise; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public SimpleConvNet(int batchCapacity = 1, int seed = 0)
@@ -84,7 +84,7 @@ namespace Book
             _x = new float[batchCapacity * 784];
             _a1 = new float[batchCapacity * 17280];
             _h1 = new float[batchCapacity * 17280];
-            _h1_2 = new float[batchCapacity * 4320];
+            _p1 = new float[batchCapacity * 4320];
             _a2 = new float[batchCapacity * 100];
             _h2 = new float[batchCapacity * 100];
             _a3 = new float[batchCapacity * 10];
@@ -92,7 +92,7 @@ namespace Book
             _t = new float[batchCapacity * 10];
             _da1 = new float[batchCapacity * 17280];
             _dh1 = new float[batchCapacity * 17280];
-            _dh1_2 = new float[batchCapacity * 4320];
+            _dp1 = new float[batchCapacity * 4320];
             _da2 = new float[batchCapacity * 100];
             _dh2 = new float[batchCapacity * 100];
             _da3 = new float[batchCapacity * 10];
@@ -101,16 +101,16 @@ namespace Book
             _argmax3 = new int[batchCapacity * 4320];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.He(W1, fanIn: 25, ref random);
-            global::StaticNet.Initializers.He(W2, fanIn: 4320, ref random);
-            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random);
+            global::StaticNet.Initializers.He(W1, fanIn: 25, ref random); // W1 ~ N(0, σ²), σ = √(2 / 25): He (Init.Auto: ReLU follows)
+            global::StaticNet.Initializers.He(W2, fanIn: 4320, ref random); // W2 ~ N(0, σ²), σ = √(2 / 4320): He (Init.Auto: ReLU follows)
+            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random); // W3 ~ N(0, σ²), σ = √(1 / 100): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
         /// <summary>The largest batch this instance was allocated for.</summary>
         public int BatchCapacity => _batchCapacity;
         /// <summary>
-        /// All parameters in one block: each Dense layer's weights [in, out] row-major, then its bias. Taking it (or a
+        /// All parameters in one block: each layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias. Taking it (or a
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
@@ -122,7 +122,7 @@ namespace Book
 
         private static readonly global::StaticNet.ParameterBlock[] s_parameterBlocks =
         {
-            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 750, 30, 25),
+            new("W1", "Conv2D1", global::StaticNet.ParameterKind.Weights, 0, 750, 30, 25) { Shape = new(30, 1, 5, 5) },
             new("b1", "Conv2D1", global::StaticNet.ParameterKind.Bias, 750, 30, 1, 30),
             new("W2", "Dense2", global::StaticNet.ParameterKind.Weights, 780, 432000, 4320, 100),
             new("b2", "Dense2", global::StaticNet.ParameterKind.Bias, 432780, 100, 1, 100),
@@ -156,6 +156,18 @@ namespace Book
         public global::System.Span<float> db3 => new(_gradients, 433880, 10);
 
         /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
         /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
         /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
@@ -182,6 +194,45 @@ namespace Book
         int global::StaticNet.INetwork.OutputSize => OutputSize;
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
+
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 750)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000)); // Σ W3²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 750), new global::System.Span<float>(_gradients, 0, 750), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000), new global::System.Span<float>(_gradients, 780, 432000), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000), new global::System.Span<float>(_gradients, 432880, 1000), _weightDecay); // dW3 += λ·W3
+        }
 
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -218,7 +269,7 @@ namespace Book
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> a1 = new(_a1, 0, batch * 17280);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 4320);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
             global::System.Span<float> a2 = new(_a2, 0, batch * 100);
             global::System.Span<float> h2 = new(_h2, 0, batch * 100);
             global::System.Span<float> a3 = new(_a3, 0, batch * 10);
@@ -232,7 +283,7 @@ namespace Book
             global::System.Span<float> b3 = new(_parameters, 433880, 10);
             input.CopyTo(x);
 
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 30, 24, 24]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
             }
@@ -242,16 +293,16 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
             }
 
-            // Pooling forward (MaxPool2D(2)): h1_2 = the maximum of each 2×2 window of h1, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p1 = the maximum of each 2×2 window of h1, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(h1, h1_2, argmax3, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(h1, p1, argmax3, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
             }
 
-            // Flatten: (30, 12, 12) → a vector of 4320, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 30, 12, 12) read as (N, 4320) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
-                global::StaticNet.Kernels.Affine.Forward(h1_2, W2, b2, a2, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.Forward(p1, W2, b2, a2, batch, inputs: 4320, outputs: 100);
             }
 
             // ReLU forward: h2 = max(0, a2)
@@ -275,7 +326,7 @@ namespace Book
         {
             internal readonly float[] _a1; // [batch, 17280]
             internal readonly float[] _h1; // [batch, 17280]
-            internal readonly float[] _h1_2; // [batch, 4320]
+            internal readonly float[] _p1; // [batch, 4320]
             internal readonly float[] _a2; // [batch, 100]
             internal readonly float[] _h2; // [batch, 100]
             internal readonly float[] _a3; // [batch, 10]
@@ -290,7 +341,7 @@ namespace Book
                 BatchCapacity = batchCapacity;
                 _a1 = new float[batchCapacity * 17280];
                 _h1 = new float[batchCapacity * 17280];
-                _h1_2 = new float[batchCapacity * 4320];
+                _p1 = new float[batchCapacity * 4320];
                 _a2 = new float[batchCapacity * 100];
                 _h2 = new float[batchCapacity * 100];
                 _a3 = new float[batchCapacity * 10];
@@ -319,7 +370,7 @@ namespace Book
             global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
             global::System.Span<float> a1 = new(workspace._a1, 0, batch * 17280);
             global::System.Span<float> h1 = new(workspace._h1, 0, batch * 17280);
-            global::System.Span<float> h1_2 = new(workspace._h1_2, 0, batch * 4320);
+            global::System.Span<float> p1 = new(workspace._p1, 0, batch * 4320);
             global::System.Span<float> a2 = new(workspace._a2, 0, batch * 100);
             global::System.Span<float> h2 = new(workspace._h2, 0, batch * 100);
             global::System.Span<float> a3 = new(workspace._a3, 0, batch * 10);
@@ -332,7 +383,7 @@ namespace Book
             global::System.Span<float> b2 = new(_parameters, 432780, 100);
             global::System.Span<float> W3 = new(_parameters, 432880, 1000);
             global::System.Span<float> b3 = new(_parameters, 433880, 10);
-            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, reshaped to [N, 30, 24, 24]
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
             }
@@ -342,16 +393,16 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
             }
 
-            // Pooling forward (MaxPool2D(2)): h1_2 = the maximum of each 2×2 window of h1, remembering where it was
+            // Pooling forward (MaxPool2D(2)): p1 = the maximum of each 2×2 window of h1, remembering where it was
             {
-                global::StaticNet.Kernels.Pool2D.MaxForward(h1, h1_2, argmax3, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxForward(h1, p1, argmax3, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
             }
 
-            // Flatten: (30, 12, 12) → a vector of 4320, CHW order: h1_2 is h1_2's buffer, nothing to copy.
+            // Flatten: p1 (N, 30, 12, 12) read as (N, 4320) in CHW order: the same buffer, nothing to copy.
 
-            // Affine forward (Dense2): a2 = h1_2·W2 + b2
+            // Affine forward (Dense2): a2 = p1·W2 + b2
             {
-                global::StaticNet.Kernels.Affine.Forward(h1_2, W2, b2, a2, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.Forward(p1, W2, b2, a2, batch, inputs: 4320, outputs: 100);
             }
 
             // ReLU forward: h2 = max(0, a2)
@@ -425,6 +476,7 @@ namespace Book
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 10);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -457,6 +509,7 @@ namespace Book
                     global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -525,11 +578,11 @@ namespace Book
         {
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 4320);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
             global::System.Span<float> h2 = new(_h2, 0, batch * 100);
             global::System.Span<float> da1 = new(_da1, 0, batch * 17280);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 17280);
-            global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 4320);
+            global::System.Span<float> dp1 = new(_dp1, 0, batch * 4320);
             global::System.Span<float> da2 = new(_da2, 0, batch * 100);
             global::System.Span<float> dh2 = new(_dh2, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
@@ -555,17 +608,17 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
             }
 
-            // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
+            // Affine backward (Dense2): dW2 = p1ᵀ·da2, db2 = Σ da2, dp1 = da2·W2ᵀ
             {
-                global::StaticNet.Kernels.Affine.BackwardWeights(h1_2, da2, dW2, db2, batch, inputs: 4320, outputs: 100);
-                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1_2, _scratch, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.BackwardWeights(p1, da2, dW2, db2, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, _scratch, batch, inputs: 4320, outputs: 100);
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 4320) read back as (N, 30, 12, 12): the same buffer, nothing to copy.
 
-            // Pooling backward (MaxPool2D(2)): dh1 = dh1_2 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): dh1 = dp1 at the argmax of each window, else 0
             {
-                global::StaticNet.Kernels.Pool2D.MaxBackward(dh1_2, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp1, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
             }
 
             // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
@@ -579,24 +632,23 @@ namespace Book
             }
         }
 
-        /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
+        /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
-            global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 4320);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
             global::System.Span<float> h2 = new(_h2, 0, batch * 100);
             global::System.Span<float> da1 = new(_da1, 0, batch * 17280);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 17280);
-            global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 4320);
+            global::System.Span<float> dp1 = new(_dp1, 0, batch * 4320);
             global::System.Span<float> da2 = new(_da2, 0, batch * 100);
             global::System.Span<float> dh2 = new(_dh2, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1;
             global::System.Span<int> argmax3 = _argmax3;
             global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> dW1 = new(_gradients, 0, 750);
-            global::System.Span<float> db1 = new(_gradients, 750, 30);
+            global::System.Span<float> b1 = new(_parameters, 750, 30);
             global::System.Span<float> W2 = new(_parameters, 780, 432000);
             global::System.Span<float> b2 = new(_parameters, 432780, 100);
             global::System.Span<float> W3 = new(_parameters, 432880, 1000);
@@ -604,6 +656,7 @@ namespace Book
             // Affine backward with the SGD step (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, _scratch, batch, inputs: 100, outputs: 10);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W3, 1f - learningRate * _weightDecay); // weight decay: W3 ← (1 − lr·λ)·W3
                 global::StaticNet.Kernels.Affine.SgdStep(h2, da3, W3, b3, _scratch, learningRate, batch, inputs: 100, outputs: 10);
             }
 
@@ -612,17 +665,18 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
             }
 
-            // Affine backward with the SGD step (Dense2): dh1_2 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1_2ᵀ·da2, b2 ← b2 − lr·Σ da2
+            // Affine backward with the SGD step (Dense2): dp1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·p1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
-                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1_2, _scratch, batch, inputs: 4320, outputs: 100);
-                global::StaticNet.Kernels.Affine.SgdStep(h1_2, da2, W2, b2, _scratch, learningRate, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, _scratch, batch, inputs: 4320, outputs: 100);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W2, 1f - learningRate * _weightDecay); // weight decay: W2 ← (1 − lr·λ)·W2
+                global::StaticNet.Kernels.Affine.SgdStep(p1, da2, W2, b2, _scratch, learningRate, batch, inputs: 4320, outputs: 100);
             }
 
-            // Flatten backward: dh1_2 = dh1_2 reshaped, the same buffer, nothing to copy.
+            // Flatten backward: dp1 (N, 4320) read back as (N, 30, 12, 12): the same buffer, nothing to copy.
 
-            // Pooling backward (MaxPool2D(2)): dh1 = dh1_2 at the argmax of each window, else 0
+            // Pooling backward (MaxPool2D(2)): dh1 = dp1 at the argmax of each window, else 0
             {
-                global::StaticNet.Kernels.Pool2D.MaxBackward(dh1_2, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp1, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2);
             }
 
             // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
@@ -630,11 +684,9 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
             }
 
-            // Convolution backward with the SGD step (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1, then W1 ← W1 − lr·dW1, b1 ← b1 − lr·db1
+            // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
-                global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, global::System.Span<float>.Empty, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
-                global::System.Span<float> p = new(_parameters, 0, 780), g = new(_gradients, 0, 780);
-                for (int i = 0; i < p.Length; i++) p[i] -= learningRate * g[i];
+                global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
             }
         }
     }

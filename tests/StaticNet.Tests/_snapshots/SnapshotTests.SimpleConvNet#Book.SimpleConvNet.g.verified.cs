@@ -74,7 +74,7 @@ namespace Book
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
-        /// weights from <paramref name="seed"/> (He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
+        /// weights from <paramref name="seed"/> (each layer's <c>Init</c>; by default He for a Dense or Conv2D layer followed by ReLU, Xavier otherwise, with a Conv2D filter's C·K·K inputs as its fan-in; biases zero).
         /// Nothing is allocated after this.
         /// </summary>
         public SimpleConvNet(int batchCapacity = 1, int seed = 0)
@@ -101,9 +101,9 @@ namespace Book
             _argmax3 = new int[batchCapacity * 4320];
 
             var random = new global::StaticNet.Random64(seed);
-            global::StaticNet.Initializers.He(W1, fanIn: 25, ref random);
-            global::StaticNet.Initializers.He(W2, fanIn: 4320, ref random);
-            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random);
+            global::StaticNet.Initializers.He(W1, fanIn: 25, ref random); // W1 ~ N(0, σ²), σ = √(2 / 25): He (Init.Auto: ReLU follows)
+            global::StaticNet.Initializers.He(W2, fanIn: 4320, ref random); // W2 ~ N(0, σ²), σ = √(2 / 4320): He (Init.Auto: ReLU follows)
+            global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random); // W3 ~ N(0, σ²), σ = √(1 / 100): Xavier (Init.Auto)
             _parametersTaken = false; // nothing has been handed out yet
         }
 
@@ -156,6 +156,18 @@ namespace Book
         public global::System.Span<float> db3 => new(_gradients, 433880, 10);
 
         /// <summary>
+        /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
+        /// backward pass after it are how a network trains (as PyTorch's modules start in training mode). On, Dropout draws a
+        /// new mask each <c>Loss</c> and BatchNorm normalises with the batch's mean and variance and moves its running
+        /// statistics. Off, <c>Loss</c> runs the inference form, as <c>Forward</c> does: a validation loss that changes nothing
+        /// and draws nothing (<c>Trainer.Fit</c> turns it off while it evaluates). <c>Forward</c>, with or without a
+        /// <c>Workspace</c>, always runs the inference form, whatever this says: prediction is inference (PyTorch's
+        /// <c>model.eval()</c>). A backward pass differentiates the form the latest <c>Forward</c> or <c>Loss</c> ran.
+        /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
         /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
         /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
@@ -182,6 +194,45 @@ namespace Book
         int global::StaticNet.INetwork.OutputSize => OutputSize;
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
         string global::StaticNet.INetwork.Architecture => Architecture;
+
+        private float _weightDecay;
+        /// <summary>
+        /// λ of the L2 weight decay as the book defines it (ch. 6.4.2), 0 (off) by default: <c>Loss</c> adds
+        /// <c>0.5·λ·ΣW²</c> over every weight to the loss it returns, <c>Backward()</c> adds <c>λ·W</c> to each dW and
+        /// <c>BackwardSgd</c> steps <c>W ← W − lr·(dW + λ·W)</c>. Biases are not decayed. <c>Backward(outputGradient, inputGradient)</c>,
+        /// whose loss is the caller's, adds nothing.
+        /// </summary>
+        /// <remarks>
+        /// This is decay through the loss, so an adaptive optimizer (Adam, AdaGrad, RMSProp) scales it like any gradient.
+        /// <see cref="global::StaticNet.AdamW"/>'s decay is decoupled instead: it shrinks every parameter it steps,
+        /// biases too, by <c>lr·λ·p</c> outside the gradient (use one or the other, not both). PyTorch's
+        /// <c>SGD(weight_decay=λ)</c> adds <c>λ·p</c> to the gradient of every parameter, biases too, and does not change the
+        /// loss it reports; this property decays weights only and the loss includes the penalty, as in the book.
+        /// </remarks>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+        public float WeightDecay
+        {
+            get => _weightDecay;
+            set { global::StaticNet.Kernels.Guard.WeightDecay(value); _weightDecay = value; }
+        }
+
+        /// <summary>Weight decay forward: 0.5·λ·ΣW² over every weight block (not the biases).</summary>
+        private float WeightDecayPenalty()
+        {
+            double squares = 0;
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 750)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000)); // Σ W3²
+            return (float)(0.5 * _weightDecay * squares);
+        }
+
+        /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
+        private void AddWeightDecayGradient()
+        {
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 750), new global::System.Span<float>(_gradients, 0, 750), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000), new global::System.Span<float>(_gradients, 780, 432000), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000), new global::System.Span<float>(_gradients, 432880, 1000), _weightDecay); // dW3 += λ·W3
+        }
 
         /// <summary>
         /// Runs the network on <c>input.Length / InputSize</c> rows (1 to <see cref="BatchCapacity"/>), rows contiguous,
@@ -425,6 +476,7 @@ namespace Book
             {
                 loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 10);
             }
+            if (_weightDecay != 0f) loss += WeightDecayPenalty(); // L = L₀ + 0.5·λ·ΣW²
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
             _lossReady = true;
             return loss;
@@ -457,6 +509,7 @@ namespace Book
                     global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
                 }
                 BackwardLayers(batch, inputGradient);
+                if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
                 if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
@@ -603,6 +656,7 @@ namespace Book
             // Affine backward with the SGD step (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, _scratch, batch, inputs: 100, outputs: 10);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W3, 1f - learningRate * _weightDecay); // weight decay: W3 ← (1 − lr·λ)·W3
                 global::StaticNet.Kernels.Affine.SgdStep(h2, da3, W3, b3, _scratch, learningRate, batch, inputs: 100, outputs: 10);
             }
 
@@ -614,6 +668,7 @@ namespace Book
             // Affine backward with the SGD step (Dense2): dp1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·p1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, _scratch, batch, inputs: 4320, outputs: 100);
+                if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W2, 1f - learningRate * _weightDecay); // weight decay: W2 ← (1 − lr·λ)·W2
                 global::StaticNet.Kernels.Affine.SgdStep(p1, da2, W2, b2, _scratch, learningRate, batch, inputs: 4320, outputs: 100);
             }
 
@@ -629,9 +684,9 @@ namespace Book
                 global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
             }
 
-            // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·da1ᵀ·col, b1 ← b1 − lr·Σ da1
+            // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
-                global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
+                global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
             }
         }
     }
