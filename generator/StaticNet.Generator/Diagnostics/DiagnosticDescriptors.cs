@@ -196,6 +196,11 @@ internal static class DiagnosticDescriptors
         "Recurrent layer after a per-step layer",
         "[{0}] must follow the input or another recurrent layer, but follows [{1}]",
         "Put the recurrent layers first, right after [Input]; the layers after them apply at every time step.");
+
+    public static readonly DiagnosticDescriptor TrainingLayerInRecurrentNetwork = Error("SNET072",
+        "Layer not supported in a recurrent network yet",
+        "[{0}] has a training form of its own (masks or batch statistics), which recurrent networks do not run yet",
+        "Remove the layer from the recurrent network, or use it in a network without GRU or LSTM layers.");
     public static readonly DiagnosticDescriptor StdWithoutNormal = Error("SNET050",
         "Std without Init.Normal",
         "[{0}]: Std is the standard deviation of Init.Normal, but Init is {1}, which takes its standard deviation from the fan-in",
@@ -241,6 +246,7 @@ internal static class DiagnosticDescriptors
         [BatchNormEpsilonOutOfRange.Id] = BatchNormEpsilonOutOfRange,
         [RecurrentNeedsVector.Id] = RecurrentNeedsVector,
         [RecurrentAfterStepLayer.Id] = RecurrentAfterStepLayer,
+        [TrainingLayerInRecurrentNetwork.Id] = TrainingLayerInRecurrentNetwork,
         [StdWithoutNormal.Id] = StdWithoutNormal,
     };
 

@@ -39,6 +39,14 @@ internal static class RecurrentEmitter
             report(DiagnosticDescriptors.RecurrentAfterStepLayer, layers[i].Location, new[] { layers[i].Kind.Name, layers[i - 1].Kind.Name });
             return;
         }
+        // Dropout and BatchNorm keep masks and batch statistics the recurrent emitter does not write (yet).
+        if (!layers.Any(l => l.Kind is RecurrentKind)) return;
+        foreach (var (kind, location) in layers)
+        {
+            if (!kind.HasTrainingForm) continue;
+            report(DiagnosticDescriptors.TrainingLayerInRecurrentNetwork, location, new[] { kind.Name });
+            return;
+        }
     }
 
     public static string Emit(NetworkSpec net)

@@ -71,8 +71,9 @@ public class FuzzTests
         });
         if (firstFailure is not null) Assert.Fail(firstFailure);
         _output.WriteLine($"{cases} cases: {generated} generated code, {rejected} had SNET errors, {valid} valid as written");
-        // The grammar reaches both sides of the rule, often.
-        Assert.True(generated > cases / 10, $"only {generated} cases generated code");
+        // The grammar reaches both sides of the rule, often (each new attribute brings invalid forms of its own, so about
+        // one case in ten generates code now).
+        Assert.True(generated > cases / 16, $"only {generated} cases generated code");
         Assert.True(rejected > cases / 10, $"only {rejected} cases were rejected");
     }
 
@@ -396,6 +397,10 @@ internal static class DeclarationGrammar
                 layers.Add(loss);
             }
         }
+        // SNET072: Dropout and BatchNorm are not generated in recurrent networks yet.
+        if (layers.Any(l => l.StartsWith("GRU(", StringComparison.Ordinal) || l.StartsWith("LSTM(", StringComparison.Ordinal))
+            && layers.Any(l => l.StartsWith("Dropout", StringComparison.Ordinal) || l.StartsWith("BatchNorm", StringComparison.Ordinal)))
+            Bad("Dropout or BatchNorm in a recurrent network");
         if (!inputFirst && layerCount > 0) Bad("Input not first");
         if (r.Next(30) == 0) { layers.Add("Input(2)"); Bad("two inputs"); }
         if (network) attributes.Add(r.Next(3) == 0 ? "Network(Reference = true)" : "Network"); // the reference file must compile cleanly too

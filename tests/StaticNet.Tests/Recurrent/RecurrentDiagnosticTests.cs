@@ -35,6 +35,12 @@ public class RecurrentDiagnosticTests
         Assert.Equal(message, Single(layers, "SNET071", at).GetMessage());
 
     [Theory]
+    [InlineData("[Input(7)] [GRU(13)] [BatchNorm(Momentum = 0)]", "BatchNorm(Momentum = 0)", "[BatchNorm] has a training form of its own (masks or batch statistics), which recurrent networks do not run yet")]
+    [InlineData("[Input(3)] [LSTM(4)] [Dropout(0.5)] [Dense(1)] [MeanSquaredError]", "Dropout(0.5)", "[Dropout] has a training form of its own (masks or batch statistics), which recurrent networks do not run yet")]
+    public void Dropout_or_BatchNorm_in_a_recurrent_network(string layers, string at, string message) =>
+        Assert.Equal(message, Single(layers, "SNET072", at).GetMessage());
+
+    [Theory]
     [InlineData("[Input(4)] [GRU(0)]", "GRU(0)", "[GRU(0)]: the hidden size must be from 1 to 4096, but is 0")]
     [InlineData("[Input(4)] [LSTM(4097)] [Dense(1)]", "LSTM(4097)", "[LSTM(4097)]: the hidden size must be from 1 to 4096, but is 4097")]
     [InlineData("[Input(4)] [GRU(8)] [GRU(-1)]", "GRU(-1)", "[GRU(-1)]: the hidden size must be from 1 to 4096, but is -1")]
