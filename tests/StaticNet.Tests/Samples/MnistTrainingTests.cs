@@ -87,14 +87,23 @@ public class MnistTrainingTests
         TrainBatches(net, sgd, train, order, images, targets, labels, batches: 4);
         CountCorrect(net, test, output);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        TrainBatches(net, sgd, train, order, images, targets, labels, batches: 20);
-        long afterTraining = GC.GetAllocatedBytesForCurrentThread();
-        CountCorrect(net, test, output);
-        long afterEvaluation = GC.GetAllocatedBytesForCurrentThread();
+        // The runtime may still allocate once, in a window of its own choosing, when it moves a long loop to optimised
+        // code (on-stack replacement; it happens later on a loaded machine). That is one-time, so a window is measured up
+        // to three times; an allocation of the library or the loop itself recurs in every window and still fails.
+        long training = 0, evaluation = 0;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            TrainBatches(net, sgd, train, order, images, targets, labels, batches: 20);
+            long afterTraining = GC.GetAllocatedBytesForCurrentThread();
+            CountCorrect(net, test, output);
+            long afterEvaluation = GC.GetAllocatedBytesForCurrentThread();
+            (training, evaluation) = (afterTraining - before, afterEvaluation - afterTraining);
+            if (training == 0 && evaluation == 0) break;
+        }
 
-        Assert.Equal(0, afterTraining - before);
-        Assert.Equal(0, afterEvaluation - afterTraining);
+        Assert.Equal(0, training);
+        Assert.Equal(0, evaluation);
     }
 
     /// <summary>Shuffle, batch copy, Loss (with class labels and with one-hot targets, alternately), Backward and an SGD step.</summary>
