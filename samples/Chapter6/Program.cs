@@ -8,7 +8,7 @@ namespace Samples.Chapter6;
 
 /// <summary>
 /// Reruns the book's ch. 6 experiments on the built-in digits and writes optimizers.png, weight_init.png,
-/// overfit_weight_decay.png and results.md into the output folder.
+/// overfit_weight_decay.png, batch_norm.png, overfit_dropout.png and results.md into the output folder.
 /// Usage: <c>dotnet run -c Release --project samples/Chapter6 -- [--steps 2000] [--epochs 201] [--seed 1] [--out chapter6-output]</c>.
 /// </summary>
 public static class Program
@@ -44,7 +44,10 @@ public static class Program
         report.Append($"## Weight initialisation ({steps} steps of SGD, lr 0.01)\n\n").Append(Experiments.Table("init", experiments.CompareInitialisations())).Append('\n');
         Console.WriteLine($"(c) Overfitting on 300 digits, {epochs} epochs, without and with weight decay λ = 0.1");
         report.Append($"## Overfitting: 300 training digits, {epochs} epochs\n\n").Append(Experiments.Table("weight decay", experiments.Overfit(epochs))).Append('\n');
-        Console.WriteLine("(d) BatchNorm and Dropout: to come with those layers (see README.md)");
+        int bnEpochs = Math.Min(epochs, 20);
+        Console.WriteLine($"(d) BatchNorm against none over weight scales: 1,000 digits, {bnEpochs} epochs; then Dropout(0.2) on 300 digits, {epochs} epochs");
+        report.Append($"## BatchNorm: 1,000 training digits, {bnEpochs} epochs of SGD (lr 0.01)\n\n").Append(Experiments.Table("weights", experiments.CompareBatchNorm(bnEpochs))).Append('\n');
+        report.Append($"## Overfitting and Dropout(0.2): 300 training digits, {epochs} epochs\n\n").Append(Experiments.Table("dropout", experiments.OverfitDropout(epochs))).Append('\n');
 
         string results = Path.Combine(output, "results.md");
         File.WriteAllText(results, report.ToString());
