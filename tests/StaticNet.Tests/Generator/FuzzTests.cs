@@ -314,9 +314,47 @@ internal static class DeclarationGrammar
         if (input <= 0 || input > MaxArrayLength) Bad("Input(" + input + ")");
         bool inputFirst = r.Next(25) != 0;
         int layerCount = r.Next(20) == 0 ? 0 : 1 + r.Next(5);
-        if (layerCount == 0) Bad("no layers");
         var layers = new List<string>();
         long size = input, parameters = 0;
+        string inputText = "Input(" + input + ")";
+        if (r.Next(5) == 0 && input > 0 && input <= MaxArrayLength)
+        {
+            // An image input, then convolutions, pools and activations on (C, H, W), then (mostly) Flatten.
+            int c = 1 + r.Next(3), h = 1 + r.Next(12), w = 1 + r.Next(12);
+            inputText = "Input(" + c + ", " + h + ", " + w + ")";
+            bool fits = true;
+            int imageLayers = 1 + r.Next(3);
+            for (int i = 0; i < imageLayers && fits; i++)
+            {
+                int layerKind = r.Next(4);
+                if (layerKind == 3) { layers.Add(s_activations[r.Next(3)]); continue; } // ReLU, Sigmoid, Tanh: any shape
+                int kernel = r.Next(12) == 0 ? 0 : 1 + r.Next(5);
+                int? stride = r.Next(2) == 0 ? null : r.Next(10) == 0 ? 0 : 1 + r.Next(3);
+                int? padding = layerKind == 0 && r.Next(2) == 0 ? (r.Next(10) == 0 ? -1 : r.Next(3)) : null;
+                int filters = layerKind == 0 ? (r.Next(15) == 0 ? 0 : 1 + r.Next(4)) : c;
+                int st = stride ?? (layerKind == 0 ? 1 : kernel), pad = padding ?? 0;
+                string named = (stride is { } sv ? ", Stride = " + sv : "") + (padding is { } pv ? ", Padding = " + pv : "");
+                layers.Add(layerKind == 0 ? "Conv2D(" + filters + ", " + kernel + named + ")" : (layerKind == 1 ? "MaxPool2D(" : "AvgPool2D(") + kernel + named + ")");
+                if (filters <= 0 || kernel <= 0 || st <= 0 || pad < 0 || kernel > h + 2 * pad || kernel > w + 2 * pad
+                    || (h + 2 * pad - kernel) % st != 0 || (w + 2 * pad - kernel) % st != 0)
+                {
+                    Bad(layers[^1]);
+                    fits = false;
+                    break;
+                }
+                if (layerKind == 0) parameters += (long)filters * c * kernel * kernel + filters;
+                (c, h, w) = (filters, (h + 2 * pad - kernel) / st + 1, (w + 2 * pad - kernel) / st + 1);
+            }
+            if (r.Next(8) == 0)
+            {
+                // No Flatten: the Dense that follows gets an image.
+                layers.Add("Dense(2)");
+                Bad("Dense on an image");
+            }
+            layers.Add("Flatten");
+            size = (long)c * h * w;
+        }
+        if (layerCount == 0 && layers.Count == 0) Bad("no layers");
         for (int l = 0; l < layerCount; l++)
         {
             int pick = r.Next(12);
@@ -401,12 +439,12 @@ internal static class DeclarationGrammar
         if (layers.Any(l => l.StartsWith("GRU(", StringComparison.Ordinal) || l.StartsWith("LSTM(", StringComparison.Ordinal))
             && layers.Any(l => l.StartsWith("Dropout", StringComparison.Ordinal) || l.StartsWith("BatchNorm", StringComparison.Ordinal)))
             Bad("Dropout or BatchNorm in a recurrent network");
-        if (!inputFirst && layerCount > 0) Bad("Input not first");
+        if (!inputFirst && layers.Count > 0) Bad("Input not first");
         if (r.Next(30) == 0) { layers.Add("Input(2)"); Bad("two inputs"); }
         if (network) attributes.Add(r.Next(3) == 0 ? "Network(Reference = true)" : "Network"); // the reference file must compile cleanly too
-        if (inputFirst) attributes.Add("Input(" + input + ")");
+        if (inputFirst) attributes.Add(inputText);
         attributes.AddRange(layers);
-        if (!inputFirst) attributes.Add("Input(" + input + ")");
+        if (!inputFirst) attributes.Add(inputText);
 
         // Modifiers and kind.
         string access = inInterface ? "public " : r.Next(3) switch { 0 => "", 1 => "public ", _ => "internal " };
