@@ -120,7 +120,7 @@ def layers(architecture):
         for part in filter(None, (a.strip() for a in arguments.split(","))):
             if "=" in part:
                 key, value = (t.strip() for t in part.split("="))
-                named[key] = int(value)
+                named[key] = float(value) if "." in value or "e" in value else int(value)
             else:
                 positional.append(int(part))
         result.append((kind, positional, named))
@@ -156,6 +156,10 @@ def sequential(architecture):
         elif kind == "Flatten":
             modules.append(nn.Flatten())
             shape = (math.prod(shape),)
+        elif kind == "BatchNorm":
+            # BatchNorm1d after a Linear (per feature), BatchNorm2d after a Conv2d (per channel over N·H·W)
+            bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+            modules.append(bn(shape[0], eps=named.get("Epsilon", 1e-5), momentum=named.get("Momentum", 0.1)))
         elif kind in ("ReLU", "Sigmoid", "Tanh"):
             modules.append(getattr(nn, kind)())
         elif kind == "Softmax":
@@ -197,6 +201,133 @@ MODELS = [
     ("two_conv_prefixed", "Input(3, 7, 7) Conv2D(4, 3, Padding = 1) ReLU Conv2D(2, 3, Stride = 2) Sigmoid Flatten Dense(3) Softmax MeanSquaredError", 6, 2, "model."),
 ]
 OPSET = 17
+
+# BatchNorm (weight, bias, running_mean, running_var, num_batches_tracked I64) and recurrent networks, whose PyTorch
+# module is Recurrent below (rnn.weight_ih_l0, ..., head.weight). Their running statistics are first moved away from
+# 0 and 1 by WARMUP training-mode batches, and gamma/beta drawn at random, so that every tensor matters.
+MODELS_V2 = [
+    # name, architecture, seed, batch, steps (None: not recurrent)
+    ("bn_mlp", "Input(5) Dense(6) BatchNorm ReLU Dense(3) SoftmaxCrossEntropy", 21, 4, None),
+    ("bn_mlp_eps", "Input(4) Dense(5) BatchNorm(Momentum = 0.2, Epsilon = 0.001) Tanh Dense(2) MeanSquaredError", 22, 3, None),
+    ("bn_conv", "Input(2, 6, 6) Conv2D(3, 3) BatchNorm ReLU MaxPool2D(2) Flatten Dense(4) MeanSquaredError", 23, 3, None),
+    ("gru_stack", "Input(3) GRU(5) GRU(5) Dense(2) MeanSquaredError", 24, 3, 4),
+    ("lstm_stack", "Input(2) LSTM(4) LSTM(4) Dense(2) MeanSquaredError", 25, 2, 5),
+    ("lstm_mixed", "Input(2) LSTM(6) LSTM(4) Dense(3) ReLU Dense(2) SoftmaxCrossEntropy", 26, 3, 4),
+    ("gru_lstm", "Input(3) GRU(4) LSTM(3) Dense(2) MeanSquaredError", 27, 2, 3),
+]
+WARMUP = 3
+RECURRENT = {"GRU": nn.GRU, "LSTM": nn.LSTM}
+
+
+def is_recurrent(architecture):
+    return any(kind in RECURRENT for kind, _, _ in layers(architecture))
+
+
+class Recurrent(nn.Module):
+    """The PyTorch module of a StaticNet recurrent network (SafeTensorsNetwork's mapping): each run of recurrent
+    layers of one kind and hidden size is one multi-layer nn.GRU / nn.LSTM (batch_first=True); one such module is
+    self.rnn, several an nn.ModuleList self.rnn (rnn.0, rnn.1, ...); the layers after them are self.head, the
+    nn.Linear itself when it is the only module, else an nn.Sequential (head.0, head.2, ...)."""
+
+    def __init__(self, architecture):
+        super().__init__()
+        tokens = re.findall(r"\w+(?:\([^)]*\))?", architecture)
+        parsed = layers(architecture)
+        size = parsed[0][1][0]
+        groups, i = [], 1
+        while i < len(parsed) and parsed[i][0] in RECURRENT:
+            kind, (hidden,), _ = parsed[i]
+            if groups and groups[-1][0] == kind and groups[-1][1] == hidden:
+                groups[-1][2] += 1
+            else:
+                groups.append([kind, hidden, 1])
+            i += 1
+        rnns = []
+        for kind, hidden, count in groups:
+            rnns.append(RECURRENT[kind](size, hidden, num_layers=count, batch_first=True))
+            size = hidden
+        self.rnns = rnns
+        self.rnn = rnns[0] if len(rnns) == 1 else nn.ModuleList(rnns)
+        head, self.loss = sequential(f"Input({size}) " + " ".join(tokens[i:]))
+        self.head = head[0] if len(head) == 1 and isinstance(head[0], nn.Linear) else head
+
+    def forward(self, x):
+        for rnn in self.rnns:
+            x = rnn(x)[0]
+        return self.head(x)
+
+
+def build(architecture, prefix=""):
+    """The PyTorch module of a StaticNet architecture and its loss kind."""
+    if is_recurrent(architecture):
+        model = Recurrent(architecture)
+        return model, model.loss
+    seq, loss = sequential(architecture)
+    return (Wrapped(seq) if prefix else seq), loss
+
+
+def outputs_v2(model, loss, x):
+    y = model(x)
+    return torch.softmax(y, dim=-1) if loss == "ce" else y
+
+
+def make_v2(name, architecture, seed, batch, steps):
+    torch.manual_seed(seed)
+    model, loss_kind = build(architecture)
+    shape = (batch, steps, *input_shape(architecture)) if steps else (batch, *input_shape(architecture))
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    model.train()
+    with torch.no_grad():
+        for _ in range(WARMUP):  # moves the running statistics (and num_batches_tracked) away from their start
+            model(torch.randn(*shape) * 2 + 0.5)
+    model.eval()
+    state = {n: t.clone() for n, t in model.state_dict().items()}
+    x = torch.randn(*shape)
+    record = {"architecture": architecture, "prefix": "", "batch": batch, "input": flat(x)}
+    if steps:
+        record["steps"] = steps
+    with torch.no_grad():
+        record["output"] = flat(outputs_v2(model, loss_kind, x))
+
+    # The loss and gradients of the training form (BatchNorm on the batch's statistics), on a copy: the saved
+    # state_dict is the one above.
+    import copy
+    trained = copy.deepcopy(model)
+    trained.train()
+    y = trained(x)
+    width = y.shape[-1]
+    if loss_kind == "ce":
+        labels = torch.randint(0, width, y.shape[:-1])
+        loss = nn.CrossEntropyLoss()(y.reshape(-1, width), labels.reshape(-1))
+        record["labels"] = flat(labels)
+    else:
+        targets = torch.rand(y.shape)
+        loss = nn.MSELoss()(y, targets)
+        record["targets"] = flat(targets)
+    trained.zero_grad()
+    loss.backward()
+    record["loss"] = float(loss)
+    record["gradients"] = {n: flat(p.grad) for n, p in trained.named_parameters()}
+    record["shapes"] = {n: list(t.shape) for n, t in state.items()}
+    record["dtypes"] = {n: DTYPES[t.dtype] for n, t in state.items()}
+    save_file(state, HERE / f"{name}.safetensors", metadata={"format": "pt"})
+    loaded, _ = load_file(HERE / f"{name}.safetensors")
+    assert all(torch.equal(loaded[n], state[n]) for n in state)
+
+    path = HERE / f"{name}.onnx"
+    axes = {0: "N", 1: "T"} if steps else {0: "N"}
+    # TrainingMode.PRESERVE (the model is in eval mode) keeps BatchNormalization a node of its own: the default
+    # export folds a BatchNorm2d into the Conv before it, whose weights then are not the declaration's.
+    torch.onnx.export(model, x, str(path), opset_version=OPSET, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": axes, "y": axes}, training=torch.onnx.TrainingMode.PRESERVE)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    record["onnx"] = {"opset": OPSET, "nodes": [n.op_type for n in onnx.load(str(path)).graph.node]}
+    (HERE / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{name}: {architecture}, tensors {', '.join(state)}")
 
 
 def flat(t):
@@ -267,13 +398,14 @@ def check_staticnet_files():
     ok = True
     for path in records:
         record = json.loads(path.read_text())
-        seq, loss_kind = sequential(record["architecture"])
-        model = Wrapped(seq) if record.get("prefix") else seq
+        model, loss_kind = build(record["architecture"], record.get("prefix"))
         state, metadata = load_file(path.with_suffix(".safetensors"))
         model.load_state_dict(state, strict=True)
-        x = torch.tensor(record["input"]).reshape(record["batch"], *input_shape(record["architecture"]))
+        model.eval()  # BatchNorm on its running statistics, as StaticNet's Forward
+        steps = (record["steps"],) if "steps" in record else ()
+        x = torch.tensor(record["input"]).reshape(record["batch"], *steps, *input_shape(record["architecture"]))
         with torch.no_grad():
-            ours = torch.tensor(outputs(model, loss_kind, x).reshape(-1).tolist())
+            ours = torch.tensor(outputs_v2(model, loss_kind, x).reshape(-1).tolist())
         theirs = torch.tensor(record["output"])
         error = float((ours - theirs).abs().max())
         good = error <= 1e-5
@@ -288,4 +420,6 @@ if __name__ == "__main__":
         check_writer_against_reference_library()
         for spec in MODELS:
             make(*spec)
+        for spec in MODELS_V2:
+            make_v2(*spec)
     sys.exit(0 if check_staticnet_files() else 1)
