@@ -92,6 +92,18 @@ public enum ParameterKind
     Scale,
     /// <summary>BatchNorm's shift β (<c>beta{n}</c>, one per feature or channel, initially 0), the counterpart of a bias.</summary>
     Shift,
+    /// <summary>
+    /// Not a parameter: BatchNorm's running mean (<c>RunningMean{n}</c>), a block of <see cref="INetwork.State"/>. Only
+    /// <c>SafeTensorsNetwork.Describe</c> lists such blocks (PyTorch's <c>running_mean</c> buffer); their offset is into State.
+    /// </summary>
+    RunningMean,
+    /// <summary>Not a parameter: BatchNorm's running variance (<c>RunningVar{n}</c>), a block of <see cref="INetwork.State"/> (PyTorch's <c>running_var</c>).</summary>
+    RunningVariance,
+    /// <summary>
+    /// Not a parameter and not kept by StaticNet: PyTorch's <c>num_batches_tracked</c> counter of a BatchNorm (an int64 scalar,
+    /// of length 0 here), listed by <c>SafeTensorsNetwork.Describe</c> because a state_dict holds it.
+    /// </summary>
+    BatchCounter,
 }
 
 /// <summary>A named block of a network's parameters, e.g. <c>W1</c> of layer <c>Dense1</c>.</summary>

@@ -12,14 +12,18 @@ namespace StaticNet;
 /// <c>W</c> is <c>[in, out]</c> (the book's <c>x·W + b</c>), so the weights are <see cref="Transposed"/>
 /// on the way in and out; the bias is <c>[out]</c> in both. A Conv2D layer is PyTorch's <c>nn.Conv2d</c>,
 /// whose <c>weight</c> <c>[out, in, kH, kW]</c> is StaticNet's <c>W [F, C, K, K]</c> as it is (not transposed),
-/// and its bias <c>[out]</c>. Layers to come slot in with their own rule: a BatchNorm's <c>weight</c>,
-/// <c>bias</c>, <c>running_mean</c> and <c>running_var</c> are vectors in both.
+/// and its bias <c>[out]</c>. A BatchNorm's <c>weight</c> (γ), <c>bias</c> (β), <c>running_mean</c> and <c>running_var</c>
+/// are vectors in both (the last two from <see cref="INetwork.State"/>), its <c>num_batches_tracked</c> an int64 scalar.
+/// A GRU's or LSTM's <c>weight_ih_l{k}</c> <c>[gates·H, in]</c>, <c>weight_hh_l{k}</c> <c>[gates·H, H]</c>,
+/// <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c> are StaticNet's <c>W_ih</c>, <c>W_hh</c>, <c>b_ih</c>, <c>b_hh</c> as they are.
 /// </remarks>
 public sealed class SafeTensorsParameter
 {
     private readonly long[] _shape;
 
-    internal SafeTensorsParameter(ParameterBlock block, int module, string moduleType, string attribute, long[] shape, bool transposed, string tensorName)
+    private readonly string _defaultName;
+
+    internal SafeTensorsParameter(ParameterBlock block, int module, string moduleType, string attribute, long[] shape, bool transposed, string tensorName, string? defaultName = null)
     {
         Block = block;
         Module = module;
@@ -28,15 +32,32 @@ public sealed class SafeTensorsParameter
         _shape = shape;
         Transposed = transposed;
         TensorName = tensorName;
+        _defaultName = defaultName ?? $"{module}.{attribute}";
     }
 
-    /// <summary>The StaticNet block (<c>W1</c> of <c>Dense1</c>, ...).</summary>
+    /// <summary>
+    /// The StaticNet block (<c>W1</c> of <c>Dense1</c>, ...). For a BatchNorm's running statistics it is a block of
+    /// <see cref="INetwork.State"/> (<see cref="ParameterKind.RunningMean"/>, <see cref="ParameterKind.RunningVariance"/>,
+    /// named <c>RunningMean2</c>, <c>RunningVar2</c> as the generated views, its offset into State; see <see cref="InState"/>);
+    /// for its <c>num_batches_tracked</c> a <see cref="ParameterKind.BatchCounter"/> of length 0.
+    /// </summary>
     public ParameterBlock Block { get; }
+
+    /// <summary>Whether the tensor is a block of <see cref="INetwork.State"/> (a BatchNorm's running mean or variance), not of <see cref="INetwork.Parameters"/>.</summary>
+    public bool InState => Block.Kind is ParameterKind.RunningMean or ParameterKind.RunningVariance;
+
+    /// <summary>
+    /// Whether the tensor is a BatchNorm's <c>num_batches_tracked</c> (int64, shape <c>[]</c>): StaticNet does not count
+    /// batches, so it is ignored on load and saved as 0 (PyTorch reads it only when the BatchNorm's momentum is None).
+    /// </summary>
+    public bool IsBatchCounter => Block.Kind == ParameterKind.BatchCounter;
 
     /// <summary>
     /// The index of the layer's module in PyTorch's <c>nn.Sequential</c>: the k-th layer after the input is
     /// module k, activations, pools and <c>Flatten</c> included (they are modules too); a loss layer is not a module (PyTorch applies
     /// its loss outside the model, so a <c>SoftmaxCrossEntropy</c> network has no <c>nn.Softmax</c>: it outputs logits).
+    /// In a recurrent network (see <see cref="SafeTensorsNetwork"/>) the index of the module in its container, <c>rnn</c>
+    /// or <c>head</c> (0 when the container is the module itself).
     /// </summary>
     public int Module { get; }
 
@@ -46,8 +67,12 @@ public sealed class SafeTensorsParameter
     /// <summary>The module's attribute, e.g. <c>weight</c> or <c>bias</c>.</summary>
     public string Attribute { get; }
 
-    /// <summary><c>{Module}.{Attribute}</c>, e.g. <c>0.weight</c>: the key in the state_dict of a bare <c>nn.Sequential</c>.</summary>
-    public string SequentialName => $"{Module}.{Attribute}";
+    /// <summary>
+    /// The tensor's name under <see cref="SafeTensorsNaming.Sequential"/>, the default: <c>{Module}.{Attribute}</c>, e.g.
+    /// <c>0.weight</c>, the key in the state_dict of a bare <c>nn.Sequential</c>; for a recurrent network the key in the
+    /// state_dict of the module <see cref="SafeTensorsNetwork"/> describes, e.g. <c>rnn.weight_ih_l0</c>, <c>head.weight</c>.
+    /// </summary>
+    public string SequentialName => _defaultName;
 
     /// <summary>The tensor's name in the file, as the <see cref="SafeTensorsNaming"/> in use gives it.</summary>
     public string TensorName { get; }
@@ -59,7 +84,7 @@ public sealed class SafeTensorsParameter
     public bool Transposed { get; }
 
     internal SafeTensorsParameter WithName(string tensorName) =>
-        new(Block, Module, ModuleType, Attribute, _shape, Transposed, tensorName);
+        new(Block, Module, ModuleType, Attribute, _shape, Transposed, tensorName, _defaultName);
 
     /// <summary>E.g. <c>0.weight: Linear weight [8, 4] (W1 of Dense1, transposed)</c>.</summary>
     public override string ToString() =>
@@ -77,8 +102,8 @@ public sealed class SafeTensorsParameter
 /// Naming only chooses names. The layout (which blocks are transposed, PyTorch's shapes) is fixed by the
 /// layer kind, see <see cref="SafeTensorsParameter"/>: Dense weights are transposed to PyTorch's
 /// <c>[out, in]</c>; Conv2d weights keep <c>[out, in, kH, kW]</c>; BatchNorm's
-/// <c>running_mean</c> and <c>running_var</c> will be named like its parameters, and its
-/// <c>num_batches_tracked</c> counter (I64) is ignored on load.
+/// <c>running_mean</c> and <c>running_var</c> are named like its parameters (map keys <c>RunningMean2</c>,
+/// <c>RunningVar2</c>, <c>BatchCounter2</c>), and its <c>num_batches_tracked</c> counter (I64) is ignored on load.
 /// </remarks>
 public sealed class SafeTensorsNaming
 {
