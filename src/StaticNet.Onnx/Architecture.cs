@@ -49,6 +49,32 @@ internal sealed class LayerDeclaration
         return fallback;
     }
 
+    /// <summary>Named argument <paramref name="name"/> (e.g. a BatchNorm's <c>Epsilon</c>) as a double, or <paramref name="fallback"/> when it is not given.</summary>
+    public double NamedReal(string name, double fallback)
+    {
+        foreach (KeyValuePair<string, string> argument in Named)
+        {
+            if (argument.Key != name)
+                continue;
+            if (!double.TryParse(argument.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                throw new NotSupportedException($"The architecture's {Describe()} has {name} = {argument.Value}, not a number.");
+            return value;
+        }
+        return fallback;
+    }
+
+    /// <summary>Whether the layer is a GRU or an LSTM.</summary>
+    public bool IsRecurrent => Kind is "GRU" or "LSTM";
+
+    /// <summary>Gate blocks of a recurrent layer: 3 for a GRU (r, z, n), 4 for an LSTM (i, f, g, o).</summary>
+    public int Gates => Kind == "GRU" ? 3 : 4;
+
+    /// <summary>
+    /// For each gate block of ONNX's GRU/LSTM weights, the block of PyTorch's (and StaticNet's) that it is: ONNX orders a
+    /// GRU's gates z, r, h and PyTorch r, z, n; an LSTM's i, o, f, c and PyTorch i, f, g, o.
+    /// </summary>
+    public int[] TorchBlockOfOnnxBlock => Kind == "GRU" ? [1, 0, 2] : [0, 3, 1, 2];
+
     /// <summary>Positional argument <paramref name="position"/> as a float, e.g. the slope of <c>LeakyReLU(0.01)</c>.</summary>
     public float Float(int position)
     {

@@ -23,6 +23,13 @@ namespace StaticNet.Onnx;
 /// <item><term>Softmax, SoftmaxCrossEntropy</term><description><c>Softmax</c> (axis 1): the probabilities <c>Forward</c> outputs</description></item>
 /// <item><term>SigmoidCrossEntropy</term><description><c>Sigmoid</c>: the probabilities <c>Forward</c> outputs</description></item>
 /// <item><term>MeanSquaredError, Dropout</term><description>nothing (identities at inference)</description></item>
+/// <item><term>BatchNorm</term><description><c>BatchNormalization</c> (inference: the running statistics of <see cref="INetwork.State"/>, initializers <c>gamma{n}</c>, <c>beta{n}</c>, <c>RunningMean{n}</c>, <c>RunningVar{n}</c>; the declared epsilon; momentum 1 − the declared one, as ONNX counts it)</description></item>
+/// <item><term>GRU(H), LSTM(H)</term><description>ONNX <c>GRU</c> (<c>linear_before_reset</c> = 1, PyTorch's GRU) or <c>LSTM</c> over the whole
+/// sequence from a zero state, <c>W [1, gates·H, in]</c>, <c>R [1, gates·H, H]</c>, <c>B [1, 2·gates·H]</c> with the gate blocks reordered
+/// (PyTorch's and StaticNet's r, z, n are ONNX's z, r, h; i, f, g, o are ONNX's i, o, f, c), between a <c>Transpose</c> to
+/// [steps, batch, ...] and back and a <c>Squeeze</c> of Y's direction axis after each. A recurrent network's input is
+/// <c>[batch, steps, InputSize]</c> and its output <c>[batch, steps, OutputSize]</c>, both dynamic; the layers after the recurrent
+/// ones apply at every step (Dense as <c>MatMul</c> + <c>Add</c>, softmax over the last axis).</description></item>
 /// </list>
 /// <para>Conv2D, the pools and Flatten are read from the network's <c>Architecture</c> as the generator spells it
 /// (<c>Input(1, 28, 28) Conv2D(30, 5) ReLU MaxPool2D(2) Flatten Dense(100) ...</c>, <c>Conv2D(3, 3, Stride = 2, Padding = 1)</c>,
@@ -33,10 +40,16 @@ namespace StaticNet.Onnx;
 /// <para><b>Import</b> (<see cref="LoadWeights{TNet}(TNet, string)"/>) reads an ONNX model whose graph computes
 /// the declared network, as <c>torch.onnx.export</c> writes it for an <c>nn.Sequential</c> of <c>nn.Linear</c>,
 /// <c>nn.Conv2d</c>, pools, <c>nn.Flatten</c> and activations, or as <see cref="Save{TNet}(TNet, string, int)"/> writes it, and copies its initializers
-/// into <see cref="INetwork.Parameters"/>. A Dense layer may be a <c>Gemm</c> with <c>transB</c> 1 (PyTorch's
+/// into <see cref="INetwork.Parameters"/> (and a BatchNorm's running statistics into <see cref="INetwork.State"/>). A Dense layer may be a <c>Gemm</c> with <c>transB</c> 1 (PyTorch's
 /// <c>[out, in]</c> weight) or 0, or a <c>MatMul</c> (of a constant or of a <c>Transpose</c> of one) then an
 /// <c>Add</c> of the bias; an <c>AvgPool2D</c> may be preceded by the <c>Pad</c> of zeros torch 1.13 writes; <c>Identity</c> and inference-mode <c>Dropout</c> nodes are stepped over. For a <c>SoftmaxCrossEntropy</c> network the final <c>Softmax</c> may be missing (a
-/// classifier exported as logits): the weights are the same. The graph must be a chain from its one input to
+/// classifier exported as logits): the weights are the same. A BatchNorm is a <c>BatchNormalization</c> of the declared epsilon
+/// whose initializers go into γ, β and <see cref="INetwork.State"/> (torch's default export of an eval-mode model folds a
+/// BatchNorm2d into the Conv before it: export with <c>training=torch.onnx.TrainingMode.PRESERVE</c>). The GRU/LSTM layers,
+/// which must come first, are the graph's <c>GRU</c>/<c>LSTM</c> nodes in order, of the declared kind and hidden size, forward,
+/// with default activations (a GRU with <c>linear_before_reset</c> = 1), no sequence lengths or peepholes; what torch writes around them for
+/// <c>batch_first=True</c> and its zero initial state (Transpose, Squeeze, Shape, Gather, ConstantOfShape, Slice, ...) is
+/// stepped over, but nothing else may stand between them. Apart from that part the graph must be a chain from its one input to
 /// its one output with nothing else in it. The whole model is read and checked before anything is copied: a
 /// corrupt file, or a graph that does not match (another operator, a tensor of another shape, a layer too many
 /// or too few), throws <see cref="OnnxFormatException"/> naming the node or tensor, and the network is unchanged.</para>
@@ -213,11 +226,12 @@ public static class OnnxFile
         {
             throw new OnnxFormatException(name, "it is not a valid ONNX (protobuf) file: " + e.Message);
         }
-        float[] parameters = OnnxImporter.Match(name, network, proto);
+        (float[] parameters, float[] state) = OnnxImporter.Match(name, network, proto);
 
         Span<float> target = network.Parameters;
-        if (target.Length != parameters.Length)
-            throw new InvalidOperationException($"The network's Parameters changed length while the model was read ({parameters.Length} to {target.Length}).");
+        if (target.Length != parameters.Length || network.State.Length != state.Length)
+            throw new InvalidOperationException($"The network's Parameters or State changed length while the model was read.");
         parameters.CopyTo(target);
+        state.CopyTo(network.State); // BatchNorm's running statistics
     }
 }

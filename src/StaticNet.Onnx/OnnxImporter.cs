@@ -24,7 +24,10 @@ internal sealed class OnnxImporter
     private readonly INetwork _network;
     private readonly ParameterBlock[] _blocks;
     private readonly float[] _staged;
+    private readonly float[] _stagedState;  // INetwork.State: each BatchNorm's running mean, then variance
     private readonly GraphProto _graph;
+    private readonly bool _recurrent;       // values are [batch, steps, ...]: a GRU/LSTM network
+    private int _nextState;
     private readonly Dictionary<string, TensorProto> _initializers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
@@ -40,11 +43,13 @@ internal sealed class OnnxImporter
         _graph = graph;
         _blocks = network.ParameterBlocks.ToArray();
         _staged = network.Parameters.ToArray();
+        _stagedState = network.State.ToArray();
+        _recurrent = Architecture.Parse(network.Architecture).Exists(l => l.IsRecurrent);
         _shape = inputShape;
     }
 
-    /// <summary>Checks the whole model against the network and returns the parameters to copy in.</summary>
-    public static float[] Match(string file, INetwork network, ModelProto model)
+    /// <summary>Checks the whole model against the network and returns the parameters and the State to copy in.</summary>
+    public static (float[] Parameters, float[] State) Match(string file, INetwork network, ModelProto model)
     {
         GraphProto graph = model.Graph ?? throw new OnnxFormatException(file, "the model has no graph");
         if (!model.OpsetImport.Exists(o => o.Domain is "" or "ai.onnx"))
@@ -57,10 +62,23 @@ internal sealed class OnnxImporter
         var importer = new OnnxImporter(file, network, graph, inputShape);
         importer.Index();
         importer.MatchInput();
-        for (int i = 1; i < layers.Count; i++)
+        int first = 1;
+        if (importer._recurrent)
+        {
+            while (first < layers.Count && layers[first].IsRecurrent)
+                first++;
+            importer.MatchRecurrent(layers.GetRange(1, first - 1));
+        }
+        for (int i = first; i < layers.Count; i++)
+        {
+            if (layers[i].IsRecurrent)
+                throw new NotSupportedException($"ONNX import supports recurrent networks whose GRU and LSTM layers come first, not the network's {layers[i].Describe()} after other layers.");
             importer.MatchLayer(layers[i]);
+        }
+        if (importer._nextState != importer._stagedState.Length)
+            throw new NotSupportedException($"ONNX import matched {importer._nextState} of the network's {importer._stagedState.Length} floats of State; the architecture \"{network.Architecture}\" does not describe the rest.");
         importer.MatchEnd(layers[layers.Count - 1]);
-        return importer._staged;
+        return (importer._staged, importer._stagedState);
     }
 
     private void MatchLayer(LayerDeclaration layer)
@@ -91,6 +109,9 @@ internal sealed class OnnxImporter
             }
             case "Conv2D":
                 MatchConv(layer);
+                break;
+            case "BatchNorm":
+                MatchBatchNorm(layer);
                 break;
             case "MaxPool2D":
             case "AvgPool2D":
@@ -216,6 +237,229 @@ internal sealed class OnnxImporter
         _shape = [filters, window.Output(height, layer), window.Output(width, layer)];
     }
 
+    /// <summary>
+    /// BatchNormalization (as torch.onnx.export writes an eval-mode nn.BatchNorm1d/2d, or StaticNet's export): scale, B,
+    /// mean and var initializers of [channels] into γ, β and the layer's running statistics in State; the epsilon must be
+    /// the declared one (as float32), training_mode 0. (A default torch export of a model in eval mode folds a BatchNorm2d
+    /// into the Conv before it; export with <c>training=torch.onnx.TrainingMode.PRESERVE</c> to keep it a node.)
+    /// </summary>
+    private void MatchBatchNorm(LayerDeclaration layer)
+    {
+        int channels = _shape[0];
+        ParameterBlock gamma = TakeBlock(layer, ParameterKind.Scale, channels);
+        ParameterBlock beta = TakeBlock(layer, ParameterKind.Shift, channels);
+        if (_nextState + 2 * channels > _stagedState.Length)
+            throw new NotSupportedException($"The network's {layer.Describe()} needs {2 * channels} floats of running statistics, but its State holds {_stagedState.Length - _nextState} more.");
+        NodeProto node = NextNode(layer, "BatchNormalization");
+        ExpectInputs(node, layer, 5, "X, scale, B, mean and var");
+        float epsilon = FloatAttribute(node, "epsilon", 1e-5f), declared = (float)layer.NamedReal("Epsilon", 1e-5);
+        if (epsilon != declared)
+            throw Error($"node {node.Describe()} has epsilon = {epsilon.ToString("R", CultureInfo.InvariantCulture)}, but the network's {layer.Describe()} has {declared.ToString("R", CultureInfo.InvariantCulture)}");
+        if (IntAttribute(node, "training_mode", 0) != 0)
+            throw Error($"node {node.Describe()} has training_mode = 1; an exported inference graph normalises with the running statistics");
+        string[] what = ["scale (γ)", "B (β)", "mean (the running mean)", "var (the running variance)"];
+        for (int i = 0; i < 4; i++)
+        {
+            TensorProto tensor = Initializer(node, i + 1, layer);
+            if (tensor.Dims.Count != 1 || tensor.Dims[0] != channels)
+                throw Error($"tensor '{tensor.Name}' (the {what[i]} of node {node.Describe()}) has shape [{string.Join(", ", tensor.Dims)}], but the network's {layer.Describe()} needs [{channels}]");
+            Span<float> target = i switch
+            {
+                0 => _staged.AsSpan(gamma.Offset, channels),
+                1 => _staged.AsSpan(beta.Offset, channels),
+                _ => _stagedState.AsSpan(_nextState + (i - 2) * channels, channels),
+            };
+            for (int c = 0; c < channels; c++)
+                target[c] = tensor[c];
+        }
+        _nextState += 2 * channels;
+        Advance(node);
+    }
+
+    // ---- recurrent networks ----
+
+    /// <summary>Nodes that only move, reshape or compute the shape of data: what torch writes around its GRU/LSTM nodes.</summary>
+    private static readonly HashSet<string> Plumbing = new(StringComparer.Ordinal)
+    {
+        "Transpose", "Squeeze", "Unsqueeze", "Reshape", "Identity", "Shape", "Gather", "Constant", "Concat", "ConstantOfShape", "Slice", "Expand", "Cast",
+    };
+
+    /// <summary>
+    /// The GRU and LSTM layers at the start of a recurrent network: one ONNX <c>GRU</c> or <c>LSTM</c> node each, in graph
+    /// order, of the declared kind and hidden size, forward, with ONNX's default activations, a GRU with
+    /// <c>linear_before_reset = 1</c> (PyTorch's), no sequence lengths and no peepholes. Its W, R and B initializers
+    /// (gates z, r, h or i, o, f, c) are reordered into StaticNet's (PyTorch's) W_ih, W_hh, b_ih, b_hh. Each node's X
+    /// must come from the one before (or the graph's input) through nodes that only move data (Transpose, Squeeze, ...),
+    /// as torch writes for <c>batch_first=True</c>; everything feeding the recurrent nodes (torch's zero initial state
+    /// from Shape, Gather, ConstantOfShape, ...) must be such nodes. StaticNet starts each sequence from zero, so an
+    /// initial state given as an initializer must be zero. Afterwards the current value is the last Y with its direction
+    /// axis squeezed and transposed back, and the layers that follow are matched as a chain.
+    /// </summary>
+    private void MatchRecurrent(List<LayerDeclaration> layers)
+    {
+        var nodes = _graph.Nodes.FindAll(n => n.OpType is "GRU" or "LSTM" && IsDefaultDomain(n));
+        if (nodes.Count != layers.Count)
+            throw Error($"the graph has {nodes.Count} GRU/LSTM node(s) ({string.Join(", ", nodes.ConvertAll(n => n.Describe()))}), but the network has {layers.Count} recurrent layer(s) ({string.Join(" ", layers.ConvertAll(l => l.Text))})");
+        string input = _value;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerDeclaration layer = layers[i];
+            NodeProto node = nodes[i];
+            int inputs = Features(layer), hidden = layer.Int(0), gates = layer.Gates, rows = gates * hidden;
+            ParameterBlock wih = TakeBlock(layer, ParameterKind.Weights, rows, inputs);
+            ParameterBlock whh = TakeBlock(layer, ParameterKind.Weights, rows, hidden);
+            ParameterBlock bih = TakeBlock(layer, ParameterKind.Bias, 1, rows);
+            ParameterBlock bhh = TakeBlock(layer, ParameterKind.Bias, 1, rows);
+            if (node.OpType != layer.Kind)
+                throw Error($"the network's {layer.Describe()} is recurrent layer {i + 1}, but the graph's recurrent node {i + 1} is {node.Describe()}");
+            foreach (AttributeProto a in node.Attributes)
+            {
+                bool fine = a.Name switch
+                {
+                    "hidden_size" => a.I == hidden,
+                    "direction" => a.S is "" or "forward",
+                    "linear_before_reset" => layer.Kind == "GRU" && a.I == 1,
+                    "input_forget" => a.I == 0,
+                    "layout" => a.I == 0,
+                    _ => false, // activations, activation_alpha/beta, clip: not the cell StaticNet computes
+                };
+                if (!fine)
+                    throw Error($"node {node.Describe()} has attribute {a.Name} = {(a.Type == AttributeProto.Int ? a.I.ToString(CultureInfo.InvariantCulture) : a.S)}, but the network's {layer.Describe()} is PyTorch's nn.{layer.Kind}: hidden_size {hidden}, forward{(layer.Kind == "GRU" ? ", linear_before_reset = 1" : "")}, the default activations, no clip");
+            }
+            if (node.Attribute("hidden_size") is null)
+                throw Error($"node {node.Describe()} has no hidden_size; the network's {layer.Describe()} has {hidden}");
+            if (layer.Kind == "GRU" && node.Attribute("linear_before_reset") is null)
+                throw Error($"node {node.Describe()} has linear_before_reset = 0 (the GRU of the original paper), but the network's {layer.Describe()} is PyTorch's nn.GRU, linear_before_reset = 1");
+            string Optional(int k) => node.Inputs.Count > k ? node.Inputs[k] : string.Empty;
+            if (node.Inputs.Count < 3 || node.Inputs[1].Length == 0 || node.Inputs[2].Length == 0)
+                throw Error($"node {node.Describe()} for the network's {layer.Describe()} has no W and R inputs");
+            if (Optional(4).Length > 0)
+                throw Error($"node {node.Describe()} has sequence_lens '{Optional(4)}'; the network runs every sequence for all its steps");
+            if (layer.Kind == "LSTM" && Optional(7).Length > 0)
+                throw Error($"node {node.Describe()} has peephole weights P '{Optional(7)}', which nn.LSTM does not have");
+            foreach (int k in layer.Kind == "LSTM" ? new[] { 5, 6 } : [5])
+            {
+                if (_initializers.TryGetValue(Optional(k), out TensorProto? start) && Floats(start, node, layer).Exists(v => v != 0))
+                    throw Error($"tensor '{start.Name}', the initial {(k == 5 ? "h" : "c")} of node {node.Describe()}, is not zero; the network starts every sequence from zero");
+            }
+
+            int[] torchOfOnnx = layer.TorchBlockOfOnnxBlock;
+            StageRecurrent(RecurrentInitializer(node, 1, layer, [1, rows, inputs], "W"), wih, torchOfOnnx, hidden, inputs, 0);
+            StageRecurrent(RecurrentInitializer(node, 2, layer, [1, rows, hidden], "R"), whh, torchOfOnnx, hidden, hidden, 0);
+            if (Optional(3).Length > 0)
+            {
+                TensorProto b = RecurrentInitializer(node, 3, layer, [1, 2 * rows], "B");
+                StageRecurrent(b, bih, torchOfOnnx, hidden, 1, 0);
+                StageRecurrent(b, bhh, torchOfOnnx, hidden, 1, rows);
+            }
+            else
+            {
+                _staged.AsSpan(bih.Offset, rows).Clear(); // ONNX: no B is zero biases
+                _staged.AsSpan(bhh.Offset, rows).Clear();
+            }
+
+            // X comes from the graph's input or from the Y of the node before, through nodes that only move data.
+            string source = Upstream(node.Inputs[0], node, layer);
+            string expected = i == 0 ? input : nodes[i - 1].Outputs[0];
+            if (source != expected)
+                throw Error($"input X of node {node.Describe()} (the network's {layer.Describe()}) comes from '{source}', not from {(i == 0 ? "the graph's input" : "output Y of node " + nodes[i - 1].Describe())} '{expected}'");
+            // Everything else that feeds the node (torch's initial state) may only compute shapes and zeros.
+            for (int k = 4; k < node.Inputs.Count; k++)
+                if (node.Inputs[k].Length > 0)
+                    Upstream(node.Inputs[k], node, layer);
+            _matched.Add(node);
+            _shape = [hidden];
+        }
+
+        // After the last: Y [steps, 1, batch, H] → Squeeze → Transpose → [batch, steps, H] (and the unused Y_h, Y_c).
+        NodeProto last = nodes[^1];
+        _value = last.Outputs[0];
+        while (_consumers.TryGetValue(_value, out List<NodeProto>? readers) && readers.Count == 1
+            && readers[0].OpType is "Squeeze" or "Transpose" or "Reshape" or "Identity" or "Unsqueeze" && IsDefaultDomain(readers[0]) && readers[0].Outputs.Count == 1)
+        {
+            foreach (string extra in readers[0].Inputs)
+                if (extra != _value && extra.Length > 0)
+                    Upstream(extra, readers[0], layers[^1]); // Squeeze's axes: a Constant or an initializer
+            _matched.Add(readers[0]);
+            _value = readers[0].Outputs[0];
+        }
+        for (int k = 1; k < last.Outputs.Count; k++)
+        {
+            if (last.Outputs[k].Length > 0 && _consumers.ContainsKey(last.Outputs[k]))
+                throw Error($"output {k} '{last.Outputs[k]}' (the last hidden or cell state) of node {last.Describe()} is read by node {_consumers[last.Outputs[k]][0].Describe()}; the network's layers read the whole sequence Y");
+        }
+    }
+
+    /// <summary>
+    /// Follows <paramref name="value"/> up through nodes that only move data or compute shapes and constants, marking
+    /// them matched, to where its data come from: the graph's input, a GRU/LSTM output, or an initializer. A node of
+    /// any other kind on the way is an error.
+    /// </summary>
+    private string Upstream(string value, NodeProto reader, LayerDeclaration layer)
+    {
+        string source = value;
+        var pending = new Stack<string>();
+        pending.Push(value);
+        bool first = true;
+        while (pending.Count > 0)
+        {
+            string v = pending.Pop();
+            if (!_producers.TryGetValue(v, out NodeProto? node) || node.OpType is "GRU" or "LSTM")
+            {
+                if (first) source = v;
+                first = false;
+                continue;
+            }
+            if (!Plumbing.Contains(node.OpType) || !IsDefaultDomain(node))
+                throw Error($"node {node.Describe()} feeds node {reader.Describe()} (the network's {layer.Describe()}), but computes more than moving data; only {string.Join(", ", Plumbing)} may stand between the recurrent layers");
+            _matched.Add(node);
+            // The data path is each node's first input; shapes, axes and constants come in its others.
+            for (int k = node.Inputs.Count - 1; k >= 0; k--)
+            {
+                if (node.Inputs[k].Length > 0)
+                    pending.Push(node.Inputs[k]);
+            }
+            if (node.Inputs.Count == 0 && first) // a Constant: the data start here
+            {
+                source = v;
+                first = false;
+            }
+        }
+        return source;
+    }
+
+    private TensorProto RecurrentInitializer(NodeProto node, int input, LayerDeclaration layer, long[] dims, string what)
+    {
+        TensorProto tensor = Initializer(node, input, layer);
+        if (!tensor.Dims.ToArray().AsSpan().SequenceEqual(dims))
+            throw Error($"tensor '{tensor.Name}' (input {what} of node {node.Describe()}) has shape [{string.Join(", ", tensor.Dims)}], but the network's {layer.Describe()} needs [{string.Join(", ", dims)}] (ONNX's gates {(layer.Kind == "GRU" ? "z, r, h" : "i, o, f, c")} of {layer.Int(0)} rows each)");
+        return tensor;
+    }
+
+    /// <summary>Copies an ONNX W, R or half of B (from element <paramref name="start"/>) into a block, its gate blocks into PyTorch's order.</summary>
+    private void StageRecurrent(TensorProto tensor, ParameterBlock block, int[] torchOfOnnx, int hidden, int columns, int start)
+    {
+        int size = hidden * columns;
+        Span<float> target = _staged.AsSpan(block.Offset, block.Length);
+        for (int j = 0; j < torchOfOnnx.Length; j++)
+        {
+            Span<float> gate = target.Slice(torchOfOnnx[j] * size, size);
+            for (int e = 0; e < size; e++)
+                gate[e] = tensor[start + j * size + e];
+        }
+    }
+
+    private List<float> Floats(TensorProto tensor, NodeProto node, LayerDeclaration layer)
+    {
+        if (tensor.DataType != TensorProto.FloatType)
+            throw Error($"tensor '{tensor.Name}' of node {node.Describe()} (the network's {layer.Describe()}) has data type {tensor.DataType}, expected 1 (float)");
+        long count = tensor.ElementCount();
+        var values = new List<float>();
+        for (int i = 0; i < count && i < (tensor.RawData is null ? tensor.FloatData.Count : tensor.RawData.Length / 4); i++)
+            values.Add(tensor[i]);
+        return values;
+    }
+
     private void MatchPool(LayerDeclaration layer)
     {
         (int channels, int height, int width) = Image(layer);
@@ -327,7 +571,7 @@ internal sealed class OnnxImporter
         NodeProto node = NextNode(layer, "Softmax");
         ExpectInputs(node, layer, 1, "one input");
         long axis = IntAttribute(node, "axis", -1); // -1 since opset 13, 1 before: both the last axis of [batch, n]
-        if (axis is not (1 or -1))
+        if (_recurrent ? axis is not (2 or -1) : axis is not (1 or -1))
             throw Error($"node {node.Describe()} for the network's {layer.Describe()} has axis = {axis}; the network's softmax is over axis 1 of [batch, {_shape[0]}]");
         Advance(node);
     }
@@ -377,11 +621,12 @@ internal sealed class OnnxImporter
             throw Error($"graph input '{input.Name}' has element type {input.ElemType}, expected 1 (float)");
         if (input.Shape is not null)
         {
-            bool fits = input.Shape.Count == _shape.Length + 1;
+            int leading = _recurrent ? 2 : 1; // [batch, (steps,) ...]
+            bool fits = input.Shape.Count == _shape.Length + leading;
             for (int i = 0; fits && i < _shape.Length; i++)
-                fits = input.Shape[i + 1].Param is not null || input.Shape[i + 1].Value < 0 || input.Shape[i + 1].Value == _shape[i];
+                fits = input.Shape[i + leading].Param is not null || input.Shape[i + leading].Value < 0 || input.Shape[i + leading].Value == _shape[i];
             if (!fits)
-                throw Error($"graph input '{input.Name}' has shape [{string.Join(", ", input.Shape)}], but the network reads [batch, {string.Join(", ", _shape)}]");
+                throw Error($"graph input '{input.Name}' has shape [{string.Join(", ", input.Shape)}], but the network reads [batch, {(_recurrent ? "steps, " : "")}{string.Join(", ", _shape)}]");
         }
         _value = input.Name;
     }
@@ -421,7 +666,8 @@ internal sealed class OnnxImporter
         NodeProto node = readers[0];
         if (Array.IndexOf(opTypes, node.OpType) < 0 || !IsDefaultDomain(node))
             throw Error($"the network's {layer.Describe()} expects a {expected} node after '{_value}', but the graph has node {node.Describe()}{(IsDefaultDomain(node) ? string.Empty : " of domain '" + node.Domain + "'")}");
-        if (node.Inputs.Count == 0 || node.Inputs[0] != _value)
+        // An Add may read it as either input: torch writes a Linear's bias first after a MatMul on [batch, steps, in].
+        if (node.Inputs.Count == 0 || (node.Inputs[0] != _value && !(node.OpType == "Add" && node.Inputs.Contains(_value))))
             throw Error($"node {node.Describe()} reads '{_value}' not as its first input");
         return node;
     }

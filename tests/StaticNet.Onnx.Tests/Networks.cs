@@ -165,3 +165,15 @@ public static class Networks
 
     public static INetwork Create(string name, int seed = 1) => Factories[name](seed);
 }
+
+/// <summary>bn_mlp_eps's layers with the default epsilon (1e-5): its ONNX file does not fit.</summary>
+[Network] [Input(4)] [Dense(5)] [BatchNorm] [Tanh] [Dense(2)] [MeanSquaredError]
+public partial class BatchNormDefaultEpsMlp;
+
+/// <summary>gru_stack with a hidden size of 6: its ONNX file does not fit.</summary>
+[Network] [Input(3)] [GRU(6)] [GRU(6)] [Dense(2)] [MeanSquaredError]
+public partial class GruStackOtherHidden;
+
+/// <summary>gru_stack's shape with LSTMs: its ONNX file does not fit.</summary>
+[Network] [Input(3)] [LSTM(5)] [LSTM(5)] [Dense(2)] [MeanSquaredError]
+public partial class LstmInsteadOfGru;

@@ -19,6 +19,14 @@ internal static class OrtRunner
         for (int i = 1; i < shape.Length; i++)
             size *= shape[i];
         Xunit.Assert.Equal(inputSize, size);
+        return Run(model, input, shape, inputName);
+    }
+
+    /// <summary>Runs <paramref name="model"/> on <paramref name="input"/> of the given <paramref name="shape"/> (e.g. [batch, steps, features]).</summary>
+    public static (float[] Output, long[] Shape) Run(byte[] model, float[] input, long[] shape, string inputName = "input", int threads = 1)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(model, options);
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
         string outputName = session.OutputNames[0];
