@@ -6,11 +6,16 @@ using StaticNet.Onnx;
 
 namespace StaticNet.Benchmarks;
 
+/// <summary>The book's SimpleConvNet (ch. 7), the convolutional peer of the reference MLP.</summary>
+[Network] [Input(1, 28, 28)] [Conv2D(30, 5)] [ReLU] [MaxPool2D(2)] [Flatten] [Dense(100)] [ReLU] [Dense(10)] [SoftmaxCrossEntropy]
+public partial class OrtPeerSimpleConvNet;
+
 /// <summary>
-/// Inference of the reference network (784-100-10, softmax) in ONNX Runtime beside the generated
-/// StaticNet network, at batch 1, 32 and 100. The ONNX model is the StaticNet network exported with
-/// <see cref="OnnxFile.Export{TNet}(TNet, int)"/>, so both run the same weights; setup checks that
-/// they give the same probabilities (1e-5) before anything is measured.
+/// Inference of the reference network (784-100-10, softmax) and of the book's SimpleConvNet
+/// (1×28×28, Conv2D(30, 5), ReLU, MaxPool2D(2), Dense(100), ReLU, Dense(10), softmax) in ONNX Runtime
+/// beside the generated StaticNet network, at batch 1, 32 and 100. The ONNX model is the StaticNet
+/// network exported with <see cref="OnnxFile.Export{TNet}(TNet, int)"/>, so both run the same weights;
+/// setup checks that they give the same probabilities (1e-5) before anything is measured.
 /// </summary>
 /// <remarks>
 /// <para>ONNX Runtime runs with all graph optimisations, once with one intra-op thread (the same work
@@ -27,11 +32,16 @@ namespace StaticNet.Benchmarks;
 [MedianColumn]
 public class OnnxRuntimeBenchmarks
 {
-    private ReferenceMlp _staticNet = null!;
+    private ReferenceMlp? _mlp;
+    private OrtPeerSimpleConvNet? _conv;
     private OrtSession _ortOneThread = null!;
     private OrtSession _ortDefault = null!;
     private float[] _x = null!;
     private float[] _y = null!;
+
+    /// <summary><c>MLP</c> (784-100-10) or <c>SimpleConvNet</c>.</summary>
+    [Params("MLP", "SimpleConvNet")]
+    public string Network { get; set; } = "MLP";
 
     [Params(1, 32, 100)]
     public int Batch { get; set; }
@@ -39,15 +49,27 @@ public class OnnxRuntimeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _staticNet = new ReferenceMlp(Batch);
-        ReferenceData.CreateParameters(NetworkBenchmarks.Seed).CopyTo(_staticNet.Parameters);
-        _x = ReferenceData.CreateInputs(NetworkBenchmarks.Seed + 1, Batch);
+        _x = ReferenceData.CreateInputs(NetworkBenchmarks.Seed + 1, Batch); // 784 pixels per row: a 1×28×28 image for the conv net
         _y = new float[Batch * RefShape.Output];
-        byte[] model = OnnxFile.Export(_staticNet);
-        _ortOneThread = new OrtSession(model, Batch, intraOpThreads: 1, _x);
-        _ortDefault = new OrtSession(model, Batch, intraOpThreads: 0, _x);
-
-        _staticNet.Forward(_x, _y);
+        byte[] model;
+        long[] inputShape;
+        if (Network == "MLP")
+        {
+            _mlp = new ReferenceMlp(Batch);
+            ReferenceData.CreateParameters(NetworkBenchmarks.Seed).CopyTo(_mlp.Parameters);
+            model = OnnxFile.Export(_mlp);
+            inputShape = [Batch, RefShape.Input];
+            _mlp.Forward(_x, _y);
+        }
+        else
+        {
+            _conv = new OrtPeerSimpleConvNet(Batch, seed: NetworkBenchmarks.Seed); // He-initialised weights
+            model = OnnxFile.Export(_conv);
+            inputShape = [Batch, 1, 28, 28];
+            _conv.Forward(_x, _y);
+        }
+        _ortOneThread = new OrtSession(model, inputShape, RefShape.Output, intraOpThreads: 1, _x);
+        _ortDefault = new OrtSession(model, inputShape, RefShape.Output, intraOpThreads: 0, _x);
         _ortOneThread.Check(_y, "1 thread");
         _ortDefault.Check(_y, "default threads");
     }
@@ -61,7 +83,11 @@ public class OnnxRuntimeBenchmarks
 
     [Benchmark(Baseline = true, Description = "StaticNet")]
     [BenchmarkCategory(Operations.Inference)]
-    public void Inference_StaticNet() => _staticNet.Forward(_x, _y);
+    public void Inference_StaticNet()
+    {
+        if (_mlp is not null) _mlp.Forward(_x, _y);
+        else _conv!.Forward(_x, _y);
+    }
 
     [Benchmark(Description = "ONNX Runtime (1 thread)")]
     [BenchmarkCategory(Operations.Inference)]
@@ -82,15 +108,16 @@ public class OnnxRuntimeBenchmarks
         private readonly OrtIoBinding _binding;
         private readonly float[] _result;
 
-        public OrtSession(byte[] model, int batch, int intraOpThreads, float[] input)
+        public OrtSession(byte[] model, long[] inputShape, int outputSize, int intraOpThreads, float[] input)
         {
+            int batch = (int)inputShape[0];
             _options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             if (intraOpThreads > 0)
                 _options.IntraOpNumThreads = intraOpThreads; // 0 (not set) = ONNX Runtime's default, one per core
             _session = new InferenceSession(model, _options);
-            _result = new float[batch * RefShape.Output];
-            _input = OrtValue.CreateTensorValueFromMemory(input, [batch, RefShape.Input]);
-            _output = OrtValue.CreateTensorValueFromMemory(_result, [batch, RefShape.Output]);
+            _result = new float[batch * outputSize];
+            _input = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+            _output = OrtValue.CreateTensorValueFromMemory(_result, [batch, outputSize]);
             _binding = _session.CreateIoBinding();
             _binding.BindInput("input", _input);
             _binding.BindOutput("output", _output);
