@@ -66,8 +66,9 @@ public static class SafeTensorsNetwork
     private const string BatchCounter = ".num_batches_tracked";
 
     /// <summary>
-    /// Lists the tensors the network is saved as, in order: each parameter block's PyTorch module, attribute,
-    /// shape and name under <paramref name="naming"/>.
+    /// Lists the tensors the network is saved as, in PyTorch's state_dict order: each parameter block's PyTorch module,
+    /// attribute, shape and name under <paramref name="naming"/>, and after a BatchNorm's weight and bias its buffers
+    /// <c>running_mean</c>, <c>running_var</c> (blocks of <see cref="INetwork.State"/>) and <c>num_batches_tracked</c>.
     /// </summary>
     /// <typeparam name="TNet">The network type.</typeparam>
     /// <param name="network">The network.</param>
