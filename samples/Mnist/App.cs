@@ -70,6 +70,8 @@ public sealed class App<TNet>
         bool cosine = o.Schedule is null ? _defaults.Cosine : o.Schedule == "cosine";
         // Its own stream of Random64: the weights are drawn from the seed, the shuffling from its complement.
         ImageAugmentation? augmentation = augment ? new ImageAugmentation(1, train.Rows, train.Columns, o.MaxShift, seed: o.Seed + (1L << 32)) : null;
+        if (!augment && o.MaxShiftGiven)
+            Console.Error.WriteLine("warning: --max-shift is ignored: the training images are not augmented (add --augment shift).");
         LearningRateSchedule? schedule = cosine ? LearningRateSchedule.Cosine(optimizer.LearningRate, epochs) : null;
         string evaluated = Validating ? "valid" : "test";
 

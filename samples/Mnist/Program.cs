@@ -195,6 +195,7 @@ public static class Program
                 Optimizer = parse.GetValue(optimizer) ?? (parse.GetValue(network) == "convnet" ? "adam" : "sgd"),
                 Augment = parse.GetValue(augment),
                 MaxShift = parse.GetValue(maxShift),
+                MaxShiftGiven = parse.GetResult(maxShift) is { Implicit: false },
                 Schedule = parse.GetValue(schedule),
                 Validation = parse.GetValue(validation),
                 SavePath = parse.GetValue(save)!,
@@ -314,6 +315,8 @@ public sealed record Options
     public string? Augment { get; init; }
     /// <summary>The largest shift of --augment shift, in pixels.</summary>
     public int MaxShift { get; init; } = 1;
+    /// <summary>Whether --max-shift was given on the command line.</summary>
+    public bool MaxShiftGiven { get; init; }
     /// <summary>constant or cosine; null for the network's default.</summary>
     public string? Schedule { get; init; }
     /// <summary>Training digits to validate on instead of testing; null for none.</summary>

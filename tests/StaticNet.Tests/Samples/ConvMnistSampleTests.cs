@@ -145,13 +145,14 @@ public sealed class ConvMnistSampleTests : IDisposable
         (string images, string labels) = WriteIdx("train-images.idx3-ubyte", "train-labels.idx1-ubyte", first: 1000, TrainCount);
 
         (int code, string output, string error) = Run("--network", "convnet", "--train-images", images, "--train-labels", labels,
-            "--hold-out", "100", "--epochs", "1", "--batch-size", "50", "--augment", "none", "--schedule", "constant");
+            "--hold-out", "100", "--epochs", "1", "--batch-size", "50", "--augment", "none", "--schedule", "constant", "--max-shift", "3");
 
         Assert.True(code == 0, $"exit code {code}\n{error}\n{output}");
         Assert.Contains($"Training on {TrainCount - 100} of the {TrainCount} digits from {images}", output, StringComparison.Ordinal);
         Assert.Contains("Testing on  the other 100 (held out with seed 1, never trained on)", output, StringComparison.Ordinal);
         Assert.Contains("Adam, learning rate 0.001, batches of 50, 1 epoch, seed 1", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Augmentation", output, StringComparison.Ordinal);
+        Assert.Contains("warning: --max-shift is ignored: the training images are not augmented (add --augment shift).", error, StringComparison.Ordinal);
 
         MnistDataSet all = MnistDataSet.Load(images, labels);
         all.Split(100, seed: 1, out MnistDataSet heldOut);
