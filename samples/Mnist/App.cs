@@ -43,6 +43,9 @@ public sealed class App<TNet>
 
     private static CultureInfo Invariant => CultureInfo.InvariantCulture;
 
+    /// <summary>Whether this run reports the accuracy on digits held out of the training data (<c>--validation</c>) instead of the test digits.</summary>
+    private bool Validating => _options.Validation is not null && _options.LoadPath is null && _options.ClassifyPath is null;
+
     /// <summary>Does what the options ask; returns the exit code.</summary>
     public int Run()
     {
@@ -63,16 +66,27 @@ public sealed class App<TNet>
             throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, $"Must be between 1 and the network's batch capacity, {_net.BatchCapacity}.");
         int batchesPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
         int epochs = o.Epochs ?? _defaults.EpochsFor(batchesPerEpoch);
+        bool augment = o.Augment is null ? _defaults.Augment : o.Augment == "shift";
+        bool cosine = o.Schedule is null ? _defaults.Cosine : o.Schedule == "cosine";
+        // Its own stream of Random64: the weights are drawn from the seed, the shuffling from its complement.
+        ImageAugmentation? augmentation = augment ? new ImageAugmentation(1, train.Rows, train.Columns, o.MaxShift, seed: o.Seed + (1L << 32)) : null;
+        if (!augment && o.MaxShiftGiven)
+            Console.Error.WriteLine("warning: --max-shift is ignored: the training images are not augmented (add --augment shift).");
+        LearningRateSchedule? schedule = cosine ? LearningRateSchedule.Cosine(optimizer.LearningRate, epochs) : null;
+        string evaluated = Validating ? "valid" : "test";
 
         Console.WriteLine($"Network {_name}: {_net.Architecture}");
         Console.WriteLine(Indent(_summary.TrimEnd('\n')));
         Console.WriteLine($"Training on {trainName}");
-        Console.WriteLine($"Testing on  {testName}");
+        Console.WriteLine(Validating ? $"Validating on {testName}" : $"Testing on  {testName}");
         int totalUpdates = epochs * batchesPerEpoch;
         string updates = o.Epochs is not null || _defaults.Updates == 0 ? ""
             : totalUpdates == _defaults.Updates ? string.Create(Invariant, $" ({totalUpdates:N0} updates, as in the book)")
             : string.Create(Invariant, $" ({totalUpdates:N0} updates: the book's {_defaults.Updates:N0}, rounded up to whole epochs)");
-        Console.WriteLine(string.Create(Invariant, $"{optimizerName}, batches of {o.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}{updates}, seed {o.Seed}"));
+        string falling = cosine ? string.Create(Invariant, $" falling to 0 along a cosine over the {epochs} epochs") : "";
+        Console.WriteLine(string.Create(Invariant, $"{optimizerName}{falling}, batches of {o.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}{updates}, seed {o.Seed}"));
+        if (augmentation is not null)
+            Console.WriteLine(string.Create(Invariant, $"Augmentation: each training image moved by a random shift of up to {o.MaxShift} pixel{(o.MaxShift == 1 ? "" : "s")} in x and in y, new at every draw"));
         Console.WriteLine();
 
         FitLoop.WarmUp(_net, CreateOptimizer().Optimizer, train, o.BatchSize);
@@ -91,6 +105,8 @@ public sealed class App<TNet>
             Epochs = epochs,
             BatchSize = o.BatchSize,
             Seed = ~o.Seed,
+            AugmentBatch = augmentation is null ? null : augmentation.Apply,
+            Schedule = schedule,
             Progress = p =>
             {
                 if (p.Epoch == 1 && p.Step == 1)
@@ -108,7 +124,7 @@ public sealed class App<TNet>
                 double trainAccuracy = evaluator.Accuracy(train);
                 testAccuracy = evaluator.Accuracy(test);
                 string line = string.Create(Invariant,
-                    $"epoch {e.Epoch.ToString(Invariant).PadLeft(width)}/{epochs}  loss {e.Loss:F4}  train {Percent(trainAccuracy)}  test {Percent(testAccuracy)}  {seconds,5:F2} s");
+                    $"epoch {e.Epoch.ToString(Invariant).PadLeft(width)}/{epochs}  loss {e.Loss:F4}  train {Percent(trainAccuracy)}  {evaluated} {Percent(testAccuracy)}  {seconds,5:F2} s");
                 if (o.CheckAllocations)
                     line += $"  allocated {allocated} bytes";
                 Console.WriteLine(line);
@@ -131,7 +147,9 @@ public sealed class App<TNet>
         }
 
         Console.WriteLine();
-        Console.WriteLine(string.Create(Invariant, $"Test accuracy: {Percent(testAccuracy).Trim()} ({evaluator.CountCorrect(test)} of {test.Count} test digits)"));
+        Console.WriteLine(Validating
+            ? string.Create(Invariant, $"Validation accuracy: {Percent(testAccuracy).Trim()} ({evaluator.CountCorrect(test)} of {test.Count} validation digits; the test digits were not used)")
+            : string.Create(Invariant, $"Test accuracy: {Percent(testAccuracy).Trim()} ({evaluator.CountCorrect(test)} of {test.Count} test digits)"));
         Console.WriteLine(string.Create(Invariant, $"Training time: {trainingSeconds:F1} s for {epochs} epoch{(epochs == 1 ? "" : "s")} ({trainingSeconds / epochs:F2} s per epoch, not counting the accuracy passes)"));
 
         NetworkFile.Save(_net, o.SavePath);
@@ -218,6 +236,7 @@ public sealed class App<TNet>
             // Saved from the other network of this sample? Say which option loads it.
             string? hint = ex.Message.Contains($"'{MnistNet.Architecture}' but", StringComparison.Ordinal) ? "relu"
                 : ex.Message.Contains($"'{TwoLayerNet.Architecture}' but", StringComparison.Ordinal) ? "book"
+                : ex.Message.Contains($"'{SimpleConvNet.Architecture}' but", StringComparison.Ordinal) ? "convnet"
                 : null;
             if (hint is null)
                 throw;
@@ -271,16 +290,31 @@ public sealed class App<TNet>
             allName = $"{all.Count:N0} built-in digits";
         }
 
+        MnistDataSet train;
+        string trainName;
         if (test is not null)
-            return (all, test, allName, testName);
+        {
+            (train, trainName) = (all, allName);
+        }
+        else
+        {
+            if (o.HoldOut >= all.Count)
+                throw new ArgumentException($"--hold-out {o.HoldOut} leaves nothing to train on: the training data hold {all.Count} digits.");
+            train = all.Split(o.HoldOut, o.Seed, out test);
+            trainName = $"{train.Count:N0} of the {allName}";
+            testName = $"the other {test.Count:N0} (held out with seed {o.Seed}, never trained on)";
+        }
+        if (!forTraining || o.Validation is not int validation)
+            return (train, test, trainName, testName);
 
-        if (o.HoldOut >= all.Count)
-            throw new ArgumentException($"--hold-out {o.HoldOut} leaves nothing to train on: the training data hold {all.Count} digits.");
-        MnistDataSet train = all.Split(o.HoldOut, o.Seed, out MnistDataSet heldOut);
-        return (train,
-                heldOut,
-                $"{train.Count:N0} of the {allName}",
-                $"the other {heldOut.Count:N0} (held out with seed {o.Seed}, never trained on)");
+        // Digits carved from the training part; the test set is set aside unused, so settings chosen here do not fit it.
+        if (validation >= train.Count)
+            throw new ArgumentException($"--validation {validation} leaves nothing to train on: the training part holds {train.Count} digits.");
+        MnistDataSet rest = train.Split(validation, o.Seed, out MnistDataSet validationSet);
+        return (rest,
+                validationSet,
+                $"{rest.Count:N0} of the {train.Count:N0} training digits ({trainName})",
+                $"the other {validationSet.Count:N0} training digits (held out with seed {o.Seed}); the test digits are not used");
     }
 
     /// <summary>

@@ -168,6 +168,7 @@ public static class Trainer
                     Span<float> x = _batchInputs.AsSpan(0, n * _inputSize);
                     Span<float> t = _batchTargets.AsSpan(0, n * _outputSize);
                     CopyBatch(_order.AsSpan(start, n), x, t);
+                    o.AugmentBatch?.Invoke(x);
 
                     float loss = _net.Loss(x, t);
                     if (!float.IsFinite(loss)) ThrowNonFinite(loss, epoch, step, steps, _order.AsSpan(start, n), rate, validation: false);
@@ -333,6 +334,10 @@ public static class Trainer
     }
 }
 
+/// <summary>Changes a batch of input rows in place; see <see cref="FitOptions.AugmentBatch"/>.</summary>
+/// <param name="inputs">The batch's input rows, one after the other.</param>
+public delegate void BatchAugmentation(Span<float> inputs);
+
 /// <summary>What <see cref="Trainer"/>'s <c>Fit</c> does; every property has a default.</summary>
 public sealed class FitOptions
 {
@@ -360,6 +365,15 @@ public sealed class FitOptions
 
     /// <summary>Stops when the monitored loss stops improving; <see langword="null"/> (the default) trains every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>
+    /// Changes each training batch in place after it is copied from the arrays and before <c>Loss</c>: data augmentation,
+    /// such as <see cref="Data.ImageAugmentation.Apply"/>. It gets the batch's rows (<c>InputSize</c> floats each; the
+    /// last batch of an epoch may hold fewer); the targets and the arrays given to Fit are not touched, and the validation
+    /// rows are never augmented. <see langword="null"/> (the default) trains on the rows as they are. Keep it
+    /// allocation-free: it runs in the training loop.
+    /// </summary>
+    public BatchAugmentation? AugmentBatch { get; init; }
 
     /// <summary>Called after every training step, with the batch loss. Keep it cheap and allocation-free: it runs in the training loop.</summary>
     public Action<TrainingProgress>? Progress { get; init; }
