@@ -48,6 +48,12 @@ public class ReferencePassTests
         ["LeakyReLUNet"] = () => new LeakyReLUNet(Capacity, seed: 28),
         ["SigmoidCrossEntropyNet"] = () => new SigmoidCrossEntropyNet(Capacity, seed: 29),
         ["Chapter6EveryLayerNet"] = () => new Chapter6EveryLayerNet(Capacity, seed: 30),
+        // The conv networks of ConvNumericTests and ConvShapeTests.
+        ["ConvK1Net"] = () => new ConvK1Net(Capacity, seed: 31),
+        ["ConvChainNet"] = () => new ConvChainNet(Capacity, seed: 32),
+        ["ConvStride3Net"] = () => new ConvStride3Net(Capacity, seed: 33),
+        ["PoolFirstNet"] = () => new PoolFirstNet(Capacity, seed: 34),
+        ["ConvOnlyNet"] = () => new ConvOnlyNet(Capacity, seed: 35),
         // The Dropout and BatchNorm networks of the Regularization tests: both forms of each, after Dense and after Conv2D.
         ["BatchNormDropoutNet"] = () => new BatchNormDropoutNet(Capacity, seed: 36),
         ["BatchNormOnlyNet"] = () => new BatchNormOnlyNet(Capacity, seed: 37),
@@ -236,13 +242,13 @@ public class ReferencePassTests
     /// <summary>Networks that are smooth everywhere (no ReLU, no max pooling), so central differences need no kink detection.</summary>
     public static IEnumerable<object[]> SmoothCases() =>
         new[] { "Net3x7x8Sce", "Net7x17x3Sce", "HardenMseNet", "GcTanhNet", "StridedConvNet", "RefPoolFirstNet", "RefFlattenFirstNet", "SigmoidCrossEntropyNet",
-                "BatchNormSmoothNet", "BatchNormOnlyNet", "BatchNorm2DOnlyNet", "BatchNormConvNet", "DropoutNet", "DropoutOnlyNet" }
+                "ConvStride3Net", "BatchNormSmoothNet", "BatchNormOnlyNet", "BatchNorm2DOnlyNet", "BatchNormConvNet", "DropoutNet", "DropoutOnlyNet" }
             .Select(n => new object[] { n });
 
     /// <summary>Networks with kinks too (ReLU, max pooling, padding, overlapping windows): for <see cref="GradientCheck"/>, which skips kinks.</summary>
     public static IEnumerable<object[]> GradientCheckCases() =>
         SmoothCases().Where(c => Networks[(string)c[0]]().ParameterCount > 0).Concat(new[] { "DeepNet", "ActivationFirstNet", "SimpleConvNet", "RefPaddedMaxPoolNet", "RefOverlappingMaxPoolNet", "LeakyReLUNet",
-                "BatchNormDropoutNet" }
+                "ConvK1Net", "ConvChainNet", "PoolFirstNet", "BatchNormDropoutNet" }
             .Select(n => new object[] { n }));
 
     /// <summary>
