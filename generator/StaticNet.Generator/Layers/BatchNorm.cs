@@ -40,8 +40,9 @@ internal sealed class BatchNorm : LayerKind
     public override string Declaration(LayerArguments a)
     {
         var named = new List<string>();
-        if (a.Momentum != DefaultMomentum) named.Add("Momentum = " + Dropout.Real(a.Momentum));
-        if (a.Epsilon != DefaultEpsilon) named.Add("Epsilon = " + Dropout.Real(a.Epsilon));
+        // Compared as the floats the kernels take: Momentum = 0.1f is the default, as Momentum = 0.1 is.
+        if ((float)a.Momentum != (float)DefaultMomentum) named.Add("Momentum = " + Dropout.Real(a.Momentum));
+        if ((float)a.Epsilon != (float)DefaultEpsilon) named.Add("Epsilon = " + Dropout.Real(a.Epsilon));
         return named.Count == 0 ? Name : Name + "(" + string.Join(", ", named) + ")";
     }
 
@@ -112,8 +113,14 @@ internal sealed class BatchNorm : LayerKind
     }
 
     /// <summary>1 − momentum, the weight of the old running statistics, for the comments: <c>0.9</c>, not <c>0.90000000000000002</c>.</summary>
-    private static string Keep(LayerSpec l) =>
-        (1 - l.Arguments.Momentum).ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Keep(LayerSpec l)
+    {
+        double momentum = l.Arguments.Momentum;
+        float f = (float)momentum;
+        return (double)f == momentum
+            ? (1f - f).ToString("R", System.Globalization.CultureInfo.InvariantCulture) // as the kernel computes it: 1f − momentum
+            : (1 - momentum).ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public override void EmitForwardTraining(CodeWriter w, LayerSpec l)
     {

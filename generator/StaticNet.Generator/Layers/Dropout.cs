@@ -126,8 +126,18 @@ internal sealed class Dropout : LayerKind
 
     internal static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A double as the declaration spells it: <c>0.5</c>, <c>1E-05</c>.</summary>
-    internal static string Real(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A double as the declaration spells it, in the shortest form that reads back the same: <c>0.5</c>, <c>1E-05</c>. A value
+    /// that is exactly a float (a float literal, <c>Momentum = 0.1f</c>, arrives as the double 0.10000000149011612) is
+    /// spelled as that float, <c>0.1</c>: the kernels compute with the float, which reads back from it exactly.
+    /// </summary>
+    internal static string Real(double v)
+    {
+        float f = (float)v;
+        return (double)f == v && !float.IsInfinity(f)
+            ? f.ToString("R", CultureInfo.InvariantCulture)
+            : v.ToString("R", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>A C# float literal of <paramref name="v"/>: <c>0.5f</c>.</summary>
     internal static string FloatLiteral(double v) => ((float)v).ToString("R", CultureInfo.InvariantCulture) + "f";
