@@ -307,7 +307,9 @@ internal static class ReferenceEmitter
         var kind = (LossKind)loss.Kind;
         w.Line("/// <summary>");
         w.Line("/// The reference form of <see cref=\"Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})\"/>: the forward pass");
-        w.Line("/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, in double;");
+        w.Line(WeightDecayEmitter.Weights(net).Any()
+            ? "/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref=\"WeightDecay\"/> is on, in double;"
+            : "/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, in double;");
         w.Line("/// keeps what <see cref=\"ReferenceBackward(global::System.Span{double}, global::System.Span{double})\"/> needs.");
         w.Line("/// </summary>");
         bool modes = HasTrainingForms(net), dropout = net.Layers.Any(l => l.Kind == Dropout.Instance);
@@ -354,6 +356,15 @@ internal static class ReferenceEmitter
         {
             b.Line($"for (int k = 0; k < batch * {Literal(net.OutputSize)}; k++) t[k] = targets[k];");
             kind.EmitReferenceLoss(b, loss);
+            var decayed = WeightDecayEmitter.Weights(net).ToList();
+            if (decayed.Count == 0) return;
+            b.Line("// Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)");
+            b.Open("if (_weightDecay != 0f)");
+            b.Line("double squares = 0;");
+            foreach (var (name, _, length) in decayed)
+                b.Line($"for (int i = 0; i < {Literal(length)}; i++) squares += {name}[i] * {name}[i];");
+            b.Line("loss += 0.5 * _weightDecay * squares;");
+            b.Close();
         });
         w.Line("r.lossReady = true;");
         w.Line("return loss;");
@@ -391,6 +402,16 @@ internal static class ReferenceEmitter
             w.Line(inputGradientCheck);
             WithViews(w, net, b => ((LossKind)loss.Kind).EmitReferenceLossBackward(b, loss, dTop, topCondition));
             if (top != "x") w.Line("ReferenceBackwardLayers(r, batch, gradients, inputGradient);");
+            var decayed = WeightDecayEmitter.Weights(net).ToList();
+            if (decayed.Count > 0)
+                WithViews(w, net, b =>
+                {
+                    b.Line("// Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)");
+                    b.Open("if (_weightDecay != 0f)");
+                    foreach (var (name, _, length) in decayed)
+                        b.Line($"for (int i = 0; i < {Literal(length)}; i++) d{name}[i] += _weightDecay * {name}[i];");
+                    b.Close();
+                });
             w.Close();
             w.Line();
         }

@@ -33,11 +33,11 @@ public partial class InitLeakyNet;
 public partial class InitLeakyConvNet;
 
 /// <summary>Smooth (Tanh), for weight decay against central differences and a naive reference.</summary>
-[Network] [Input(6)] [Dense(5)] [Tanh] [Dense(4)] [Tanh] [Dense(3)] [SoftmaxCrossEntropy]
+[Network(Reference = true)] [Input(6)] [Dense(5)] [Tanh] [Dense(4)] [Tanh] [Dense(3)] [SoftmaxCrossEntropy]
 public partial class WeightDecayNet;
 
 /// <summary>Weight decay through a convolution's fused SGD step.</summary>
-[Network] [Input(2, 5, 5)] [Conv2D(3, 3)] [Tanh] [Flatten] [Dense(2)] [MeanSquaredError]
+[Network(Reference = true)] [Input(2, 5, 5)] [Conv2D(3, 3)] [Tanh] [Flatten] [Dense(2)] [MeanSquaredError]
 public partial class WeightDecayConvNet;
 
 /// <summary>LeakyReLU between Dense layers, with a slope large enough to see.</summary>

@@ -63,6 +63,9 @@ public class ReferencePassTests
         ["BatchNormSmoothNet"] = () => new BatchNormSmoothNet(Capacity, seed: 41),
         ["DropoutOnlyNet"] = () => new DropoutOnlyNet(Capacity, seed: 42),
         ["BatchNormNoLossNet"] = () => new BatchNormNoLossNet(Capacity, seed: 43),
+        // The weight decay networks of WeightDecayTests (with WeightDecay off here; on in the tests below).
+        ["WeightDecayNet"] = () => new WeightDecayNet(Capacity, seed: 44),
+        ["WeightDecayConvNet"] = () => new WeightDecayConvNet(Capacity, seed: 45),
     };
 
     /// <summary>The networks with a BatchNorm per feature (after a vector): a training batch needs two rows at least.</summary>
@@ -661,5 +664,44 @@ public class ReferencePassTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
+    }
+
+    // ---- weight decay ----------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("WeightDecayNet")]
+    [InlineData("WeightDecayConvNet")]
+    [InlineData("BatchNormSmoothNet")]
+    public void ReferenceCheck_with_weight_decay_on_compares_the_penalty_and_its_gradient(string name)
+    {
+        var net = (IReferenceLossNetwork)Networks[name]();
+        var decay = (dynamic)net;
+        float[] input = Random(3 * net.InputSize, seed: 1800);
+        float[] targets = Targets(net, 3, seed: 1900);
+        double plain = net.ReferenceLoss(input, targets);
+        decay.WeightDecay = 0.3f;
+
+        ReferenceCheckResult result = ReferenceCheck.Run(net, input, targets);
+
+        AssertPassed(name, net, result);
+        // The reference's penalty is 0.5·λ·ΣW² over the weight blocks only (not biases, not BatchNorm's γ), written here apart.
+        double squares = 0;
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            if (b.Kind == ParameterKind.Weights)
+                foreach (float w in net.Parameters.Slice(b.Offset, b.Length)) squares += (double)w * w;
+        double decayed = net.ReferenceLoss(input, targets);
+        Assert.True(Math.Abs(decayed - plain - 0.5 * 0.3f * squares) <= 1e-12 * Math.Max(1, decayed), $"penalty {decayed - plain}, expected {0.5 * 0.3f * squares}");
+        var gradients = new double[net.ParameterCount];
+        net.ReferenceBackward(gradients, Span<double>.Empty);
+        var plainGradients = new double[net.ParameterCount];
+        decay.WeightDecay = 0f;
+        net.ReferenceLoss(input, targets);
+        net.ReferenceBackward(plainGradients, Span<double>.Empty);
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            for (int i = b.Offset; i < b.Offset + b.Length; i++)
+            {
+                double expected = plainGradients[i] + (b.Kind == ParameterKind.Weights ? (double)0.3f * net.Parameters[i] : 0);
+                Assert.True(Math.Abs(gradients[i] - expected) <= 1e-12, $"{b.Name}[{i - b.Offset}]: {gradients[i]}, expected {expected}");
+            }
     }
 }

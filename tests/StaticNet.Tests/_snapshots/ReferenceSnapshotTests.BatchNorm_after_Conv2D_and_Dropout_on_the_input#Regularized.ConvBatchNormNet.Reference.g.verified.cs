@@ -220,7 +220,7 @@ namespace Regularized
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <remarks>As <c>Loss</c>, it runs the training form of Dropout and BatchNorm while <see cref="Training"/> is on and the
@@ -241,12 +241,22 @@ namespace Regularized
             double loss;
             global::System.Span<double> a3 = new(r.a3, 0, batch * 2);
             global::System.Span<double> t = new(r.t, 0, batch * 2);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 63, 54); // Dense3 weights [27, 2]
             for (int k = 0; k < batch * 2; k++) t[k] = targets[k];
             // MeanSquaredError forward: loss = Σ (a3 - t)² / (N · 2)
             {
                 loss = 0;
                 for (int k = 0; k < batch * 2; k++) loss += (a3[k] - t[k]) * (a3[k] - t[k]);
                 loss /= batch * 2;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 54; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 54; i++) squares += W3[i] * W3[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -275,6 +285,16 @@ namespace Regularized
                 for (int k = 0; k < batch * 2; k++) da3[k] = 2 * (a3[k] - t[k]) / (batch * 2);
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
+            global::System.Span<double> dW1 = gradients.Slice(0, 54);
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 63, 54); // Dense3 weights [27, 2]
+            global::System.Span<double> dW3 = gradients.Slice(63, 54);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 54; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 54; i++) dW3[i] += _weightDecay * W3[i];
+            }
         }
 
         /// <summary>

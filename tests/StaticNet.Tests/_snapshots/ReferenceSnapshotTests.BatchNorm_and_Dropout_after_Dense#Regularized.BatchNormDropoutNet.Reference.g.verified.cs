@@ -227,7 +227,7 @@ namespace Regularized
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <remarks>As <c>Loss</c>, it runs the training form of Dropout and BatchNorm while <see cref="Training"/> is on and the
@@ -252,6 +252,8 @@ namespace Regularized
             global::System.Span<double> a3 = new(r.a3, 0, batch * 3);
             global::System.Span<double> y = new(r.y, 0, batch * 3);
             global::System.Span<double> t = new(r.t, 0, batch * 3);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 30); // Dense1 weights [6, 5]
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 45, 15); // Dense3 weights [5, 3]
             for (int k = 0; k < batch * 3; k++) t[k] = targets[k];
             // SoftmaxWithLoss forward: y = softmax(a3), loss = -Σ t·log y / N
             {
@@ -270,6 +272,14 @@ namespace Regularized
                 loss = 0;
                 for (int k = 0; k < batch * 3; k++) if (t[k] != 0) loss -= t[k] * global::System.Math.Log(y[k]); // 0·log 0 counts as 0
                 loss /= batch;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 30; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 15; i++) squares += W3[i] * W3[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -298,6 +308,16 @@ namespace Regularized
                 for (int k = 0; k < batch * 3; k++) da3[k] = (y[k] - t[k]) / batch;
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 30); // Dense1 weights [6, 5]
+            global::System.Span<double> dW1 = gradients.Slice(0, 30);
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 45, 15); // Dense3 weights [5, 3]
+            global::System.Span<double> dW3 = gradients.Slice(45, 15);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 30; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 15; i++) dW3[i] += _weightDecay * W3[i];
+            }
         }
 
         /// <summary>
