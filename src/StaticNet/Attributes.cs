@@ -254,7 +254,8 @@ public sealed class LSTMAttribute : Attribute
 /// The book compares these in ch. 6.2.</summary>
 public enum Init
 {
-    /// <summary>The default: <see cref="He"/> when the next layer is ReLU, <see cref="Xavier"/> otherwise.</summary>
+    /// <summary>The default: <see cref="He"/> when the next layer is ReLU; when it is LeakyReLU with slope <c>a</c>, He with the
+    /// leaky gain, std = sqrt(2 / ((1 + a²)·fanIn)) (PyTorch's <c>kaiming_normal_</c> with that <c>a</c>); <see cref="Xavier"/> otherwise.</summary>
     Auto = 0,
 
     /// <summary>std = sqrt(2 / fanIn) (He et al. 2015; the book's "He", for ReLU).</summary>

@@ -36,6 +36,14 @@ public interface IReferenceNetwork : INetwork
     /// <exception cref="ArgumentException">A span's length does not fit the latest batch.</exception>
     /// <exception cref="InvalidOperationException">No <see cref="ReferenceForward"/> (or <c>ReferenceLoss</c>) yet.</exception>
     void ReferenceBackward(ReadOnlySpan<float> outputGradient, Span<double> gradients, Span<double> inputGradient);
+
+    /// <summary>
+    /// The running statistics of the reference pass (BatchNorm's running means and variances), in double and in the layout
+    /// of <see cref="INetwork.State"/>: each reference forward pass starts from a copy of <see cref="INetwork.State"/>, and a
+    /// training <c>ReferenceLoss</c> moves them as a training <c>Loss</c> moves <see cref="INetwork.State"/>, which the
+    /// reference pass leaves alone. Empty for a network without state, and before the first reference call.
+    /// </summary>
+    ReadOnlySpan<double> ReferenceState => ReadOnlySpan<double>.Empty;
 }
 
 /// <summary>A network with a loss layer and a reference pass (<c>[Network(Reference = true)]</c>).</summary>

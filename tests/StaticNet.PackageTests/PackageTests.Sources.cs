@@ -5,6 +5,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
 using System.Text;
@@ -155,6 +156,69 @@ public partial class PackageTests
         Assert.True(frame.Success, "no Affine.Forward frame with a file and line in:\n" + run.Output);
         Assert.Equal(MappedRoot + "src/StaticNet/Kernels/Affine.cs", frame.Groups["file"].Value);
         Assert.Equal(check + 1, int.Parse(frame.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The custom debug information kind that lists the documents of a type without method bodies (Portable PDB spec, "TypeDefinitionDocuments").</summary>
+    private static readonly Guid TypeDefinitionDocumentsKind = new("932E74BC-DBA9-4478-8D46-0F32A7BAB3D3");
+
+    /// <summary>
+    /// What Go To Definition does with a symbol from the package (Visual Studio's and Rider's navigation to embedded
+    /// sources): it finds the PDB beside the referenced DLL, maps the symbol's type to its documents (the sequence
+    /// points of its methods, or for a type without method bodies, an enum or an interface, the TypeDefinitionDocuments
+    /// record) and opens the embedded text. The test above proves the texts are there; this one that every public type
+    /// of the DLL, each kernel included, leads to a document whose embedded text declares it.
+    /// </summary>
+    [Theory]
+    [InlineData("net8.0")]
+    [InlineData("net10.0")]
+    public void Every_public_type_of_the_dll_maps_to_the_embedded_source_that_declares_it(string targetFramework)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_fixture.Package);
+        using var pe = new PEReader(ReadEntry(zip, $"lib/{targetFramework}/StaticNet.dll"));
+        MetadataReader dll = pe.GetMetadataReader();
+        using MetadataReaderProvider pdbProvider = MetadataReaderProvider.FromPortablePdbStream(ReadEntry(zip, $"lib/{targetFramework}/StaticNet.pdb"));
+        MetadataReader pdb = pdbProvider.GetMetadataReader();
+
+        var checkedTypes = new List<string>();
+        foreach (TypeDefinitionHandle handle in dll.TypeDefinitions)
+        {
+            TypeDefinition type = dll.GetTypeDefinition(handle);
+            System.Reflection.TypeAttributes visibility = type.Attributes & System.Reflection.TypeAttributes.VisibilityMask;
+            if (visibility != System.Reflection.TypeAttributes.Public && visibility != System.Reflection.TypeAttributes.NestedPublic) continue;
+            string name = dll.GetString(type.Name);
+            int tick = name.IndexOf('`');
+            if (tick >= 0) name = name.Substring(0, tick);
+
+            var documents = new HashSet<DocumentHandle>();
+            foreach (MethodDefinitionHandle method in type.GetMethods())
+            {
+                MethodDebugInformation debug = pdb.GetMethodDebugInformation(method.ToDebugInformationHandle());
+                if (!debug.Document.IsNil) documents.Add(debug.Document);
+                if (debug.SequencePointsBlob.IsNil) continue;
+                foreach (SequencePoint point in debug.GetSequencePoints()) documents.Add(point.Document);
+            }
+            foreach (CustomDebugInformationHandle cdi in pdb.GetCustomDebugInformation(handle))
+            {
+                CustomDebugInformation information = pdb.GetCustomDebugInformation(cdi);
+                if (pdb.GetGuid(information.Kind) != TypeDefinitionDocumentsKind) continue;
+                BlobReader blob = pdb.GetBlobReader(information.Value);
+                while (blob.RemainingBytes > 0) documents.Add(MetadataTokens.DocumentHandle(blob.ReadCompressedInteger()));
+            }
+
+            Assert.True(documents.Count > 0, $"{name} ({targetFramework}) maps to no document: Go To Definition would show metadata");
+            var declaration = new Regex(@"\b(class|struct|interface|enum|record|delegate)\b[^\n;{]*\b" + Regex.Escape(name) + @"\b");
+            bool declared = documents.Any(d =>
+            {
+                byte[]? text = EmbeddedSource(pdb, d);
+                return text is not null && declaration.IsMatch(Encoding.UTF8.GetString(text));
+            });
+            Assert.True(declared, $"no embedded document of {name} ({targetFramework}) declares it: " +
+                string.Join(", ", documents.Select(d => pdb.GetString(pdb.GetDocument(d).Name))));
+            checkedTypes.Add(name);
+        }
+        // The kernels the generated code calls, and the types without method bodies, were among them.
+        foreach (string expected in new[] { "Affine", "Activation", "Loss", "BatchNorm", "Dropout", "Conv2D", "INetwork", "IReferenceNetwork", "Init", "ReferenceCheck" })
+            Assert.Contains(expected, checkedTypes);
     }
 
     /// <summary>A zip entry's bytes, in a seekable stream (as the metadata readers need).</summary>

@@ -98,6 +98,9 @@ internal static class ReferenceEmitter
                     case Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax t:
                         yield return t.Identifier.ValueText;
                         break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } p:
+                        yield return p.Identifier.ValueText;
+                        break;
                 }
             }
             yield break;
@@ -132,9 +135,32 @@ internal static class ReferenceEmitter
         return all;
     }
 
+    /// <summary>Whether a layer computes something else in training than in inference (Dropout, BatchNorm).</summary>
+    private static bool HasTrainingForms(NetworkSpec net) => net.Layers.Any(l => l.Kind.HasTrainingForm);
+
+    /// <summary>The layers' own reference tensors (<see cref="LayerKind.ReferenceTensors"/>), in layer order.</summary>
+    private static List<(string Name, int Length, bool PerRow, string Comment)> LayerTensors(NetworkSpec net) =>
+        net.Layers.SelectMany(l => l.Kind.ReferenceTensors(l)).ToList();
+
+    /// <summary>The views of the network's <c>State</c> (BatchNorm's running statistics): name, offset, length, as the fast pass lays them out.</summary>
+    private static List<(string Name, int Offset, int Length)> StateViews(NetworkSpec net)
+    {
+        var views = new List<(string, int, int)>();
+        int offset = 0;
+        foreach (LayerSpec l in net.Layers)
+            foreach (var (name, length, _) in l.Kind.StateViews(l))
+            {
+                views.Add((name, offset, length));
+                offset += length;
+            }
+        return views;
+    }
+
     private static void WriteTensors(CodeWriter w, NetworkSpec net)
     {
-        w.Line("// The reference pass's own tensors, allocated by its first call: it never touches the fast pass's buffers.");
+        w.Line(net.Layers.Any(l => l.Kind == Dropout.Instance)
+            ? "// The reference pass's own tensors, allocated by its first call: it writes none of the fast pass's buffers (it reads its dropout masks)."
+            : "// The reference pass's own tensors, allocated by its first call: it never touches the fast pass's buffers.");
         w.Line("private ReferenceTensors? _reference;");
         w.Line();
         w.Line("/// <summary>The tensors of the reference pass, in double: [batch, width] row-major, for <see cref=\"BatchCapacity\"/> rows.</summary>");
@@ -143,6 +169,14 @@ internal static class ReferenceEmitter
         w.Line("internal readonly double[] p = new double[ParameterCount]; // Parameters as the latest ReferenceForward or ReferenceLoss read them");
         foreach (var (name, width) in Buffers(net))
             w.Line($"internal readonly double[] {name}; // [batch, {Literal(width)}]");
+        foreach (var (name, length, perRow, comment) in LayerTensors(net))
+            w.Line(perRow
+                ? $"internal readonly double[] {name}; // [batch, {Literal(length)}]: {comment}"
+                : $"internal readonly double[] {name} = new double[{Literal(length)}]; // {comment}");
+        if (StateViews(net).Count > 0)
+            w.Line("internal readonly double[] state = new double[StateCount]; // State as the latest forward pass read it, moved by a training ReferenceLoss");
+        if (HasTrainingForms(net))
+            w.Line("internal bool training;   // the latest ReferenceForward or ReferenceLoss ran the training form of Dropout and BatchNorm");
         w.Line("internal int batch;      // rows in the latest ReferenceForward or ReferenceLoss; 0 before the first");
         if (net.LossLayer is not null)
             w.Line("internal bool lossReady; // ReferenceLoss has run since the latest ReferenceForward");
@@ -150,8 +184,18 @@ internal static class ReferenceEmitter
         w.Open("internal ReferenceTensors(int batchCapacity)");
         foreach (var (name, width) in Buffers(net))
             w.Line($"{name} = new double[batchCapacity * {Literal(width)}];");
+        foreach (var (name, length, perRow, _) in LayerTensors(net))
+            if (perRow) w.Line($"{name} = new double[batchCapacity * {Literal(length)}];");
         w.Close();
         w.Close();
+        w.Line();
+        if (StateViews(net).Count == 0) return;
+        w.Line("/// <summary>");
+        w.Line("/// The running statistics of the reference pass, in double and in the layout of <see cref=\"State\"/>: each reference forward");
+        w.Line("/// pass starts from a copy of <see cref=\"State\"/>, and a training <see cref=\"ReferenceLoss\"/> moves them as a training");
+        w.Line("/// <c>Loss</c> moves <see cref=\"State\"/>, which the reference pass leaves alone. Empty before the first reference call.");
+        w.Line("/// </summary>");
+        w.Line("public global::System.ReadOnlySpan<double> ReferenceState => _reference is null ? default : _reference.state;");
         w.Line();
     }
 
@@ -169,11 +213,15 @@ internal static class ReferenceEmitter
         bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
         foreach (var (name, width) in Buffers(net))
             if (Uses(name)) w.Line($"{Span} {name} = new(r.{name}, 0, batch * {Literal(width)});");
+        foreach (var (name, length, perRow, _) in LayerTensors(net))
+            if (Uses(name)) w.Line(perRow ? $"{Span} {name} = new(r.{name}, 0, batch * {Literal(length)});" : $"{Span} {name} = r.{name};");
+        foreach (var (name, offset, length) in StateViews(net))
+            if (Uses(name)) w.Line($"{Span} {name} = new(r.state, {Literal(offset)}, {Literal(length)});");
         foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
         {
             var (rows, columns, _) = l.Kind.WeightShape(l);
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
-            string W = Dense.Weights(l), b = Dense.Bias(l);
+            string W = l.Kind.WeightName(l), b = l.Kind.BiasName(l);
             if (Uses(W)) w.Line($"{ReadOnlySpan} {W} = new(r.p, {Literal(l.ParameterOffset)}, {Literal(weights)}); // {l.DisplayName} weights {l.Kind.WeightDisplay(l)}");
             if (Uses(b)) w.Line($"{ReadOnlySpan} {b} = new(r.p, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
             if (Uses("d" + W)) w.Line($"{Span} d{W} = gradients.Slice({Literal(l.ParameterOffset)}, {Literal(weights)});");
@@ -203,7 +251,9 @@ internal static class ReferenceEmitter
         w.Open($"public void ReferenceForward({FloatInput} input, {Span} output)");
         w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
         w.Line($"{Guard}.Length(output.Length, batch * OutputSize, nameof(output));");
-        w.Line("ReferenceTensors r = ReferenceForwardLayers(input, batch);");
+        w.Line(HasTrainingForms(net)
+            ? "ReferenceTensors r = ReferenceForwardLayers(input, batch, training: false); // as Forward: the inference form"
+            : "ReferenceTensors r = ReferenceForwardLayers(input, batch);");
         WithViews(w, net, b =>
         {
             if (loss is not null) loss.Kind.EmitReferenceForward(b, loss);
@@ -212,18 +262,34 @@ internal static class ReferenceEmitter
         w.Close();
         w.Line();
 
-        w.Line("/// <summary>Every layer before the loss layer, in double; keeps each activation for the reference backward pass.</summary>");
+        bool modes = HasTrainingForms(net);
+        w.Line(modes
+            ? "/// <summary>Every layer before the loss layer, in double, in the training or the inference form; keeps each activation for the reference backward pass.</summary>"
+            : "/// <summary>Every layer before the loss layer, in double; keeps each activation for the reference backward pass.</summary>");
         w.Line(GeneratedCode);
-        w.Open($"private ReferenceTensors ReferenceForwardLayers({FloatInput} input, int batch)");
+        w.Open($"private ReferenceTensors ReferenceForwardLayers({FloatInput} input, int batch{(modes ? ", bool training" : "")})");
         w.Line("ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);");
         w.Line("for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double");
+        if (StateViews(net).Count > 0)
+            w.Line("for (int i = 0; i < StateCount; i++) r.state[i] = _state[i]; // the running statistics, in double (State itself is left alone)");
+        if (modes) w.Line("r.training = training;");
         WithViews(w, net, b =>
         {
             b.Line($"for (int k = 0; k < batch * {Literal(net.InputSize)}; k++) x[k] = input[k]; // the input, in double");
             foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
             {
                 b.Line();
+                if (!l.Kind.HasTrainingForm)
+                {
+                    l.Kind.EmitReferenceForward(b, l);
+                    continue;
+                }
+                b.Open("if (training)");
+                l.Kind.EmitReferenceForwardTraining(b, l);
+                b.Close();
+                b.Open("else");
                 l.Kind.EmitReferenceForward(b, l);
+                b.Close();
             }
         });
         w.Line("r.batch = batch;");
@@ -241,24 +307,64 @@ internal static class ReferenceEmitter
         var kind = (LossKind)loss.Kind;
         w.Line("/// <summary>");
         w.Line("/// The reference form of <see cref=\"Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})\"/>: the forward pass");
-        w.Line("/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, in double;");
+        w.Line(WeightDecayEmitter.Weights(net).Any()
+            ? "/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref=\"WeightDecay\"/> is on, in double;"
+            : "/// plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row), averaged over the batch, in double;");
         w.Line("/// keeps what <see cref=\"ReferenceBackward(global::System.Span{double}, global::System.Span{double})\"/> needs.");
         w.Line("/// </summary>");
+        bool modes = HasTrainingForms(net), dropout = net.Layers.Any(l => l.Kind == Dropout.Instance);
+        // One value per feature (or channel) and row: in training its variance needs two rows at least, as the fast Loss says.
+        LayerSpec? perFeature = net.Layers.FirstOrDefault(l => l.Kind == BatchNorm.Instance && (!l.InputShape.IsImage || l.InputShape.Height * l.InputShape.Width == 1));
+        if (modes)
+        {
+            bool batchNorm = net.Layers.Any(l => l.Kind == BatchNorm.Instance);
+            w.Line("/// <remarks>As <c>Loss</c>, it runs the training form of Dropout and BatchNorm while <see cref=\"Training\"/> is on and the");
+            w.Line("/// inference form otherwise." + (dropout ? " In training, Dropout drops what the latest training <c>Loss</c> dropped: the reference" : ""));
+            if (dropout) w.Line("/// draws no mask of its own." + (batchNorm ? "" : "</remarks>"));
+            if (batchNorm)
+            {
+                w.Line("/// In training, BatchNorm normalises with the batch's mean and variance and moves the running statistics of");
+                w.Line("/// <see cref=\"ReferenceState\"/>, not <see cref=\"State\"/>.</remarks>");
+            }
+        }
         w.Line(kind.TakesLabels
-            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>"
-            : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1)" + (perFeature is null ? ".</exception>" : ", or a training batch has one row.</exception>")
+            : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit" + (perFeature is null ? ".</exception>" : ", or a training batch has one row.</exception>"));
+        if (dropout)
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Training is on and the latest training <c>Loss</c> drew no dropout masks for a batch of this size.</exception>");
         w.Line(GeneratedCode);
         w.Open($"public double ReferenceLoss({FloatInput} input, {FloatInput} targets)");
         w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
         w.Line($"{Guard}.Length(targets.Length, batch * OutputSize, nameof(targets));");
         if (kind.TakesLabels)
             w.Line($"{Guard}.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution");
-        w.Line("ReferenceTensors r = ReferenceForwardLayers(input, batch);");
+        if (perFeature is not null)
+        {
+            w.Line("if (Training && batch < 2)");
+            w.Line($"    throw new global::System.ArgumentException($\"{perFeature.DisplayName} normalises each feature over the batch in training, which needs at least 2 rows; got {{batch}}. Set Training = false to evaluate a single row.\", nameof(input));");
+        }
+        if (dropout)
+        {
+            w.Line("if (Training && _maskRows != batch) // the reference draws no masks: it drops what the fast pass dropped");
+            w.Line("    throw new global::System.InvalidOperationException($\"A training ReferenceLoss drops what the latest training Loss dropped, whose dropout masks are for {_maskRows} rows (0: none drawn yet), not {batch}. Run Loss on these {batch} rows first (ReferenceCheck.Run does), or set Training = false.\");");
+        }
+        w.Line(modes
+            ? "ReferenceTensors r = ReferenceForwardLayers(input, batch, training: Training); // as Loss: the training form unless Training is off"
+            : "ReferenceTensors r = ReferenceForwardLayers(input, batch);");
         w.Line("double loss;");
         WithViews(w, net, b =>
         {
             b.Line($"for (int k = 0; k < batch * {Literal(net.OutputSize)}; k++) t[k] = targets[k];");
             kind.EmitReferenceLoss(b, loss);
+            var decayed = WeightDecayEmitter.Weights(net).ToList();
+            if (decayed.Count == 0) return;
+            b.Line("// Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)");
+            b.Open("if (_weightDecay != 0f)");
+            b.Line("double squares = 0;");
+            foreach (var (name, _, length) in decayed)
+                b.Line($"for (int i = 0; i < {Literal(length)}; i++) squares += {name}[i] * {name}[i];");
+            b.Line("loss += 0.5 * _weightDecay * squares;");
+            b.Close();
         });
         w.Line("r.lossReady = true;");
         w.Line("return loss;");
@@ -296,6 +402,16 @@ internal static class ReferenceEmitter
             w.Line(inputGradientCheck);
             WithViews(w, net, b => ((LossKind)loss.Kind).EmitReferenceLossBackward(b, loss, dTop, topCondition));
             if (top != "x") w.Line("ReferenceBackwardLayers(r, batch, gradients, inputGradient);");
+            var decayed = WeightDecayEmitter.Weights(net).ToList();
+            if (decayed.Count > 0)
+                WithViews(w, net, b =>
+                {
+                    b.Line("// Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)");
+                    b.Open("if (_weightDecay != 0f)");
+                    foreach (var (name, _, length) in decayed)
+                        b.Line($"for (int i = 0; i < {Literal(length)}; i++) d{name}[i] += _weightDecay * {name}[i];");
+                    b.Close();
+                });
             w.Close();
             w.Line();
         }

@@ -16,10 +16,13 @@ internal static class WeightDecayEmitter
     private const string L2 = "global::StaticNet.Kernels.L2";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
-    /// <summary>Each weight block (not the biases): name, offset, length.</summary>
-    private static IEnumerable<(string Name, int Offset, int Length)> Weights(NetworkSpec net)
+    /// <summary>
+    /// Each weight block (not the biases, nor BatchNorm's γ and β, whose blocks are <c>Scale</c> and <c>Shift</c>, as
+    /// <c>BackwardSgd</c> and PyTorch's practice leave them): name, offset, length.
+    /// </summary>
+    internal static IEnumerable<(string Name, int Offset, int Length)> Weights(NetworkSpec net)
     {
-        foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0))
+        foreach (LayerSpec l in net.Layers.Where(l => l.Number > 0 && l.Kind.BlockKinds.Weights == "Weights"))
         {
             var (rows, columns, _) = l.Kind.WeightShape(l);
             yield return (Dense.Weights(l), l.ParameterOffset, rows * columns);

@@ -41,12 +41,19 @@ internal static class Initialisation
 
     /// <summary>
     /// The constructor's line that draws <paramref name="l"/>'s weights, with its std as a comment: He when asked for (or,
-    /// with <c>Init.Auto</c>, when ReLU follows), Xavier when asked for (or otherwise), Normal with the given std.
+    /// with <c>Init.Auto</c>, when ReLU follows), He with the leaky gain √(2 / (1 + a²)) when <c>Init.Auto</c> is followed by
+    /// LeakyReLU(a) (PyTorch's <c>kaiming_normal_(w, a)</c>, whose <c>nonlinearity</c> is <c>leaky_relu</c> by default), Xavier when
+    /// asked for (or otherwise), Normal with the given std.
     /// </summary>
     public static string Line(LayerSpec l, string weights)
     {
         int fanIn = l.Kind.WeightShape(l).FanIn;
         string n = fanIn.ToString(CultureInfo.InvariantCulture);
+        if (l.Arguments.Init == Auto && l.LeakyReLUSlopeAfter is float slope)
+        {
+            string a = Float(slope);
+            return $"global::StaticNet.Initializers.He({weights}, fanIn: {n}, negativeSlope: {a}f, ref random); // {weights} ~ N(0, σ²), σ = √(2 / ((1 + {a}²)·{n})): He for LeakyReLU({a}), PyTorch's kaiming_normal_(a = {a}) (Init.Auto: LeakyReLU follows)";
+        }
         int init = l.Arguments.Init == Auto ? (l.FollowedByReLU ? He : Xavier) : l.Arguments.Init;
         string why = l.Arguments.Init == Auto ? (l.FollowedByReLU ? " (Init.Auto: ReLU follows)" : " (Init.Auto)") : "";
         return init switch

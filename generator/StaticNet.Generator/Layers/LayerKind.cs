@@ -173,6 +173,19 @@ internal abstract class LayerKind
     public virtual void EmitReferenceBackward(CodeWriter w, LayerSpec layer, string dx, string? dxWanted) =>
         throw new NotSupportedException(Name + " has no reference form yet.");
 
+    /// <summary>
+    /// Writes the reference forward step as a training <c>ReferenceLoss</c> runs it (Dropout with the fast pass's latest
+    /// mask, BatchNorm with the batch's statistics); the inference form unless <see cref="HasTrainingForm"/>.
+    /// </summary>
+    public virtual void EmitReferenceForwardTraining(CodeWriter w, LayerSpec layer) => EmitReferenceForward(w, layer);
+
+    /// <summary>
+    /// The reference pass's own tensors of the layer besides its output, kept from the forward pass for the backward one
+    /// (BatchNorm's x̂, μ and 1/√(σ² + ε), Dropout's mask): each one's name, length (per row when <c>PerRow</c>) and comment.
+    /// </summary>
+    public virtual IEnumerable<(string Name, int Length, bool PerRow, string Comment)> ReferenceTensors(LayerSpec layer) =>
+        Array.Empty<(string, int, bool, string)>();
+
     /// <summary><paramref name="lines"/> (one statement), under <c>if (condition)</c> when there is one.</summary>
     internal static string[] ReferenceWhen(string? condition, params string[] lines)
     {

@@ -42,6 +42,9 @@ internal sealed record LayerSpec(
     bool FollowedByReLU,
     int Index)
 {
+    /// <summary>The slope of the LeakyReLU right after the layer, when one follows (its weights then use He initialisation with the leaky gain).</summary>
+    public float? LeakyReLUSlopeAfter { get; init; }
+
     /// <summary>The declared size argument (Dense units, Conv2D filters).</summary>
     public int Units => Arguments.Units;
 

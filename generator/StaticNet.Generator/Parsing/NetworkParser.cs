@@ -203,7 +203,10 @@ internal static class NetworkParser
                 : Fresh("h" + parameterLayers, used);
             used.Add(output);
             bool followedByReLU = i + 1 < layers.Count && layers[i + 1].Kind == ReLU.Instance;
-            var layer = new LayerSpec(kind, arguments, shape, outputShape, number, (int)offset, current, output, followedByReLU, i + 1);
+            var layer = new LayerSpec(kind, arguments, shape, outputShape, number, (int)offset, current, output, followedByReLU, i + 1)
+            {
+                LeakyReLUSlopeAfter = i + 1 < layers.Count && layers[i + 1].Kind == LeakyReLU.Instance ? layers[i + 1].Arguments.Slope : null,
+            };
             // One row of every buffer, and every workspace, must fit in an array, or no batch capacity is possible.
             long row = kind.RowWidth(layer);
             foreach (Workspace workspace in kind.Workspaces(layer)) row = Math.Max(row, workspace.Length);

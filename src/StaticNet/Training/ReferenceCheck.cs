@@ -17,8 +17,13 @@ namespace StaticNet;
 /// <c>Backward(inputGradient)</c> with <c>ReferenceLoss</c> then <c>ReferenceBackward</c> on a network with a loss layer;
 /// <see cref="RunWithOutputGradient"/> compares <c>Forward</c> then <c>Backward(outputGradient, inputGradient)</c> on any
 /// network. Both compare <c>Forward</c>'s output too.</para>
-/// <para>The parameters are not changed. Afterwards <see cref="INetwork.Gradients"/> holds the fast pass's gradient of
-/// this input, as after a backward pass. The check allocates its arrays: it is a test, not a training step.</para>
+/// <para>With BatchNorm, <see cref="Run"/> also compares the running statistics a training <c>Loss</c> leaves in
+/// <see cref="INetwork.State"/> with the reference's (<see cref="IReferenceNetwork.ReferenceState"/>), both moved from the
+/// same <see cref="INetwork.State"/>; with Dropout, the reference drops what the fast <c>Loss</c> dropped.</para>
+/// <para>The parameters and <see cref="INetwork.State"/> are not changed (a training <c>Loss</c> moves the running statistics;
+/// the check puts them back). Afterwards <see cref="INetwork.Gradients"/> holds the fast pass's gradient of this input, as
+/// after a backward pass, and a training <c>Loss</c> has drawn new dropout masks. The check allocates its arrays: it is a
+/// test, not a training step.</para>
 /// </remarks>
 public static class ReferenceCheck
 {
@@ -42,9 +47,12 @@ public static class ReferenceCheck
         entries.Add(CompareOutputs(network, input, rows));
 
         var fastInputGradient = new float[rows * network.InputSize];
+        float[] stateBefore = network.State.ToArray();
         float fastLoss = network.Loss(input, targets);
         network.Backward(fastInputGradient);
         float[] fastGradients = network.Gradients.ToArray();
+        float[] fastState = network.State.ToArray();
+        stateBefore.CopyTo(network.State); // the reference starts from the same running statistics, and the check changes none
 
         var referenceGradients = new double[network.ParameterCount];
         var referenceInputGradient = new double[rows * network.InputSize];
@@ -54,6 +62,8 @@ public static class ReferenceCheck
         entries.Add(Compare("", "loss", new[] { fastLoss }, new[] { referenceLoss }));
         AddBlocks(network, entries, fastGradients, referenceGradients);
         entries.Add(Compare("", "inputGradient", fastInputGradient, referenceInputGradient));
+        if (fastState.Length > 0 && network.ReferenceState.Length == fastState.Length)
+            entries.Add(Compare("", "state", fastState, network.ReferenceState));
         return new ReferenceCheckResult(entries);
     }
 
@@ -129,7 +139,7 @@ public static class ReferenceCheck
 
 /// <summary>One compared tensor of a <see cref="ReferenceCheck"/>.</summary>
 /// <param name="Layer">The layer of a parameter block (<c>Dense1</c>); empty for the output, the loss and the input gradient.</param>
-/// <param name="Name">What was compared: <c>output</c>, <c>loss</c>, a parameter block's gradient (<c>dW1</c>, <c>db1</c>) or <c>inputGradient</c>.</param>
+/// <param name="Name">What was compared: <c>output</c>, <c>loss</c>, a parameter block's gradient (<c>dW1</c>, <c>db1</c>), <c>inputGradient</c> or <c>state</c> (the running statistics).</param>
 /// <param name="Length">How many values were compared.</param>
 /// <param name="MaxAbsoluteDifference">The largest |fast − reference|; NaN when either side had a NaN.</param>
 /// <param name="RelativeDifference">That difference relative to the largest magnitude of either side (the difference itself when both are all zero).</param>
@@ -147,12 +157,13 @@ public sealed class ReferenceCheckResult
             if (e.Name == "output") Output = e;
             else if (e.Name == "loss") Loss = e;
             else if (e.Name == "inputGradient") InputGradient = e;
+            else if (e.Name == "state") State = e;
             else blocks.Add(e);
         }
         Blocks = blocks;
     }
 
-    /// <summary>Everything compared, in order: output, loss, the parameter blocks, the input gradient.</summary>
+    /// <summary>Everything compared, in order: output, loss, the parameter blocks, the input gradient, the state (with BatchNorm).</summary>
     public IReadOnlyList<ReferenceCheckEntry> Entries { get; }
 
     /// <summary>The parameter blocks' gradients, in parameter order.</summary>
@@ -166,6 +177,13 @@ public sealed class ReferenceCheckResult
 
     /// <summary>The input gradient of the fast backward pass against the reference's.</summary>
     public ReferenceCheckEntry InputGradient { get; }
+
+    /// <summary>
+    /// The running statistics (<see cref="INetwork.State"/>) after the fast training <c>Loss</c> against the reference's
+    /// (<see cref="IReferenceNetwork.ReferenceState"/>); null for a network without state and for
+    /// <see cref="ReferenceCheck.RunWithOutputGradient"/>, whose forward pass moves none.
+    /// </summary>
+    public ReferenceCheckEntry? State { get; }
 
     /// <summary>The largest relative difference over all entries (NaN when any is).</summary>
     public double MaxRelativeDifference

@@ -61,6 +61,36 @@ public class InitTests
     }
 
     [Fact]
+    public void Init_Auto_before_LeakyReLU_is_He_with_the_leaky_gain_of_PyTorchs_kaiming_normal()
+    {
+        // PyTorch: kaiming_normal_(w, a, mode='fan_in', nonlinearity='leaky_relu') has std = gain / √fan_in with
+        // gain = calculate_gain('leaky_relu', a) = √(2 / (1 + a²)); a = 0.5 makes it 1/√1.25 = 0.894 of plain He.
+        var net = new InitLeakyNet(seed: 8);
+        AssertNormal(Block(net, "W1"), Math.Sqrt(2.0 / ((1 + 0.25) * 400)), "W1, Init.Auto before LeakyReLU(0.5): He with the leaky gain");
+        AssertNormal(Block(net, "W2"), Math.Sqrt(2.0 / 200), "W2, Init.He before LeakyReLU(0.5): plain He, as asked");
+        AssertNormal(Block(net, "W3"), Math.Sqrt(1.0 / 100), "W3, Init.Auto before the loss: Xavier");
+        var conv = new InitLeakyConvNet(seed: 9);
+        AssertNormal(Block(conv, "W1"), Math.Sqrt(2.0 / ((1 + 0.04) * 4 * 5 * 5)), "W1, Conv2D(40, 5) on 4 channels, Init.Auto before LeakyReLU(0.2)");
+    }
+
+    [Fact]
+    public void He_with_a_negative_slope_checks_it()
+    {
+        var w = new float[4];
+        Assert.Throws<ArgumentOutOfRangeException>(() => { var r = new Random64(1); Initializers.He(w, 3, -0.1f, ref r); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { var r = new Random64(1); Initializers.He(w, 3, float.NaN, ref r); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { var r = new Random64(1); Initializers.He(w, 0, 0.1f, ref r); });
+        // A slope of 0 is plain He, draw for draw.
+        var plain = new float[64];
+        var leaky = new float[64];
+        var r1 = new Random64(5);
+        var r2 = new Random64(5);
+        Initializers.He(plain, 10, ref r1);
+        Initializers.He(leaky, 10, 0f, ref r2);
+        Assert.Equal(plain, leaky);
+    }
+
+    [Fact]
     public void Init_leaves_every_bias_at_zero()
     {
         INetwork[] nets = { new InitDenseNet(seed: 7), new InitConvNet(seed: 7) };

@@ -141,4 +141,43 @@ public class WeightDecayTests
         net.WeightDecay = 0; // 0 turns it off
         Assert.Equal(0f, net.WeightDecay);
     }
+
+    [Fact]
+    public void WeightDecay_leaves_BatchNorms_gamma_and_beta_as_BackwardSgd_does()
+    {
+        // γ and β are ParameterKind.Scale and Shift: Loss and Backward() did decay γ (as a weight block named W2) while
+        // BackwardSgd did not, so the two ways to step disagreed.
+        var net = new BatchNormSmoothNet(batchCapacity: 4, seed: 5);
+        float[] x = Naive.Gaussian(4 * BatchNormSmoothNet.InputSize, seed: 6);
+        int[] labels = { 0, 1, 2, 1 };
+        Naive.Gaussian(6, seed: 7).CopyTo(net.gamma2); // γ far from 0, so decaying it would show
+        float plain = net.Loss(x, labels);
+        net.Backward();
+        float[] plainGradients = net.Gradients.ToArray();
+
+        net.WeightDecay = 0.2f;
+        float decayed = net.Loss(x, labels);
+        net.Backward();
+
+        Assert.True(Math.Abs(decayed - (plain + Penalty(net, 0.2))) <= 1e-5, $"loss {decayed}, expected {plain + Penalty(net, 0.2)} (weights only)");
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            for (int i = b.Offset; i < b.Offset + b.Length; i++)
+            {
+                double expected = plainGradients[i] + (b.Kind == ParameterKind.Weights ? 0.2 * net.Parameters[i] : 0);
+                Assert.True(Math.Abs(net.Gradients[i] - expected) <= 1e-6, $"{b.Name}[{i - b.Offset}] ({b.Kind}): {net.Gradients[i]}, expected {expected}");
+            }
+
+        // And Backward() + SGD is the step BackwardSgd takes.
+        var viaBackward = new BatchNormSmoothNet(batchCapacity: 4, seed: 5) { WeightDecay = 0.2f };
+        var fused = new BatchNormSmoothNet(batchCapacity: 4, seed: 5) { WeightDecay = 0.2f };
+        net.Parameters.CopyTo(viaBackward.Parameters);
+        net.Parameters.CopyTo(fused.Parameters);
+        viaBackward.Loss(x, labels);
+        viaBackward.Backward();
+        new Sgd(0.5f).Step(viaBackward.Parameters, viaBackward.Gradients);
+        fused.Loss(x, labels);
+        fused.BackwardSgd(0.5f);
+        for (int i = 0; i < BatchNormSmoothNet.ParameterCount; i++)
+            Assert.True(Math.Abs(viaBackward.Parameters[i] - fused.Parameters[i]) <= 1e-5, $"parameter {i}: {viaBackward.Parameters[i]} against {fused.Parameters[i]}");
+    }
 }

@@ -25,14 +25,18 @@ internal static class Snapshot
 {
     private static bool Accept => Environment.GetEnvironmentVariable("STATICNET_ACCEPT") == "1";
 
-    public static void Verify(GeneratorDriverRunResult result, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "")
+    /// <param name="result">The driver's run.</param>
+    /// <param name="testFile">The test's file, whose folder holds <c>_snapshots</c> beside it.</param>
+    /// <param name="testMethod">The test's name.</param>
+    /// <param name="only">When given, only the generated files whose hint name it accepts are stored (others store the rest).</param>
+    public static void Verify(GeneratorDriverRunResult result, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "", Func<string, bool>? only = null)
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "..", "_snapshots");
         Directory.CreateDirectory(directory);
         string stem = Path.GetFileNameWithoutExtension(testFile) + "." + testMethod;
 
         var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (GeneratedSourceResult source in result.Results.SelectMany(r => r.GeneratedSources).OrderBy(s => s.HintName, StringComparer.Ordinal))
+        foreach (GeneratedSourceResult source in result.Results.SelectMany(r => r.GeneratedSources).Where(s => only is null || only(s.HintName)).OrderBy(s => s.HintName, StringComparer.Ordinal))
             expected[$"{stem}#{source.HintName}".Replace(".g.cs", ".g") + ".verified.cs"] = Scrub(source.SourceText.ToString());
         ImmutableDiagnostics(result, out string? diagnostics);
         if (diagnostics is not null) expected[stem + ".verified.txt"] = diagnostics;

@@ -21,12 +21,23 @@ public partial class InitDenseNet;
 [Dense(2)] [MeanSquaredError]
 public partial class InitConvNet;
 
+/// <summary>Init before LeakyReLU: Auto gives He with the leaky gain (the slope is large, so it differs from plain He by
+/// 1/√1.25), an explicit He stays plain He, and Auto on a Conv2D before LeakyReLU takes the gain too.</summary>
+[Network] [Input(400)]
+[Dense(200)] [LeakyReLU(0.5f)]
+[Dense(100, Init = Init.He)] [LeakyReLU(0.5f)]
+[Dense(1)] [MeanSquaredError]
+public partial class InitLeakyNet;
+
+[Network] [Input(4, 10, 10)] [Conv2D(40, 5)] [LeakyReLU(0.2f)] [Flatten] [Dense(1)] [MeanSquaredError]
+public partial class InitLeakyConvNet;
+
 /// <summary>Smooth (Tanh), for weight decay against central differences and a naive reference.</summary>
-[Network] [Input(6)] [Dense(5)] [Tanh] [Dense(4)] [Tanh] [Dense(3)] [SoftmaxCrossEntropy]
+[Network(Reference = true)] [Input(6)] [Dense(5)] [Tanh] [Dense(4)] [Tanh] [Dense(3)] [SoftmaxCrossEntropy]
 public partial class WeightDecayNet;
 
 /// <summary>Weight decay through a convolution's fused SGD step.</summary>
-[Network] [Input(2, 5, 5)] [Conv2D(3, 3)] [Tanh] [Flatten] [Dense(2)] [MeanSquaredError]
+[Network(Reference = true)] [Input(2, 5, 5)] [Conv2D(3, 3)] [Tanh] [Flatten] [Dense(2)] [MeanSquaredError]
 public partial class WeightDecayConvNet;
 
 /// <summary>LeakyReLU between Dense layers, with a slope large enough to see.</summary>

@@ -48,7 +48,32 @@ public class ReferencePassTests
         ["LeakyReLUNet"] = () => new LeakyReLUNet(Capacity, seed: 28),
         ["SigmoidCrossEntropyNet"] = () => new SigmoidCrossEntropyNet(Capacity, seed: 29),
         ["Chapter6EveryLayerNet"] = () => new Chapter6EveryLayerNet(Capacity, seed: 30),
+        // The conv networks of ConvNumericTests and ConvShapeTests.
+        ["ConvK1Net"] = () => new ConvK1Net(Capacity, seed: 31),
+        ["ConvChainNet"] = () => new ConvChainNet(Capacity, seed: 32),
+        ["ConvStride3Net"] = () => new ConvStride3Net(Capacity, seed: 33),
+        ["PoolFirstNet"] = () => new PoolFirstNet(Capacity, seed: 34),
+        ["ConvOnlyNet"] = () => new ConvOnlyNet(Capacity, seed: 35),
+        // The Dropout and BatchNorm networks of the Regularization tests: both forms of each, after Dense and after Conv2D.
+        ["BatchNormDropoutNet"] = () => new BatchNormDropoutNet(Capacity, seed: 36),
+        ["BatchNormOnlyNet"] = () => new BatchNormOnlyNet(Capacity, seed: 37),
+        ["BatchNormConvNet"] = () => new BatchNormConvNet(Capacity, seed: 38),
+        ["BatchNorm2DOnlyNet"] = () => new BatchNorm2DOnlyNet(Capacity, seed: 39),
+        ["DropoutNet"] = () => new DropoutNet(Capacity, seed: 40),
+        ["BatchNormSmoothNet"] = () => new BatchNormSmoothNet(Capacity, seed: 41),
+        ["DropoutOnlyNet"] = () => new DropoutOnlyNet(Capacity, seed: 42),
+        ["BatchNormNoLossNet"] = () => new BatchNormNoLossNet(Capacity, seed: 43),
+        // The weight decay networks of WeightDecayTests (with WeightDecay off here; on in the tests below).
+        ["WeightDecayNet"] = () => new WeightDecayNet(Capacity, seed: 44),
+        ["WeightDecayConvNet"] = () => new WeightDecayConvNet(Capacity, seed: 45),
     };
+
+    /// <summary>The networks with a BatchNorm per feature (after a vector): a training batch needs two rows at least.</summary>
+    private static readonly HashSet<string> s_perFeatureBatchNorm = ["BatchNormDropoutNet", "BatchNormOnlyNet", "BatchNormSmoothNet"];
+
+    /// <summary>The networks whose Loss has a training form (Dropout, BatchNorm), for the tests of both forms.</summary>
+    public static IEnumerable<object[]> TrainingFormCases() =>
+        from c in LossCases() where ((string)c[0]).Contains("BatchNorm") || ((string)c[0]).Contains("Dropout") select c;
 
     public static IEnumerable<object[]> AllCases() =>
         from name in Networks.Keys from batch in new[] { 1, 3, Capacity } select new object[] { name, batch };
@@ -60,7 +85,8 @@ public class ReferencePassTests
     public static IEnumerable<object[]> DenseCases() =>
         from c in AllCases() where !Networks[(string)c[0]]().Architecture.Contains("Conv2D") && !Networks[(string)c[0]]().Architecture.Contains("Pool2D")
             && !Networks[(string)c[0]]().Architecture.Contains("Flatten") && !Networks[(string)c[0]]().Architecture.Contains("LeakyReLU")
-            && !Networks[(string)c[0]]().Architecture.Contains("SigmoidCrossEntropy") select c;
+            && !Networks[(string)c[0]]().Architecture.Contains("SigmoidCrossEntropy")
+            && !Networks[(string)c[0]]().Architecture.Contains("BatchNorm") && !Networks[(string)c[0]]().Architecture.Contains("Dropout") select c;
 
     private static float[] Random(int n, int seed, float scale = 1f)
     {
@@ -91,6 +117,41 @@ public class ReferencePassTests
     // float32 against double: sums of up to 4,320 products, so a few 1e-6 relative; 1e-4 leaves room and still fails a wrong formula by far.
     private const double FastTolerance = 1e-4;
 
+    /// <summary>
+    /// The biases right before a BatchNorm: in training they have no effect on the loss (the normalisation subtracts every
+    /// per-feature constant), so their true gradient is 0, both passes give rounding noise, and the relative difference of
+    /// two noises says nothing (BatchNormTests treats them so in its gradient checks too).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> s_biasesBeforeBatchNorm = new()
+    {
+        ["BatchNormDropoutNet"] = ["b1"],
+        ["BatchNormConvNet"] = ["b1"],
+        ["BatchNormSmoothNet"] = ["b1", "b3"],
+    };
+
+    private static string[] FlatBiases(string name, INetwork net) =>
+        net.Training && s_biasesBeforeBatchNorm.TryGetValue(name, out string[]? flat) ? flat : [];
+
+    /// <summary>Every entry within <see cref="FastTolerance"/>, but a bias before a training BatchNorm, which must be 0 to rounding on both sides.</summary>
+    private static void AssertPassed(string name, INetwork net, ReferenceCheckResult result)
+    {
+        string[] flat = FlatBiases(name, net);
+        foreach (ReferenceCheckEntry e in result.Entries)
+        {
+            if (flat.Contains(e.Name.Substring(1)))
+                Assert.True(e.MaxAbsoluteDifference < 1e-6 && MaxAbs(Block(net, e.Name.Substring(1))) < 1e-6, $"{e.Name} should be 0 to rounding\n{result}");
+            else
+                Assert.True(e.RelativeDifference <= FastTolerance, $"{e.Name}\n{result}");
+        }
+    }
+
+    private static ReadOnlySpan<float> Block(INetwork net, string name)
+    {
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            if (b.Name == name) return net.Gradients.Slice(b.Offset, b.Length);
+        throw new ArgumentException(name);
+    }
+
     [Theory]
     [MemberData(nameof(LossCases))]
     public void ReferenceCheck_the_fast_loss_and_backward_match_the_reference(string name, int batch)
@@ -98,10 +159,13 @@ public class ReferencePassTests
         var net = (IReferenceLossNetwork)Networks[name]();
         float[] input = Random(batch * net.InputSize, seed: 100 + batch);
         float[] targets = Targets(net, batch, seed: 200 + batch);
+        // A training BatchNorm per feature needs two rows: one row is checked in the inference form, as Loss takes it.
+        if (batch == 1 && s_perFeatureBatchNorm.Contains(name)) net.Training = false;
 
         ReferenceCheckResult result = ReferenceCheck.Run(net, input, targets);
 
-        Assert.True(result.Passed(FastTolerance), result.ToString());
+        AssertPassed(name, net, result);
+        Assert.Equal(net.State.Length > 0, result.State is not null); // with BatchNorm the running statistics are compared too
         Assert.Equal(net.ParameterBlocks.Length, result.Blocks.Count);
         Assert.NotNull(result.Loss);
         Assert.Equal(batch * net.OutputSize, result.Output.Length);
@@ -180,12 +244,14 @@ public class ReferencePassTests
 
     /// <summary>Networks that are smooth everywhere (no ReLU, no max pooling), so central differences need no kink detection.</summary>
     public static IEnumerable<object[]> SmoothCases() =>
-        new[] { "Net3x7x8Sce", "Net7x17x3Sce", "HardenMseNet", "GcTanhNet", "StridedConvNet", "RefPoolFirstNet", "RefFlattenFirstNet", "SigmoidCrossEntropyNet" }
+        new[] { "Net3x7x8Sce", "Net7x17x3Sce", "HardenMseNet", "GcTanhNet", "StridedConvNet", "RefPoolFirstNet", "RefFlattenFirstNet", "SigmoidCrossEntropyNet",
+                "ConvStride3Net", "BatchNormSmoothNet", "BatchNormOnlyNet", "BatchNorm2DOnlyNet", "BatchNormConvNet", "DropoutNet", "DropoutOnlyNet" }
             .Select(n => new object[] { n });
 
     /// <summary>Networks with kinks too (ReLU, max pooling, padding, overlapping windows): for <see cref="GradientCheck"/>, which skips kinks.</summary>
     public static IEnumerable<object[]> GradientCheckCases() =>
-        SmoothCases().Concat(new[] { "DeepNet", "ActivationFirstNet", "SimpleConvNet", "RefPaddedMaxPoolNet", "RefOverlappingMaxPoolNet", "LeakyReLUNet" }
+        SmoothCases().Where(c => Networks[(string)c[0]]().ParameterCount > 0).Concat(new[] { "DeepNet", "ActivationFirstNet", "SimpleConvNet", "RefPaddedMaxPoolNet", "RefOverlappingMaxPoolNet", "LeakyReLUNet",
+                "ConvK1Net", "ConvChainNet", "PoolFirstNet", "BatchNormDropoutNet" }
             .Select(n => new object[] { n }));
 
     /// <summary>
@@ -203,12 +269,16 @@ public class ReferencePassTests
         float[] targets = Targets(net, batch, seed: 900);
         var gradients = new double[net.ParameterCount];
         var inputGradient = new double[batch * net.InputSize];
+        net.Loss(input, targets); // the fast training Loss draws the dropout masks every ReferenceLoss below drops with
         net.ReferenceLoss(input, targets);
         net.ReferenceBackward(gradients, inputGradient);
 
+        // The step: 1e-3, but 1e-4 through a BatchNorm, whose normalisation over 3 rows curves the loss more (the
+        // error of a central difference grows with the third derivative times the step squared).
+        float h = name.Contains("BatchNorm") ? 1e-4f : 1e-3f;
         void Compare(string what, double analytic, Func<float, double> lossAt, float value)
         {
-            float up = value + 1e-3f, down = value - 1e-3f;
+            float up = value + h, down = value - h;
             double numeric = (lossAt(up) - lossAt(down)) / ((double)up - down);
             Assert.True(Math.Abs(numeric - analytic) <= 1e-8 + 1e-5 * Math.Abs(numeric), $"{what}: backprop {analytic:G9}, central difference {numeric:G9}");
         }
@@ -275,8 +345,11 @@ public class ReferencePassTests
     public void Reference_backward_passes_GradientCheck(string name)
     {
         var net = (IReferenceLossNetwork)Networks[name]();
-        float[] input = Random(2 * net.InputSize, seed: 1000);
-        float[] targets = Targets(net, 2, seed: 1100);
+        // Two rows, but four with a BatchNorm: over two rows x̂ is ±1 whatever the input, which would leave little to check.
+        int rows = name.Contains("BatchNorm") ? 4 : 2;
+        float[] input = Random(rows * net.InputSize, seed: 1000);
+        float[] targets = Targets(net, rows, seed: 1100);
+        net.Loss(input, targets); // the dropout masks every ReferenceLoss of the check drops with
 
         // For a conv net a step of 1e-3, not the default 1e-2: a conv weight moves every window of the image, and at 1e-2 so
         // many max-pool winners change within the step that kinks are missed. The dense nets keep 1e-2: the loss the check
@@ -284,7 +357,10 @@ public class ReferencePassTests
         float step = net.Architecture.Contains("Conv2D") ? 1e-3f : 1e-2f;
         GradientCheckResult result = GradientCheck.Run(new ReferenceAsNetwork(net), input, targets, step, maxPerBlock: 20);
 
-        Assert.True(result.Passed(1e-2), result.ToString());
+        string[] flat = FlatBiases(name, net);
+        foreach (GradientCheckBlock block in result.Blocks)
+            Assert.True(flat.Contains(block.Block) ? block.MaxAbsoluteError < 1e-4 : block.Checked > 0 && block.RelativeError <= 1e-2, result.ToString());
+        Assert.NotEmpty(result.Blocks);
     }
 
     // ---- the check can fail, and the reference pass's own rules ----------------------------------
@@ -418,5 +494,214 @@ public class ReferencePassTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
+    }
+
+    // ---- Dropout and BatchNorm: the two forms, the masks, the running statistics ------------------
+
+    [Theory]
+    [MemberData(nameof(TrainingFormCases))]
+    public void ReferenceCheck_with_Training_off_compares_the_inference_forms(string name, int batch)
+    {
+        var net = (IReferenceLossNetwork)Networks[name]();
+        net.Training = false;
+        float[] input = Random(batch * net.InputSize, seed: 1200 + batch);
+        float[] targets = Targets(net, batch, seed: 1300 + batch);
+        MoveRunningStatistics(net);
+
+        ReferenceCheckResult result = ReferenceCheck.Run(net, input, targets);
+
+        Assert.True(result.Passed(FastTolerance), result.ToString()); // in inference a bias before BatchNorm does count
+    }
+
+    /// <summary>A few training steps of the fast pass, so that the running statistics are neither their initial 0 and 1 nor the latest batch's.</summary>
+    private static void MoveRunningStatistics(IReferenceLossNetwork net)
+    {
+        bool training = net.Training;
+        net.Training = true;
+        for (int step = 0; step < 3; step++)
+        {
+            float[] input = Random(4 * net.InputSize, seed: 1400 + step, scale: 2f);
+            net.Loss(input, Targets(net, 4, seed: 1500 + step));
+        }
+        net.Training = training;
+    }
+
+    [Theory]
+    [InlineData("BatchNormSmoothNet")]
+    [InlineData("BatchNormConvNet")]
+    [InlineData("BatchNorm2DOnlyNet")]
+    public void ReferenceCheck_compares_the_running_statistics_a_training_Loss_moves_and_leaves_State_as_it_was(string name)
+    {
+        var net = (IReferenceLossNetwork)Networks[name]();
+        MoveRunningStatistics(net);
+        float[] before = net.State.ToArray();
+        float[] input = Random(3 * net.InputSize, seed: 1600, scale: 3f);
+
+        ReferenceCheckResult result = ReferenceCheck.Run(net, input, Targets(net, 3, seed: 1700));
+
+        AssertPassed(name, net, result);
+        ReferenceCheckEntry state = Assert.IsType<ReferenceCheckEntry>(result.State);
+        Assert.Equal(net.State.Length, state.Length);
+        Assert.Equal(before, net.State.ToArray());
+        // Not vacuous: the reference's running statistics moved away from the ones both passes started from.
+        double moved = 0;
+        for (int i = 0; i < before.Length; i++) moved = Math.Max(moved, Math.Abs(net.ReferenceState[i] - before[i]));
+        Assert.True(moved > 1e-3, $"the running statistics moved by {moved} only");
+    }
+
+    [Fact]
+    public void Reference_running_statistics_follow_PyTorchs_rule_from_the_State_they_start_from()
+    {
+        var net = new BatchNormOnlyNet(4, seed: 1); // [BatchNorm(Momentum = 0.2, Epsilon = 1e-3)] on 7 features
+        MoveRunningStatistics(net);
+        float[] state = net.State.ToArray();
+        float[] input = Random(4 * BatchNormOnlyNet.InputSize, seed: 2, scale: 2f);
+        net.ReferenceLoss(input, new float[4 * BatchNormOnlyNet.OutputSize]);
+
+        // Written apart from the generated code: mean and biased variance per feature, the running variance unbiased.
+        for (int c = 0; c < 7; c++)
+        {
+            double mean = 0, squares = 0;
+            for (int n = 0; n < 4; n++) mean += input[n * 7 + c];
+            mean /= 4;
+            for (int n = 0; n < 4; n++) squares += (input[n * 7 + c] - mean) * (input[n * 7 + c] - mean);
+            double expectedMean = 0.8 * state[c] + 0.2 * mean, expectedVar = 0.8 * state[7 + c] + 0.2 * squares / 3;
+            Assert.True(Math.Abs(net.ReferenceState[c] - expectedMean) <= 1e-12, $"running mean {c}: {net.ReferenceState[c]}, expected {expectedMean}");
+            Assert.True(Math.Abs(net.ReferenceState[7 + c] - expectedVar) <= 1e-12, $"running var {c}: {net.ReferenceState[7 + c]}, expected {expectedVar}");
+        }
+        Assert.Equal(state, net.State.ToArray()); // the reference leaves State alone
+    }
+
+    [Fact]
+    public void Reference_training_Loss_drops_what_the_fast_Loss_dropped_and_keeps_its_copy_of_the_mask()
+    {
+        var net = new DropoutOnlyNet(3, seed: 5); // [Input(100)] [Dropout(0.3)] [MeanSquaredError]: dx is 2(y − t)/(N·n) ⊙ mask
+        float[] input = Random(3 * 100, seed: 6);
+        float[] targets = Random(3 * 100, seed: 7);
+        var fastInputGradient = new float[3 * 100];
+        net.Loss(input, targets);
+        net.Backward(fastInputGradient);
+
+        var gradients = new double[0];
+        var inputGradient = new double[3 * 100];
+        net.ReferenceLoss(input, targets);
+        net.Loss(Random(3 * 100, seed: 8), targets); // a new fast Loss draws new masks: the reference backward keeps its own copy
+        net.ReferenceBackward(gradients, inputGradient);
+
+        int dropped = 0;
+        double scale = MaxAbs(fastInputGradient);
+        for (int k = 0; k < inputGradient.Length; k++)
+        {
+            Assert.Equal(fastInputGradient[k] == 0, inputGradient[k] == 0);
+            Assert.True(Math.Abs(inputGradient[k] - fastInputGradient[k]) <= 1e-5 * scale, $"dx[{k}]: reference {inputGradient[k]}, fast {fastInputGradient[k]}");
+            if (inputGradient[k] == 0) dropped++;
+        }
+        Assert.InRange(dropped, 40, 140); // p = 0.3 of 300 values: 90 expected, and a mask of all ones would fail
+    }
+
+    [Fact]
+    public void A_training_ReferenceLoss_needs_the_masks_of_a_fast_Loss_of_its_batch_size()
+    {
+        var net = new DropoutNet(4, seed: 1);
+        float[] input = Random(3 * DropoutNet.InputSize, seed: 2);
+        float[] targets = Random(3 * DropoutNet.OutputSize, seed: 3);
+
+        var e = Assert.Throws<InvalidOperationException>(() => net.ReferenceLoss(input, targets));
+        Assert.Contains("for 0 rows (0: none drawn yet), not 3", e.Message);
+        net.Loss(Random(2 * DropoutNet.InputSize, seed: 4), Random(2 * DropoutNet.OutputSize, seed: 5));
+        e = Assert.Throws<InvalidOperationException>(() => net.ReferenceLoss(input, targets));
+        Assert.Contains("for 2 rows", e.Message);
+        Assert.Contains("Run Loss on these 3 rows first", e.Message);
+
+        net.Training = false; // the inference form drops nothing and needs no mask
+        Assert.True(double.IsFinite(net.ReferenceLoss(input, targets)));
+        net.Training = true;
+        net.Loss(input, targets);
+        Assert.True(double.IsFinite(net.ReferenceLoss(input, targets)));
+    }
+
+    [Fact]
+    public void A_training_ReferenceLoss_of_one_row_through_a_BatchNorm_per_feature_throws_as_Loss_does()
+    {
+        var net = new BatchNormSmoothNet(2, seed: 1);
+        float[] input = Random(BatchNormSmoothNet.InputSize, seed: 2);
+        var targets = new float[BatchNormSmoothNet.OutputSize];
+        targets[1] = 1;
+
+        var fast = Assert.Throws<ArgumentException>(() => net.Loss(input, targets));
+        var reference = Assert.Throws<ArgumentException>(() => net.ReferenceLoss(input, targets));
+        Assert.Equal(fast.Message, reference.Message);
+        Assert.Contains("at least 2 rows", reference.Message);
+        net.Training = false;
+        Assert.True(double.IsFinite(net.ReferenceLoss(input, targets)));
+    }
+
+    [Fact]
+    public void Reference_pass_with_BatchNorm_and_Dropout_allocates_nothing_after_its_first_call()
+    {
+        var net = new BatchNormConvNet(batchCapacity: 4, seed: 1);
+        float[] input = Random(4 * BatchNormConvNet.InputSize, seed: 2);
+        float[] targets = Targets(net, 4, seed: 3);
+        var output = new double[4 * BatchNormConvNet.OutputSize];
+        float[] outputGradient = Random(4 * BatchNormConvNet.OutputSize, seed: 4);
+        var gradients = new double[BatchNormConvNet.ParameterCount];
+        var inputGradient = new double[4 * BatchNormConvNet.InputSize];
+        net.Loss(input, targets); // the masks
+
+        void Everything()
+        {
+            net.ReferenceForward(input, output);
+            net.ReferenceBackward(outputGradient, gradients, inputGradient);
+            net.ReferenceLoss(input, targets);
+            net.ReferenceBackward(gradients, Span<double>.Empty);
+            _ = net.ReferenceState.Length;
+        }
+
+        Everything();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Everything();
+        Everything();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    // ---- weight decay ----------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("WeightDecayNet")]
+    [InlineData("WeightDecayConvNet")]
+    [InlineData("BatchNormSmoothNet")]
+    public void ReferenceCheck_with_weight_decay_on_compares_the_penalty_and_its_gradient(string name)
+    {
+        var net = (IReferenceLossNetwork)Networks[name]();
+        var decay = (dynamic)net;
+        float[] input = Random(3 * net.InputSize, seed: 1800);
+        float[] targets = Targets(net, 3, seed: 1900);
+        double plain = net.ReferenceLoss(input, targets);
+        decay.WeightDecay = 0.3f;
+
+        ReferenceCheckResult result = ReferenceCheck.Run(net, input, targets);
+
+        AssertPassed(name, net, result);
+        // The reference's penalty is 0.5·λ·ΣW² over the weight blocks only (not biases, not BatchNorm's γ), written here apart.
+        double squares = 0;
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            if (b.Kind == ParameterKind.Weights)
+                foreach (float w in net.Parameters.Slice(b.Offset, b.Length)) squares += (double)w * w;
+        double decayed = net.ReferenceLoss(input, targets);
+        Assert.True(Math.Abs(decayed - plain - 0.5 * 0.3f * squares) <= 1e-12 * Math.Max(1, decayed), $"penalty {decayed - plain}, expected {0.5 * 0.3f * squares}");
+        var gradients = new double[net.ParameterCount];
+        net.ReferenceBackward(gradients, Span<double>.Empty);
+        var plainGradients = new double[net.ParameterCount];
+        decay.WeightDecay = 0f;
+        net.ReferenceLoss(input, targets);
+        net.ReferenceBackward(plainGradients, Span<double>.Empty);
+        foreach (ParameterBlock b in net.ParameterBlocks)
+            for (int i = b.Offset; i < b.Offset + b.Length; i++)
+            {
+                double expected = plainGradients[i] + (b.Kind == ParameterKind.Weights ? (double)0.3f * net.Parameters[i] : 0);
+                Assert.True(Math.Abs(gradients[i] - expected) <= 1e-12, $"{b.Name}[{i - b.Offset}]: {gradients[i]}, expected {expected}");
+            }
     }
 }

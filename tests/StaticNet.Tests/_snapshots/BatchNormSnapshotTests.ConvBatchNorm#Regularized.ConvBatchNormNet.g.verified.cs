@@ -253,7 +253,6 @@ namespace Regularized
         {
             double squares = 0;
             squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 36)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 40, 4)); // Σ W2²
             squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 48, 108)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
@@ -262,7 +261,6 @@ namespace Regularized
         private void AddWeightDecayGradient()
         {
             global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.Span<float>(_gradients, 0, 36), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 40, 4), new global::System.Span<float>(_gradients, 40, 4), _weightDecay); // dW2 += λ·W2
             global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 48, 108), new global::System.Span<float>(_gradients, 48, 108), _weightDecay); // dW3 += λ·W3
         }
 

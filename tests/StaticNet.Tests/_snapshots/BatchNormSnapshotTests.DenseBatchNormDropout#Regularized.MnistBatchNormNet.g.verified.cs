@@ -243,7 +243,6 @@ namespace Regularized
         {
             double squares = 0;
             squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 78500, 100)); // Σ W2²
             squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
@@ -252,7 +251,6 @@ namespace Regularized
         private void AddWeightDecayGradient()
         {
             global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400), new global::System.Span<float>(_gradients, 0, 78400), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 78500, 100), new global::System.Span<float>(_gradients, 78500, 100), _weightDecay); // dW2 += λ·W2
             global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000), new global::System.Span<float>(_gradients, 78700, 1000), _weightDecay); // dW3 += λ·W3
         }
 

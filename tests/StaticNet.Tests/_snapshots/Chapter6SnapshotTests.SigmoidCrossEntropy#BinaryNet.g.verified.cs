@@ -79,7 +79,7 @@ partial class BinaryNet : global::StaticNet.ILossNetwork
         _scratch = new float[batchCapacity * 7];
 
         var random = new global::StaticNet.Random64(seed);
-        global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random); // W1 ~ N(0, σ²), σ = √(1 / 4): Xavier (Init.Auto)
+        global::StaticNet.Initializers.He(W1, fanIn: 4, negativeSlope: 0.01f, ref random); // W1 ~ N(0, σ²), σ = √(2 / ((1 + 0.01²)·4)): He for LeakyReLU(0.01), PyTorch's kaiming_normal_(a = 0.01) (Init.Auto: LeakyReLU follows)
         global::StaticNet.Initializers.Xavier(W2, fanIn: 3, ref random); // W2 ~ N(0, σ²), σ = √(1 / 3): Xavier (Init.Auto)
         _parametersTaken = false; // nothing has been handed out yet
     }

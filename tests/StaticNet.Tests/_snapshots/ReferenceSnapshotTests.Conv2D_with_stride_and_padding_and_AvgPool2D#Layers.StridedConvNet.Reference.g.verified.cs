@@ -138,7 +138,7 @@ namespace Layers
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
@@ -151,12 +151,22 @@ namespace Layers
             double loss;
             global::System.Span<double> a2 = new(r.a2, 0, batch * 4);
             global::System.Span<double> t = new(r.t, 0, batch * 4);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 57, 108); // Dense2 weights [27, 4]
             for (int k = 0; k < batch * 4; k++) t[k] = targets[k];
             // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 4)
             {
                 loss = 0;
                 for (int k = 0; k < batch * 4; k++) loss += (a2[k] - t[k]) * (a2[k] - t[k]);
                 loss /= batch * 4;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 54; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 108; i++) squares += W2[i] * W2[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -185,6 +195,16 @@ namespace Layers
                 for (int k = 0; k < batch * 4; k++) da2[k] = 2 * (a2[k] - t[k]) / (batch * 4);
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 54); // Conv2D1 weights [3, 2, 3, 3]
+            global::System.Span<double> dW1 = gradients.Slice(0, 54);
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 57, 108); // Dense2 weights [27, 4]
+            global::System.Span<double> dW2 = gradients.Slice(57, 108);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 54; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 108; i++) dW2[i] += _weightDecay * W2[i];
+            }
         }
 
         /// <summary>

@@ -107,7 +107,7 @@ namespace Layers
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
@@ -120,12 +120,22 @@ namespace Layers
             double loss;
             global::System.Span<double> a2 = new(r.a2, 0, batch * 1);
             global::System.Span<double> t = new(r.t, 0, batch * 1);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 10); // Dense1 weights [2, 5]
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 15, 5); // Dense2 weights [5, 1]
             for (int k = 0; k < batch * 1; k++) t[k] = targets[k];
             // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 1)
             {
                 loss = 0;
                 for (int k = 0; k < batch * 1; k++) loss += (a2[k] - t[k]) * (a2[k] - t[k]);
                 loss /= batch * 1;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 10; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 5; i++) squares += W2[i] * W2[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -154,6 +164,16 @@ namespace Layers
                 for (int k = 0; k < batch * 1; k++) da2[k] = 2 * (a2[k] - t[k]) / (batch * 1);
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 10); // Dense1 weights [2, 5]
+            global::System.Span<double> dW1 = gradients.Slice(0, 10);
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 15, 5); // Dense2 weights [5, 1]
+            global::System.Span<double> dW2 = gradients.Slice(15, 5);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 10; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 5; i++) dW2[i] += _weightDecay * W2[i];
+            }
         }
 
         /// <summary>

@@ -183,7 +183,7 @@ namespace Book
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
@@ -198,6 +198,9 @@ namespace Book
             global::System.Span<double> a3 = new(r.a3, 0, batch * 10);
             global::System.Span<double> y = new(r.y, 0, batch * 10);
             global::System.Span<double> t = new(r.t, 0, batch * 10);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 750); // Conv2D1 weights [30, 1, 5, 5]
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 780, 432000); // Dense2 weights [4320, 100]
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 432880, 1000); // Dense3 weights [100, 10]
             for (int k = 0; k < batch * 10; k++) t[k] = targets[k];
             // SoftmaxWithLoss forward: y = softmax(a3), loss = -Σ t·log y / N
             {
@@ -216,6 +219,15 @@ namespace Book
                 loss = 0;
                 for (int k = 0; k < batch * 10; k++) if (t[k] != 0) loss -= t[k] * global::System.Math.Log(y[k]); // 0·log 0 counts as 0
                 loss /= batch;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 750; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 432000; i++) squares += W2[i] * W2[i];
+                for (int i = 0; i < 1000; i++) squares += W3[i] * W3[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -244,6 +256,19 @@ namespace Book
                 for (int k = 0; k < batch * 10; k++) da3[k] = (y[k] - t[k]) / batch;
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 750); // Conv2D1 weights [30, 1, 5, 5]
+            global::System.Span<double> dW1 = gradients.Slice(0, 750);
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 780, 432000); // Dense2 weights [4320, 100]
+            global::System.Span<double> dW2 = gradients.Slice(780, 432000);
+            global::System.ReadOnlySpan<double> W3 = new(r.p, 432880, 1000); // Dense3 weights [100, 10]
+            global::System.Span<double> dW3 = gradients.Slice(432880, 1000);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 750; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 432000; i++) dW2[i] += _weightDecay * W2[i];
+                for (int i = 0; i < 1000; i++) dW3[i] += _weightDecay * W3[i];
+            }
         }
 
         /// <summary>

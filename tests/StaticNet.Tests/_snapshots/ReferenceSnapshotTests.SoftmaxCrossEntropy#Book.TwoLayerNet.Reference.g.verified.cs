@@ -125,7 +125,7 @@ namespace Book
 
         /// <summary>
         /// The reference form of <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>: the forward pass
-        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, in double;
+        /// plus the loss against <paramref name="targets"/> (<c>OutputSize</c> per row), averaged over the batch, plus 0.5·λ·ΣW² when <see cref="WeightDecay"/> is on, in double;
         /// keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
@@ -140,6 +140,8 @@ namespace Book
             global::System.Span<double> a2 = new(r.a2, 0, batch * 10);
             global::System.Span<double> y = new(r.y, 0, batch * 10);
             global::System.Span<double> t = new(r.t, 0, batch * 10);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 39200); // Dense1 weights [784, 50]
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 39250, 500); // Dense2 weights [50, 10]
             for (int k = 0; k < batch * 10; k++) t[k] = targets[k];
             // SoftmaxWithLoss forward: y = softmax(a2), loss = -Σ t·log y / N
             {
@@ -158,6 +160,14 @@ namespace Book
                 loss = 0;
                 for (int k = 0; k < batch * 10; k++) if (t[k] != 0) loss -= t[k] * global::System.Math.Log(y[k]); // 0·log 0 counts as 0
                 loss /= batch;
+            }
+            // Weight decay forward (the book's ch. 6.4.2): loss += 0.5·λ·ΣW² over every weight block, not the biases (λ = WeightDecay)
+            if (_weightDecay != 0f)
+            {
+                double squares = 0;
+                for (int i = 0; i < 39200; i++) squares += W1[i] * W1[i];
+                for (int i = 0; i < 500; i++) squares += W2[i] * W2[i];
+                loss += 0.5 * _weightDecay * squares;
             }
             r.lossReady = true;
             return loss;
@@ -186,6 +196,16 @@ namespace Book
                 for (int k = 0; k < batch * 10; k++) da2[k] = (y[k] - t[k]) / batch;
             }
             ReferenceBackwardLayers(r, batch, gradients, inputGradient);
+            global::System.ReadOnlySpan<double> W1 = new(r.p, 0, 39200); // Dense1 weights [784, 50]
+            global::System.Span<double> dW1 = gradients.Slice(0, 39200);
+            global::System.ReadOnlySpan<double> W2 = new(r.p, 39250, 500); // Dense2 weights [50, 10]
+            global::System.Span<double> dW2 = gradients.Slice(39250, 500);
+            // Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are)
+            if (_weightDecay != 0f)
+            {
+                for (int i = 0; i < 39200; i++) dW1[i] += _weightDecay * W1[i];
+                for (int i = 0; i < 500; i++) dW2[i] += _weightDecay * W2[i];
+            }
         }
 
         /// <summary>
