@@ -25,6 +25,9 @@ internal static class RecurrentEmitter
     private const string Guard = "global::StaticNet.Kernels.Guard";
     private const string Kernels = "global::StaticNet.Kernels.Recurrent";
 
+    /// <summary>The generated constructor's parameters, all int (the user's constructors are checked against them).</summary>
+    public static readonly string[] ConstructorParameters = { "maxSteps", "batchCapacity", "seed" };
+
     public static bool IsRecurrent(NetworkSpec net) => net.Layers.Any(l => l.Kind is RecurrentKind);
 
     /// <summary>
@@ -276,7 +279,7 @@ internal static class RecurrentEmitter
         w.Line("/// The streaming state starts at zero. Nothing is allocated after this.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A size is below 1, or the buffers would not fit in an array.</exception>");
-        w.Open($"public {n.Spec.ClassName}(int maxSteps, int batchCapacity = 1, int seed = 0)");
+        w.Open($"public {n.Spec.ClassName}(int {ConstructorParameters[0]}, int {ConstructorParameters[1]} = 1, int {ConstructorParameters[2]} = 0)");
         w.Line($"{Kernels}.Capacity(maxSteps, batchCapacity, MaxRows);");
         w.Line("_maxSteps = maxSteps;");
         w.Line("_batchCapacity = batchCapacity;");
