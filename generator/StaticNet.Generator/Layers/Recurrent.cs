@@ -57,6 +57,7 @@ internal abstract class RecurrentKind : LayerKind
     public static string GatesName(LayerSpec l) => "gates" + l.Number;
     public static string State(LayerSpec l) => "_" + l.Output + "State";
     public static string CellState(LayerSpec l) => "_c" + l.Number + "State";
+    public static string StepGates(LayerSpec l) => "_stepGates" + l.Number;
 
     /// <summary>The four parameter blocks: name, offset, length, rows, columns.</summary>
     public (string Name, int Offset, int Length, int Rows, int Columns)[] Blocks(LayerSpec l)
@@ -104,17 +105,20 @@ internal abstract class RecurrentKind : LayerKind
         w.Close();
     }
 
-    /// <summary>Writes one streaming step: the kept state is h₋₁ (and c₋₁) and becomes the new h (and c).</summary>
-    public void EmitStep(CodeWriter w, LayerSpec l, string x)
+    /// <summary>
+    /// Writes one streaming step: the kept state is h₋₁ (and c₋₁) and becomes the new h (and c). The step's gates and the
+    /// cell state are fields of <paramref name="state"/> (the caller's workspace, <c>state.</c>).
+    /// </summary>
+    public void EmitStep(CodeWriter w, LayerSpec l, string x, string state)
     {
         int H = l.Units;
         w.Line($"// {Name} step ({l.DisplayName}): the state {l.Output} (h₋₁ before this step) becomes h:");
         foreach (string line in ForwardMath(l)) w.Line("//   " + line);
         w.Open();
-        w.Line($"global::System.Span<float> g = _stepGates{l.Number};");
+        w.Line($"global::System.Span<float> g = {state}{StepGates(l)};");
         if (HasCell)
         {
-            w.Line($"global::System.Span<float> c = {CellState(l)};");
+            w.Line($"global::System.Span<float> c = {state}{CellState(l)};");
             w.Line(ForwardCall(l, x, l.Output, "c", "g", l.Output));
             w.Line($"g.Slice({I(4 * H)}, {I(H)}).CopyTo(c); // c₋₁ of the next step");
         }

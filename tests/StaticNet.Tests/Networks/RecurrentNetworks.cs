@@ -32,3 +32,7 @@ public partial class BareGruNet;
 /// <summary>The example: one sample in, one out, a small GRU.</summary>
 [Network] [Input(1)] [GRU(16)] [Dense(1)] [MeanSquaredError]
 public partial class AudioGruNet;
+
+/// <summary>A GRU with yes/no outputs at every step: sigmoid with binary cross-entropy.</summary>
+[Network] [Input(2)] [GRU(5)] [Dense(2)] [SigmoidCrossEntropy]
+public partial class GruSigmoidNet;
