@@ -288,12 +288,7 @@ internal static partial class NetworkEmitter
         w.Line();
         SharedEmit.WriteEnter(w);
         w.Line();
-        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
-        w.Open("private void ForgetActivations()");
-        w.Line("_parametersTaken = true;");
-        w.Line("_batch = 0;");
-        if (net.LossLayer is not null) w.Line("_lossReady = false;");
-        w.Close();
+        SharedEmit.WriteForgetActivations(w, "_batch", net.LossLayer is not null);
         w.Line();
         SharedEmit.WriteInterfaceSizes(w);
         w.Line();
@@ -528,19 +523,8 @@ internal static partial class NetworkEmitter
     /// The body of a public method, between <c>Enter()</c> and the reset of <c>_busy</c>. A forward pass first forgets
     /// the latest batch, so that a call rejected halfway leaves nothing a later backward pass could take for its result.
     /// </summary>
-    private static void EntryPoint(CodeWriter w, NetworkSpec net, Action body, bool forward = false)
-    {
-        w.Line("Enter();");
-        w.Open("try");
-        if (forward)
-        {
-            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
-            w.Line(net.LossLayer is null ? "_batch = 0;" : "_batch = 0; _lossReady = false;");
-        }
-        body();
-        w.Close();
-        w.Line("finally { _busy = false; }");
-    }
+    private static void EntryPoint(CodeWriter w, NetworkSpec net, Action body, bool forward = false) =>
+        SharedEmit.WriteEntryPoint(w, body, forward, "_batch", net.LossLayer is not null);
 
     // ---- backward ---------------------------------------------------------------------------
 

@@ -356,12 +356,7 @@ internal static class RecurrentEmitter
         w.Line();
         SharedEmit.WriteEnter(w);
         w.Line();
-        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
-        w.Open("private void ForgetActivations()");
-        w.Line("_parametersTaken = true;");
-        w.Line("_sequences = 0;");
-        if (n.Loss is not null) w.Line("_lossReady = false;");
-        w.Close();
+        SharedEmit.WriteForgetActivations(w, "_sequences", n.Loss is not null);
         w.Line();
         SharedEmit.WriteInterfaceSizes(w);
         w.Line();
@@ -582,19 +577,8 @@ internal static class RecurrentEmitter
         w.Line();
     }
 
-    private static void EntryPoint(CodeWriter w, Net n, Action body, bool forward = false)
-    {
-        w.Line("Enter();");
-        w.Open("try");
-        if (forward)
-        {
-            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
-            w.Line(n.Loss is null ? "_sequences = 0;" : "_sequences = 0; _lossReady = false;");
-        }
-        body();
-        w.Close();
-        w.Line("finally { _busy = false; }");
-    }
+    private static void EntryPoint(CodeWriter w, Net n, Action body, bool forward = false) =>
+        SharedEmit.WriteEntryPoint(w, body, forward, "_sequences", n.Loss is not null);
 
     private static void WriteLoss(CodeWriter w, Net n)
     {

@@ -1,3 +1,4 @@
+using System;
 using System.Text;
 using StaticNet.Generator.Layers;
 
@@ -69,6 +70,36 @@ internal static class SharedEmit
         w.Open("private void Enter()");
         w.Line($"if (_busy) {Guard}.Concurrent();");
         w.Line("_busy = true;");
+        w.Close();
+    }
+
+    /// <summary>
+    /// The body of a public method, between <c>Enter()</c> and the reset of <c>_busy</c>. A forward pass first forgets the
+    /// latest batch (<paramref name="batchField"/> = 0, and <c>_lossReady</c> when there is a loss), so that a call rejected
+    /// halfway leaves nothing a later backward pass could take for its result.
+    /// </summary>
+    public static void WriteEntryPoint(CodeWriter w, Action body, bool forward, string batchField, bool hasLoss)
+    {
+        w.Line("Enter();");
+        w.Open("try");
+        if (forward)
+        {
+            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
+            w.Line(hasLoss ? batchField + " = 0; _lossReady = false;" : batchField + " = 0;");
+        }
+        body();
+        w.Close();
+        w.Line("finally { _busy = false; }");
+    }
+
+    /// <summary><c>ForgetActivations</c>: taking the parameters makes the kept activations stale.</summary>
+    public static void WriteForgetActivations(CodeWriter w, string batchField, bool hasLoss)
+    {
+        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
+        w.Open("private void ForgetActivations()");
+        w.Line("_parametersTaken = true;");
+        w.Line(batchField + " = 0;");
+        if (hasLoss) w.Line("_lossReady = false;");
         w.Close();
     }
 
