@@ -72,7 +72,14 @@ internal static class RecurrentReferenceEmitter
     {
         List<(string Name, int Width)> activations = Activations(net);
         var all = new List<(string Name, int Width)>(activations);
-        if (net.LossLayer is not null) all.Add(("t", net.OutputSize));
+        if (net.LossLayer is { } last)
+        {
+            all.Add(("t", net.OutputSize));
+            // ReferenceLossAtLastStep: the loss layer's input, output and gradient at the last step, one row per sequence.
+            all.Add(("aLast", net.OutputSize));
+            if (last.OwnsOutput) all.Add(("yLast", net.OutputSize));
+            all.Add(("dLast", net.OutputSize));
+        }
         foreach (var (name, width) in activations)
         {
             if (name == "x" || name.StartsWith("gates", StringComparison.Ordinal)) continue;
@@ -121,7 +128,10 @@ internal static class RecurrentReferenceEmitter
         w.Line("internal int sequences;  // sequences in the latest ReferenceForward or ReferenceLoss; 0 before the first");
         w.Line("internal int steps;      // their time steps");
         if (net.LossLayer is not null)
-            w.Line("internal bool lossReady; // ReferenceLoss has run since the latest ReferenceForward");
+        {
+            w.Line("internal bool lossReady; // ReferenceLoss or ReferenceLossAtLastStep has run since the latest ReferenceForward");
+            w.Line("internal bool lastStep;  // that was ReferenceLossAtLastStep");
+        }
         w.Line();
         w.Open("internal ReferenceTensors(int rows)");
         foreach (var (name, width) in Buffers(net))
@@ -245,6 +255,46 @@ internal static class RecurrentReferenceEmitter
             kind.EmitReferenceLoss(b, loss);
         });
         w.Line("r.lossReady = true;");
+        w.Line("r.lastStep = false;");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
+
+        LayerSpec last = loss with { Input = "aLast", Output = loss.OwnsOutput ? "yLast" : "aLast" };
+        w.Line("/// <summary>");
+        w.Line("/// The reference form of <see cref=\"LossAtLastStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)\"/>: the");
+        w.Line("/// forward pass plus the loss against <paramref name=\"targets\"/> at the last time step only (batch × OutputSize), averaged");
+        w.Line("/// over the sequences, in double; keeps what <see cref=\"ReferenceBackward(global::System.Span{double}, global::System.Span{double})\"/> needs.");
+        w.Line("/// </summary>");
+        w.Line(SharedEmit.TargetsExceptionDoc(kind));
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is not from 1 to MaxSteps.</exception>");
+        w.Line(GeneratedCode);
+        w.Open($"public double ReferenceLossAtLastStep({FloatInput} input, {FloatInput} targets, int steps)");
+        w.Line(Sequences);
+        w.Line($"{Guard}.Length(targets.Length, sequences * OutputSize, nameof(targets));");
+        if (SharedEmit.TargetsCheck(kind) is { } lastCheck) w.Line(lastCheck);
+        w.Line("ReferenceTensors r = ReferenceForwardLayers(input, sequences, steps);");
+        w.Line("double loss;");
+        w.Open();
+        w.Line("int batch = sequences; // the loss sees one row per sequence: its last step");
+        WithViews(w, net, b =>
+        {
+            b.Line($"for (int k = 0; k < batch * {I(net.OutputSize)}; k++) t[k] = targets[k];");
+            b.Step($"The last step of each sequence: aLast[s] = {loss.Input}[s, steps − 1]",
+                "for (int s = 0; s < sequences; s++)",
+                $"    for (int k = 0; k < {I(net.OutputSize)}; k++) aLast[s * {I(net.OutputSize)} + k] = r.{loss.Input}[(s * steps + steps - 1) * {I(net.OutputSize)} + k];");
+            kind.EmitReferenceLoss(b, last);
+        });
+        w.Close();
+        if (loss.OwnsOutput)
+        {
+            w.Open();
+            w.Line("int batch = sequences * steps; // the probabilities at every step too, for ReferenceBackward(outputGradient, …)");
+            WithViews(w, net, b => loss.Kind.EmitReferenceForward(b, loss));
+            w.Close();
+        }
+        w.Line("r.lossReady = true;");
+        w.Line("r.lastStep = true;");
         w.Line("return loss;");
         w.Close();
         w.Line();
@@ -282,8 +332,27 @@ internal static class RecurrentReferenceEmitter
             w.Line("if (r is null || !r.lossReady) throw new global::System.InvalidOperationException(\"ReferenceBackward(gradients, inputGradient) needs a ReferenceLoss first, since the latest ReferenceForward.\");");
             w.Line(Latest);
             foreach (string line in checks.Split('\n')) w.Line(line);
+            w.Line("if (r.lastStep) ReferenceLossBackwardAtLastStep(r, sequences, steps);");
+            w.Open("else");
             WithViews(w, net, b => ((LossKind)loss.Kind).EmitReferenceLossBackward(b, loss, dTop, null));
+            w.Close();
             w.Line("ReferenceBackwardLayers(r, sequences, steps, gradients, inputGradient);");
+            w.Close();
+            w.Line();
+
+            LayerSpec last = loss with { Input = "aLast", Output = loss.OwnsOutput ? "yLast" : "aLast" };
+            w.Line("/// <summary>The loss layer's backward step after ReferenceLossAtLastStep: only the last step of each sequence gets a gradient from it.</summary>");
+            w.Line(GeneratedCode);
+            w.Open("private void ReferenceLossBackwardAtLastStep(ReferenceTensors r, int sequences, int steps)");
+            w.Line("int batch = sequences; // one row per sequence");
+            WithViews(w, net, b =>
+            {
+                ((LossKind)loss.Kind).EmitReferenceLossBackward(b, last, "dLast", null);
+                b.Step($"Only the last step has a loss: {dTop}[s, t] = dLast[s] at t = steps − 1, 0 before",
+                    $"for (int k = 0; k < sequences * steps * {I(net.OutputSize)}; k++) r.{dTop}[k] = 0;",
+                    "for (int s = 0; s < sequences; s++)",
+                    $"    for (int k = 0; k < {I(net.OutputSize)}; k++) r.{dTop}[(s * steps + steps - 1) * {I(net.OutputSize)} + k] = dLast[s * {I(net.OutputSize)} + k];");
+            });
             w.Close();
             w.Line();
         }

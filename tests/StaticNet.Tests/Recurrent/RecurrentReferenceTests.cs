@@ -129,6 +129,80 @@ public class RecurrentReferenceTests
             Assert.True(Math.Abs(fast[i] - reference[i]) <= 1e-4 * scale, $"{what}[{i}]: fast {fast[i]}, reference {reference[i]}");
     }
 
+    [Theory]
+    [InlineData(nameof(LstmStackNet))]
+    [InlineData(nameof(GruClassifierNet))]
+    [InlineData(nameof(GruSigmoidNet))]
+    public void The_loss_at_the_last_step_matches_the_reference(string name)
+    {
+        const int batch = 3, steps = 6;
+        var net = (IReferenceLossNetwork)Create(name, steps, batch, seed: 7);
+        float[] x = Random(batch * steps * net.InputSize, 11);
+        float[] t = Targets(name, batch, net.OutputSize, 12);
+        var fastDx = new float[x.Length];
+        float fastLoss = net switch
+        {
+            LstmStackNet n => n.LossAtLastStep(x, t, steps),
+            GruClassifierNet n => n.LossAtLastStep(x, t, steps),
+            GruSigmoidNet n => n.LossAtLastStep(x, t, steps),
+            _ => throw new ArgumentException(name),
+        };
+        net.Backward(fastDx);
+        float[] fastGradients = net.Gradients.ToArray();
+        double referenceLoss = net switch
+        {
+            LstmStackNet n => n.ReferenceLossAtLastStep(x, t, steps),
+            GruClassifierNet n => n.ReferenceLossAtLastStep(x, t, steps),
+            GruSigmoidNet n => n.ReferenceLossAtLastStep(x, t, steps),
+            _ => throw new ArgumentException(name),
+        };
+        var gradients = new double[net.ParameterCount];
+        var dx = new double[x.Length];
+        net.ReferenceBackward(gradients, dx);
+        Assert.Equal(referenceLoss, fastLoss, 1e-5 * Math.Max(1, Math.Abs(referenceLoss)));
+        Close(gradients, fastGradients, "gradients");
+        Close(dx, fastDx, "input gradient");
+        // Only the last step carries a loss: the input of every step still gets a gradient through the state.
+        Assert.Contains(dx.Take(net.InputSize), v => v != 0);
+
+        // After a per-step loss the reference backward pass is the per-step one again.
+        double perStep = net switch
+        {
+            LstmStackNet n => n.ReferenceLoss(x, Targets(name, batch * steps, net.OutputSize, 13), steps),
+            GruClassifierNet n => n.ReferenceLoss(x, Targets(name, batch * steps, net.OutputSize, 13), steps),
+            GruSigmoidNet n => n.ReferenceLoss(x, Targets(name, batch * steps, net.OutputSize, 13), steps),
+            _ => throw new ArgumentException(name),
+        };
+        var perStepGradients = new double[net.ParameterCount];
+        net.ReferenceBackward(perStepGradients, Span<double>.Empty);
+        Assert.NotEqual(gradients, perStepGradients);
+    }
+
+    [Fact]
+    public void The_reference_gradients_at_the_last_step_are_central_differences()
+    {
+        const int steps = 5;
+        var net = new GruClassifierNet(steps, 2, seed: 8);
+        float[] x = Random(2 * steps * 4, 14);
+        float[] t = Targets(nameof(GruClassifierNet), 2, 3, 15);
+        net.ReferenceLossAtLastStep(x, t, steps);
+        var gradients = new double[GruClassifierNet.ParameterCount];
+        net.ReferenceBackward(gradients, Span<double>.Empty);
+        Span<float> p = net.Parameters;
+        for (int i = 0; i < GruClassifierNet.ParameterCount; i += 7)
+        {
+            float saved = p[i], up = saved + 1e-3f, down = saved - 1e-3f;
+            p[i] = up;
+            double lossUp = net.ReferenceLossAtLastStep(x, t, steps);
+            p[i] = down;
+            double lossDown = net.ReferenceLossAtLastStep(x, t, steps);
+            p[i] = saved;
+            double numeric = (lossUp - lossDown) / ((double)up - down);
+            double error = Math.Abs(numeric - gradients[i]) / Math.Max(1e-3, Math.Abs(numeric) + Math.Abs(gradients[i]));
+            Assert.True(error < 1e-4, $"parameter {i}: central difference {numeric}, reference {gradients[i]}");
+        }
+    }
+
     // ---- the reference against central differences and the tests' own reference ----
 
     [Theory]

@@ -21,6 +21,8 @@ namespace Audio
             internal readonly double[] gates1; // [sequences, steps, 16]
             internal readonly double[] a2; // [sequences, steps, 1]
             internal readonly double[] t; // [sequences, steps, 1]
+            internal readonly double[] aLast; // [sequences, steps, 1]
+            internal readonly double[] dLast; // [sequences, steps, 1]
             internal readonly double[] dh1; // [sequences, steps, 4]
             internal readonly double[] da2; // [sequences, steps, 1]
             internal readonly double[] dhCarry1 = new double[4]; // one step's, in the backward pass
@@ -28,7 +30,8 @@ namespace Audio
             internal readonly double[] dgh1 = new double[12]; // one step's, in the backward pass
             internal int sequences;  // sequences in the latest ReferenceForward or ReferenceLoss; 0 before the first
             internal int steps;      // their time steps
-            internal bool lossReady; // ReferenceLoss has run since the latest ReferenceForward
+            internal bool lossReady; // ReferenceLoss or ReferenceLossAtLastStep has run since the latest ReferenceForward
+            internal bool lastStep;  // that was ReferenceLossAtLastStep
 
             internal ReferenceTensors(int rows)
             {
@@ -37,6 +40,8 @@ namespace Audio
                 gates1 = new double[rows * 16];
                 a2 = new double[rows * 1];
                 t = new double[rows * 1];
+                aLast = new double[rows * 1];
+                dLast = new double[rows * 1];
                 dh1 = new double[rows * 4];
                 da2 = new double[rows * 1];
             }
@@ -172,6 +177,43 @@ namespace Audio
                 loss /= batch * 1;
             }
             r.lossReady = true;
+            r.lastStep = false;
+            return loss;
+        }
+
+        /// <summary>
+        /// The reference form of <see cref="LossAtLastStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/>: the
+        /// forward pass plus the loss against <paramref name="targets"/> at the last time step only (batch × OutputSize), averaged
+        /// over the sequences, in double; keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span's length does not fit.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
+        public double ReferenceLossAtLastStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int steps)
+        {
+            int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * OutputSize, nameof(targets));
+            ReferenceTensors r = ReferenceForwardLayers(input, sequences, steps);
+            double loss;
+            {
+                int batch = sequences; // the loss sees one row per sequence: its last step
+                global::System.Span<double> t = new(r.t, 0, batch * 1);
+                global::System.Span<double> aLast = new(r.aLast, 0, batch * 1);
+                for (int k = 0; k < batch * 1; k++) t[k] = targets[k];
+                // The last step of each sequence: aLast[s] = a2[s, steps − 1]
+                {
+                    for (int s = 0; s < sequences; s++)
+                        for (int k = 0; k < 1; k++) aLast[s * 1 + k] = r.a2[(s * steps + steps - 1) * 1 + k];
+                }
+                // MeanSquaredError forward: loss = Σ (aLast - t)² / (N · 1)
+                {
+                    loss = 0;
+                    for (int k = 0; k < batch * 1; k++) loss += (aLast[k] - t[k]) * (aLast[k] - t[k]);
+                    loss /= batch * 1;
+                }
+            }
+            r.lossReady = true;
+            r.lastStep = true;
             return loss;
         }
 
@@ -197,14 +239,38 @@ namespace Audio
             int sequences = r.sequences, steps = r.steps, batch = sequences * steps;
             global::StaticNet.Kernels.Guard.Length(gradients.Length, ParameterCount, nameof(gradients));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-            global::System.Span<double> a2 = new(r.a2, 0, batch * 1);
-            global::System.Span<double> t = new(r.t, 0, batch * 1);
-            global::System.Span<double> da2 = new(r.da2, 0, batch * 1);
-            // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
+            if (r.lastStep) ReferenceLossBackwardAtLastStep(r, sequences, steps);
+            else
             {
-                for (int k = 0; k < batch * 1; k++) da2[k] = 2 * (a2[k] - t[k]) / (batch * 1);
+                global::System.Span<double> a2 = new(r.a2, 0, batch * 1);
+                global::System.Span<double> t = new(r.t, 0, batch * 1);
+                global::System.Span<double> da2 = new(r.da2, 0, batch * 1);
+                // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
+                {
+                    for (int k = 0; k < batch * 1; k++) da2[k] = 2 * (a2[k] - t[k]) / (batch * 1);
+                }
             }
             ReferenceBackwardLayers(r, sequences, steps, gradients, inputGradient);
+        }
+
+        /// <summary>The loss layer's backward step after ReferenceLossAtLastStep: only the last step of each sequence gets a gradient from it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
+        private void ReferenceLossBackwardAtLastStep(ReferenceTensors r, int sequences, int steps)
+        {
+            int batch = sequences; // one row per sequence
+            global::System.Span<double> t = new(r.t, 0, batch * 1);
+            global::System.Span<double> aLast = new(r.aLast, 0, batch * 1);
+            global::System.Span<double> dLast = new(r.dLast, 0, batch * 1);
+            // MeanSquaredError backward: dLast = 2 (aLast - t) / (N · 1)
+            {
+                for (int k = 0; k < batch * 1; k++) dLast[k] = 2 * (aLast[k] - t[k]) / (batch * 1);
+            }
+            // Only the last step has a loss: da2[s, t] = dLast[s] at t = steps − 1, 0 before
+            {
+                for (int k = 0; k < sequences * steps * 1; k++) r.da2[k] = 0;
+                for (int s = 0; s < sequences; s++)
+                    for (int k = 0; k < 1; k++) r.da2[(s * steps + steps - 1) * 1 + k] = dLast[s * 1 + k];
+            }
         }
 
         /// <summary>

@@ -22,6 +22,9 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
         internal readonly double[] a3; // [sequences, steps, 3]
         internal readonly double[] y; // [sequences, steps, 3]
         internal readonly double[] t; // [sequences, steps, 3]
+        internal readonly double[] aLast; // [sequences, steps, 3]
+        internal readonly double[] yLast; // [sequences, steps, 3]
+        internal readonly double[] dLast; // [sequences, steps, 3]
         internal readonly double[] dh1; // [sequences, steps, 4]
         internal readonly double[] dh2; // [sequences, steps, 2]
         internal readonly double[] da3; // [sequences, steps, 3]
@@ -33,7 +36,8 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
         internal readonly double[] dgates2 = new double[8]; // one step's, in the backward pass
         internal int sequences;  // sequences in the latest ReferenceForward or ReferenceLoss; 0 before the first
         internal int steps;      // their time steps
-        internal bool lossReady; // ReferenceLoss has run since the latest ReferenceForward
+        internal bool lossReady; // ReferenceLoss or ReferenceLossAtLastStep has run since the latest ReferenceForward
+        internal bool lastStep;  // that was ReferenceLossAtLastStep
 
         internal ReferenceTensors(int rows)
         {
@@ -45,6 +49,9 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
             a3 = new double[rows * 3];
             y = new double[rows * 3];
             t = new double[rows * 3];
+            aLast = new double[rows * 3];
+            yLast = new double[rows * 3];
+            dLast = new double[rows * 3];
             dh1 = new double[rows * 4];
             dh2 = new double[rows * 2];
             da3 = new double[rows * 3];
@@ -272,6 +279,77 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
             loss /= batch;
         }
         r.lossReady = true;
+        r.lastStep = false;
+        return loss;
+    }
+
+    /// <summary>
+    /// The reference form of <see cref="LossAtLastStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/>: the
+    /// forward pass plus the loss against <paramref name="targets"/> at the last time step only (batch × OutputSize), averaged
+    /// over the sequences, in double; keeps what <see cref="ReferenceBackward(global::System.Span{double}, global::System.Span{double})"/> needs.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
+    public double ReferenceLossAtLastStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int steps)
+    {
+        int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
+        global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * OutputSize, nameof(targets));
+        global::StaticNet.Kernels.Guard.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution
+        ReferenceTensors r = ReferenceForwardLayers(input, sequences, steps);
+        double loss;
+        {
+            int batch = sequences; // the loss sees one row per sequence: its last step
+            global::System.Span<double> t = new(r.t, 0, batch * 3);
+            global::System.Span<double> aLast = new(r.aLast, 0, batch * 3);
+            global::System.Span<double> yLast = new(r.yLast, 0, batch * 3);
+            for (int k = 0; k < batch * 3; k++) t[k] = targets[k];
+            // The last step of each sequence: aLast[s] = a3[s, steps − 1]
+            {
+                for (int s = 0; s < sequences; s++)
+                    for (int k = 0; k < 3; k++) aLast[s * 3 + k] = r.a3[(s * steps + steps - 1) * 3 + k];
+            }
+            // SoftmaxWithLoss forward: yLast = softmax(aLast), loss = -Σ t·log yLast / N
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    double max = aLast[n * 3]; // exp(aLast - max) / Σ exp(aLast - max) is the same ratio, and exp cannot overflow
+                    for (int j = 1; j < 3; j++) max = global::System.Math.Max(max, aLast[n * 3 + j]);
+                    double sum = 0;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        yLast[n * 3 + j] = global::System.Math.Exp(aLast[n * 3 + j] - max);
+                        sum += yLast[n * 3 + j];
+                    }
+                    for (int j = 0; j < 3; j++) yLast[n * 3 + j] /= sum;
+                }
+                loss = 0;
+                for (int k = 0; k < batch * 3; k++) if (t[k] != 0) loss -= t[k] * global::System.Math.Log(yLast[k]); // 0·log 0 counts as 0
+                loss /= batch;
+            }
+        }
+        {
+            int batch = sequences * steps; // the probabilities at every step too, for ReferenceBackward(outputGradient, …)
+            global::System.Span<double> a3 = new(r.a3, 0, batch * 3);
+            global::System.Span<double> y = new(r.y, 0, batch * 3);
+            // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    double max = a3[n * 3]; // exp(a3 - max) / Σ exp(a3 - max) is the same ratio, and exp cannot overflow
+                    for (int j = 1; j < 3; j++) max = global::System.Math.Max(max, a3[n * 3 + j]);
+                    double sum = 0;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        y[n * 3 + j] = global::System.Math.Exp(a3[n * 3 + j] - max);
+                        sum += y[n * 3 + j];
+                    }
+                    for (int j = 0; j < 3; j++) y[n * 3 + j] /= sum;
+                }
+            }
+        }
+        r.lossReady = true;
+        r.lastStep = true;
         return loss;
     }
 
@@ -297,14 +375,38 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
         int sequences = r.sequences, steps = r.steps, batch = sequences * steps;
         global::StaticNet.Kernels.Guard.Length(gradients.Length, ParameterCount, nameof(gradients));
         if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
-        global::System.Span<double> y = new(r.y, 0, batch * 3);
-        global::System.Span<double> t = new(r.t, 0, batch * 3);
-        global::System.Span<double> da3 = new(r.da3, 0, batch * 3);
-        // SoftmaxWithLoss backward: da3 = (y - t) / N
+        if (r.lastStep) ReferenceLossBackwardAtLastStep(r, sequences, steps);
+        else
         {
-            for (int k = 0; k < batch * 3; k++) da3[k] = (y[k] - t[k]) / batch;
+            global::System.Span<double> y = new(r.y, 0, batch * 3);
+            global::System.Span<double> t = new(r.t, 0, batch * 3);
+            global::System.Span<double> da3 = new(r.da3, 0, batch * 3);
+            // SoftmaxWithLoss backward: da3 = (y - t) / N
+            {
+                for (int k = 0; k < batch * 3; k++) da3[k] = (y[k] - t[k]) / batch;
+            }
         }
         ReferenceBackwardLayers(r, sequences, steps, gradients, inputGradient);
+    }
+
+    /// <summary>The loss layer's backward step after ReferenceLossAtLastStep: only the last step of each sequence gets a gradient from it.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
+    private void ReferenceLossBackwardAtLastStep(ReferenceTensors r, int sequences, int steps)
+    {
+        int batch = sequences; // one row per sequence
+        global::System.Span<double> t = new(r.t, 0, batch * 3);
+        global::System.Span<double> yLast = new(r.yLast, 0, batch * 3);
+        global::System.Span<double> dLast = new(r.dLast, 0, batch * 3);
+        // SoftmaxWithLoss backward: dLast = (yLast - t) / N
+        {
+            for (int k = 0; k < batch * 3; k++) dLast[k] = (yLast[k] - t[k]) / batch;
+        }
+        // Only the last step has a loss: da3[s, t] = dLast[s] at t = steps − 1, 0 before
+        {
+            for (int k = 0; k < sequences * steps * 3; k++) r.da3[k] = 0;
+            for (int s = 0; s < sequences; s++)
+                for (int k = 0; k < 3; k++) r.da3[(s * steps + steps - 1) * 3 + k] = dLast[s * 3 + k];
+        }
     }
 
     /// <summary>
