@@ -90,13 +90,7 @@ internal static partial class NetworkEmitter
 
     private static string Literal(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static string StringLiteral(string s)
-    {
-        var b = new StringBuilder("\"");
-        foreach (char c in s)
-            b.Append(c switch { '"' => "\\\"", '\\' => "\\\\", '\n' => "\\n", _ => c.ToString() });
-        return b.Append('"').ToString();
-    }
+    private static string StringLiteral(string s) => SharedEmit.StringLiteral(s);
 
     private static void WriteConstants(CodeWriter w, NetworkSpec net)
     {
@@ -290,31 +284,13 @@ internal static partial class NetworkEmitter
         }
         WriteModeProperties(w, net);
         w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw");
-        w.Line("/// <see cref=\"global::System.ArgumentException\"/> for such an input or target, Loss throws");
-        w.Line("/// <see cref=\"global::System.ArithmeticException\"/> when the loss is not finite, and a backward pass throws it");
-        w.Line("/// when a gradient is not. Each check reads its span once.");
-        w.Line("/// </summary>");
-        w.Line("public bool CheckFinite { get; set; }");
+        SharedEmit.WriteCheckFinite(w);
         w.Line();
-        w.Line("// One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.");
-        w.Open("private void Enter()");
-        w.Line($"if (_busy) {Guard}.Concurrent();");
-        w.Line("_busy = true;");
-        w.Close();
+        SharedEmit.WriteEnter(w);
         w.Line();
-        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
-        w.Open("private void ForgetActivations()");
-        w.Line("_parametersTaken = true;");
-        w.Line("_batch = 0;");
-        if (net.LossLayer is not null) w.Line("_lossReady = false;");
-        w.Close();
+        SharedEmit.WriteForgetActivations(w, "_batch", net.LossLayer is not null);
         w.Line();
-        w.Line("int global::StaticNet.INetwork.InputSize => InputSize;");
-        w.Line("int global::StaticNet.INetwork.OutputSize => OutputSize;");
-        w.Line("int global::StaticNet.INetwork.ParameterCount => ParameterCount;");
-        w.Line("string global::StaticNet.INetwork.Architecture => Architecture;");
+        SharedEmit.WriteInterfaceSizes(w);
         w.Line();
     }
 
@@ -516,21 +492,14 @@ internal static partial class NetworkEmitter
         w.Line("/// The forward pass plus the loss against <paramref name=\"targets\"/> (<c>OutputSize</c> per row:");
         w.Line(kind.TakesLabels ? "/// one-hot or probabilities); keeps what <see cref=\"Backward()\"/> needs." : "/// the values wanted); keeps what <see cref=\"Backward()\"/> needs.");
         w.Line("/// </summary>");
-        w.Line(kind.TakesLabels
-            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>"
-            : kind.TargetsCheck("targets") is not null
-            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a target is not a probability (from 0 to 1).</exception>"
-            : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
+        w.Line(SharedEmit.TargetsExceptionDoc(kind));
         w.Open($"public float Loss({ReadOnlySpan} input, {ReadOnlySpan} targets)");
         EntryPoint(w, net, () =>
         {
             w.Line($"int batch = {Guard}.Rows(input.Length, InputSize, _batchCapacity, nameof(input));");
             w.Line($"{Guard}.Length(targets.Length, batch * OutputSize, nameof(targets));");
-            if (kind.TakesLabels)
-                w.Line($"{Guard}.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution");
-            else if (kind.TargetsCheck("targets") is { } check)
-                w.Line(check);
-            w.Line($"if (CheckFinite) {{ {Guard}.Finite(input, nameof(input)); {Guard}.Finite(targets, nameof(targets)); }}");
+            if (SharedEmit.TargetsCheck(kind) is { } check) w.Line(check);
+            w.Line(SharedEmit.FiniteInputs("input", "targets"));
             w.Line("targets.CopyTo(_t);");
             w.Line("return LossLayer(input, batch);");
         }, forward: true);
@@ -554,19 +523,8 @@ internal static partial class NetworkEmitter
     /// The body of a public method, between <c>Enter()</c> and the reset of <c>_busy</c>. A forward pass first forgets
     /// the latest batch, so that a call rejected halfway leaves nothing a later backward pass could take for its result.
     /// </summary>
-    private static void EntryPoint(CodeWriter w, NetworkSpec net, Action body, bool forward = false)
-    {
-        w.Line("Enter();");
-        w.Open("try");
-        if (forward)
-        {
-            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
-            w.Line(net.LossLayer is null ? "_batch = 0;" : "_batch = 0; _lossReady = false;");
-        }
-        body();
-        w.Close();
-        w.Line("finally { _busy = false; }");
-    }
+    private static void EntryPoint(CodeWriter w, NetworkSpec net, Action body, bool forward = false) =>
+        SharedEmit.WriteEntryPoint(w, body, forward, "_batch", net.LossLayer is not null);
 
     // ---- backward ---------------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ internal static class RecurrentEmitter
     private const string Guard = "global::StaticNet.Kernels.Guard";
     private const string Kernels = "global::StaticNet.Kernels.Recurrent";
 
+    /// <summary>The generated constructor's parameters, all int (the user's constructors are checked against them).</summary>
+    public static readonly string[] ConstructorParameters = { "maxSteps", "batchCapacity", "seed" };
+
     public static bool IsRecurrent(NetworkSpec net) => net.Layers.Any(l => l.Kind is RecurrentKind);
 
     /// <summary>
@@ -62,11 +65,12 @@ internal static class RecurrentEmitter
         var n = new Net(net);
         WriteClassDocumentation(w, n);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{NetworkEmitter.Version}\")]");
-        w.Open($"partial class {net.ClassName} : global::StaticNet.INetwork");
+        w.Open($"partial class {net.ClassName} : global::StaticNet.{(n.Loss is null ? "INetwork" : "ILossNetwork")}");
         WriteConstants(w, n);
         WriteStorage(w, n);
         WriteConstructor(w, n);
         WriteProperties(w, n);
+        WriteWorkspace(w, n);
         WriteStep(w, n);
         WriteForward(w, n);
         if (n.Loss is not null) WriteLoss(w, n);
@@ -169,13 +173,7 @@ internal static class RecurrentEmitter
         yield return "Total parameters: " + Number(n.Spec.ParameterCount) + " (N sequences of T time steps)";
     }
 
-    private static string StringLiteral(string s)
-    {
-        var b = new StringBuilder("\"");
-        foreach (char c in s)
-            b.Append(c switch { '"' => "\\\"", '\\' => "\\\\", '\n' => "\\n", _ => c.ToString() });
-        return b.Append('"').ToString();
-    }
+    private static string StringLiteral(string s) => SharedEmit.StringLiteral(s);
 
     private static void WriteClassDocumentation(CodeWriter w, Net n)
     {
@@ -190,6 +188,8 @@ internal static class RecurrentEmitter
         w.Line("/// <c>Forward</c>, <c>Loss</c> and <c>Backward</c> run whole sequences from a zero state (the streaming state is");
         w.Line("/// neither read nor changed) and backpropagate through time.");
         w.Line("/// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).");
+        w.Line("/// To stream several sequences at once on one set of weights (audio channels, voices, one per thread), give each");
+        w.Line("/// its own <see cref=\"Workspace\"/> and call <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)\"/>.");
         w.Line("/// </remarks>");
     }
 
@@ -252,18 +252,7 @@ internal static class RecurrentEmitter
             w.Line($"private readonly float[] _dcCarry = new float[{I(n.MaxHidden)}]; // dLoss/dc₋₁, carried to the step before");
         w.Line($"private readonly float[] _zeros = new float[{I(n.MaxHidden)}]; // h₋₁ (and c₋₁) before the first step");
         w.Line();
-        w.Line("// The streaming state of Step: each recurrent layer's h (and c), and one step's buffers.");
-        foreach (LayerSpec l in n.Recurrent)
-        {
-            var r = (RecurrentKind)l.Kind;
-            w.Line($"private readonly float[] {RecurrentKind.State(l)} = new float[{I(l.Units)}]; // {l.DisplayName}'s h");
-            if (r.HasCell) w.Line($"private readonly float[] {RecurrentKind.CellState(l)} = new float[{I(l.Units)}]; // {l.DisplayName}'s c");
-            w.Line($"private readonly float[] _stepGates{l.Number} = new float[{I(r.GateWidth(l.Units))}];");
-        }
-        foreach (LayerSpec l in n.PerStep.Where(l => l.OwnsOutput))
-            w.Line($"private readonly float[] _step_{l.Output} = new float[{I(l.OutputSize)}];");
-        if (n.Loss is not null && n.Loss.OwnsOutput)
-            w.Line($"private readonly float[] _step_{n.Loss.Output} = new float[{I(n.Out)}];");
+        w.Line("private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)");
         w.Line();
     }
 
@@ -276,7 +265,7 @@ internal static class RecurrentEmitter
         w.Line("/// The streaming state starts at zero. Nothing is allocated after this.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A size is below 1, or the buffers would not fit in an array.</exception>");
-        w.Open($"public {n.Spec.ClassName}(int maxSteps, int batchCapacity = 1, int seed = 0)");
+        w.Open($"public {n.Spec.ClassName}(int {ConstructorParameters[0]}, int {ConstructorParameters[1]} = 1, int {ConstructorParameters[2]} = 0)");
         w.Line($"{Kernels}.Capacity(maxSteps, batchCapacity, MaxRows);");
         w.Line("_maxSteps = maxSteps;");
         w.Line("_batchCapacity = batchCapacity;");
@@ -363,23 +352,13 @@ internal static class RecurrentEmitter
             w.Line($"public {Span} d{b.Name} => new(_gradients, {I(b.Offset)}, {I(b.Length)});");
         }
         w.Line();
-        w.Line("// One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.");
-        w.Open("private void Enter()");
-        w.Line($"if (_busy) {Guard}.Concurrent();");
-        w.Line("_busy = true;");
-        w.Close();
+        SharedEmit.WriteCheckFinite(w, "Step, Forward, Loss and LossAtLastStep");
         w.Line();
-        w.Line("// The weights may change from here on, so a backward pass may not use the activations kept so far.");
-        w.Open("private void ForgetActivations()");
-        w.Line("_parametersTaken = true;");
-        w.Line("_sequences = 0;");
-        if (n.Loss is not null) w.Line("_lossReady = false;");
-        w.Close();
+        SharedEmit.WriteEnter(w);
         w.Line();
-        w.Line("int global::StaticNet.INetwork.InputSize => InputSize;");
-        w.Line("int global::StaticNet.INetwork.OutputSize => OutputSize;");
-        w.Line("int global::StaticNet.INetwork.ParameterCount => ParameterCount;");
-        w.Line("string global::StaticNet.INetwork.Architecture => Architecture;");
+        SharedEmit.WriteForgetActivations(w, "_sequences", n.Loss is not null);
+        w.Line();
+        SharedEmit.WriteInterfaceSizes(w);
         w.Line();
     }
 
@@ -409,24 +388,93 @@ internal static class RecurrentEmitter
 
     // ---- streaming --------------------------------------------------------------------------
 
+    /// <summary>The streaming buffers of one caller: each recurrent layer's h (and c), its step's gates, the per-step outputs.</summary>
+    private static IEnumerable<(string Name, int Length, string Comment)> StreamBuffers(Net n)
+    {
+        foreach (LayerSpec l in n.Recurrent)
+        {
+            var r = (RecurrentKind)l.Kind;
+            yield return (RecurrentKind.State(l), l.Units, l.DisplayName + "'s h: the state carried from step to step");
+            if (r.HasCell) yield return (RecurrentKind.CellState(l), l.Units, l.DisplayName + "'s c: the cell state carried from step to step");
+            yield return (RecurrentKind.StepGates(l), r.GateWidth(l.Units), l.DisplayName + "'s gates of this step");
+        }
+        foreach (LayerSpec l in n.PerStep.Where(l => l.OwnsOutput))
+            yield return ("_step_" + l.Output, l.OutputSize, l.DisplayName + "'s output of this step");
+        if (n.Loss is not null && n.Loss.OwnsOutput && n.Loss.Output != "y")
+            yield return ("_step_" + n.Loss.Output, n.Out, "the softmax of this step");
+        yield return ("_cellScratch", Math.Max(6 * n.MaxHidden, n.MaxGateWidth), "one step's pre-activations");
+    }
+
+    private static void WriteWorkspace(CodeWriter w, Net n)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// The streaming state of one caller of <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)\"/>:");
+        w.Line("/// every recurrent layer's h (and an LSTM's c) and one step's buffers, nothing else. With one workspace per stream");
+        w.Line("/// (an audio channel, a voice, a thread), one network's weights serve every stream. It starts at the zero state;");
+        w.Line("/// a workspace is used by one thread at a time. (The sequence passes keep activations for backpropagation through");
+        w.Line("/// time and are the instance's own: run them on one thread, or on one instance per thread.)");
+        w.Line("/// </summary>");
+        w.Open("public sealed class Workspace");
+        foreach (var (name, length, comment) in StreamBuffers(n))
+            w.Line($"internal readonly float[] {name} = new float[{I(length)}]; // {comment}");
+        w.Line();
+        w.Line("/// <summary>Allocates the state (zero) and the buffers of one stream; nothing is allocated after this.</summary>");
+        w.Line("public Workspace() { }");
+        w.Line();
+        w.Line("/// <summary>Sets the state (every recurrent layer's h, and an LSTM's c) to zero: the next step starts a new sequence.</summary>");
+        w.Open("public void Reset()");
+        foreach (LayerSpec l in n.Recurrent)
+        {
+            w.Line($"global::System.Array.Clear({RecurrentKind.State(l)});");
+            if (((RecurrentKind)l.Kind).HasCell) w.Line($"global::System.Array.Clear({RecurrentKind.CellState(l)});");
+        }
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
     private static void WriteStep(CodeWriter w, Net n)
     {
         w.Line("/// <summary>");
         w.Line("/// One time step of one sequence, streaming: reads <paramref name=\"x\"/> (<c>InputSize</c> floats), advances the kept");
         w.Line("/// state and writes <c>OutputSize</c> floats into <paramref name=\"y\"/>. Calling it on each sample of a sequence in");
         w.Line("/// turn gives what <c>Forward</c> gives for the whole sequence. Allocates nothing, takes no lock, and throws only");
-        w.Line("/// for spans of the wrong length; safe for a real-time (audio) callback. <see cref=\"ResetState\"/> starts a new sequence.");
+        w.Line("/// for spans of the wrong length (or, with <see cref=\"CheckFinite\"/> on, an input that is not finite); safe for a");
+        w.Line("/// real-time (audio) callback. <see cref=\"ResetState\"/> starts a new sequence.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length is not InputSize or OutputSize.</exception>");
         w.Open($"public void Step({ReadOnlySpan} x, {Span} y)");
         w.Line($"{Guard}.Length(x.Length, InputSize, nameof(x));");
         w.Line($"{Guard}.Length(y.Length, OutputSize, nameof(y));");
+        w.Line(SharedEmit.FiniteInputs("x"));
         w.Line("Enter();");
-        w.Open("try");
+        w.Line("try { StepOn(x, y, _stream); }");
+        w.Line("finally { _busy = false; }");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>");
+        w.Line("/// As <see cref=\"Step(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, but the state it advances is");
+        w.Line("/// <paramref name=\"workspace\"/>'s: it reads the weights and changes nothing in this instance, so any number of threads");
+        w.Line("/// may call it at once, each with its own workspace, while no thread changes the weights (a training step, a load).");
+        w.Line("/// <see cref=\"Workspace.Reset\"/> starts a new sequence. Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length is not InputSize or OutputSize.</exception>");
+        w.Open($"public void Step({ReadOnlySpan} x, {Span} y, Workspace workspace)");
+        w.Line("if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));");
+        w.Line($"{Guard}.Length(x.Length, InputSize, nameof(x));");
+        w.Line($"{Guard}.Length(y.Length, OutputSize, nameof(y));");
+        w.Line(SharedEmit.FiniteInputs("x"));
+        w.Line("StepOn(x, y, workspace);");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>One step on <paramref name=\"state\"/>'s state and buffers, the spans checked.</summary>");
+        w.Open($"private void StepOn({ReadOnlySpan} x, {Span} y, Workspace state)");
         var inner = new CodeWriter();
         foreach (LayerSpec l in n.Recurrent)
         {
-            ((RecurrentKind)l.Kind).EmitStep(inner, l, l.Input);
+            ((RecurrentKind)l.Kind).EmitStep(inner, l, l.Input, "state.");
             inner.Line();
         }
         if (n.PerStep.Count > 0 || n.Loss?.OwnsOutput == true)
@@ -448,30 +496,26 @@ internal static class RecurrentEmitter
         else inner.Line($"{n.Top}.CopyTo(y);");
         string text = inner.ToString();
         foreach (LayerSpec l in n.Recurrent)
-            w.Line($"{Span} {l.Output} = {RecurrentKind.State(l)};");
+            w.Line($"{Span} {l.Output} = state.{RecurrentKind.State(l)};");
         foreach (LayerSpec l in n.PerStep.Where(l => l.OwnsOutput))
-            w.Line($"{Span} {l.Output} = _step_{l.Output};");
+            w.Line($"{Span} {l.Output} = state._step_{l.Output};");
         if (n.Loss is not null && n.Loss.OwnsOutput && n.Loss.Output != "y")
-            w.Line($"{Span} {n.Loss.Output} = _step_{n.Loss.Output};");
+            w.Line($"{Span} {n.Loss.Output} = state._step_{n.Loss.Output};");
         else if (n.Loss is not null && n.Loss.OwnsOutput)
             text = text.Replace("y.CopyTo(y);\n", ""); // the softmax is written into y itself
         foreach (var (name, _, _, offset, length, _, _) in Blocks(n))
             if (System.Text.RegularExpressions.Regex.IsMatch(text, @"(?<![\w.])" + name + @"(?!\w)"))
                 w.Line($"{Span} {name} = new(_parameters, {I(offset)}, {I(length)});");
-        if (text.Contains("cellScratch")) w.Line($"{Span} cellScratch = _cellScratch;");
+        if (text.Contains("cellScratch")) w.Line($"{Span} cellScratch = state._cellScratch;");
         w.Raw(text);
-        w.Close();
-        w.Line("finally { _busy = false; }");
         w.Close();
         w.Line();
 
         w.Line("/// <summary>Sets the streaming state (every recurrent layer's h, and an LSTM's c) to zero: the next <see cref=\"Step\"/> starts a new sequence.</summary>");
         w.Open("public void ResetState()");
-        foreach (LayerSpec l in n.Recurrent)
-        {
-            w.Line($"global::System.Array.Clear({RecurrentKind.State(l)});");
-            if (((RecurrentKind)l.Kind).HasCell) w.Line($"global::System.Array.Clear({RecurrentKind.CellState(l)});");
-        }
+        w.Line("Enter();");
+        w.Line("try { _stream.Reset(); }");
+        w.Line("finally { _busy = false; }");
         w.Close();
         w.Line();
     }
@@ -484,7 +528,9 @@ internal static class RecurrentEmitter
         w.Line("/// Runs the network on whole sequences, each from a zero state: <paramref name=\"input\"/> holds 1 to");
         w.Line("/// <see cref=\"BatchCapacity\"/> sequences of <paramref name=\"steps\"/> time steps (1 to <see cref=\"MaxSteps\"/>),");
         w.Line("/// batch × steps × InputSize; <paramref name=\"output\"/> receives batch × steps × OutputSize");
-        w.Line(n.Loss?.Kind == SoftmaxCrossEntropy.Instance ? "/// (the softmax probabilities at each step). The streaming state is not touched." : "/// (the output at each step). The streaming state is not touched.");
+        w.Line(n.Loss?.Kind == SoftmaxCrossEntropy.Instance ? "/// (the softmax probabilities at each step). The streaming state is not touched."
+            : n.Loss?.Kind == SigmoidCrossEntropy.Instance ? "/// (the sigmoid probabilities σ(a) at each step). The streaming state is not touched."
+            : "/// (the output at each step). The streaming state is not touched.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is not from 1 to MaxSteps.</exception>");
@@ -493,6 +539,7 @@ internal static class RecurrentEmitter
         {
             w.Line($"int sequences = {Kernels}.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));");
             w.Line($"{Guard}.Length(output.Length, sequences * steps * OutputSize, nameof(output));");
+            w.Line(SharedEmit.FiniteInputs("input"));
             w.Line("ForwardLayers(input, sequences, steps);");
             w.Line("int batch = sequences * steps;");
             WithViews(w, n, "batch", b =>
@@ -530,89 +577,145 @@ internal static class RecurrentEmitter
         w.Line();
     }
 
-    private static void EntryPoint(CodeWriter w, Net n, Action body, bool forward = false)
-    {
-        w.Line("Enter();");
-        w.Open("try");
-        if (forward)
-        {
-            w.Line("// Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.");
-            w.Line(n.Loss is null ? "_sequences = 0;" : "_sequences = 0; _lossReady = false;");
-        }
-        body();
-        w.Close();
-        w.Line("finally { _busy = false; }");
-    }
+    private static void EntryPoint(CodeWriter w, Net n, Action body, bool forward = false) =>
+        SharedEmit.WriteEntryPoint(w, body, forward, "_sequences", n.Loss is not null);
 
     private static void WriteLoss(CodeWriter w, Net n)
     {
         LayerSpec loss = n.Loss!;
         var kind = (LossKind)loss.Kind;
         LayerSpec last = loss with { Input = "aLast", Output = loss.OwnsOutput ? "yLast" : "aLast" };
-        string distributions = kind.TakesLabels ? $"{Guard}.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution" : "";
+        const string Sequences = "int sequences = " + Kernels + ".Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));";
+        const string StepsException = "/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is not from 1 to MaxSteps.</exception>";
 
         w.Line("/// <summary>");
         w.Line("/// The forward pass over whole sequences plus the loss against <paramref name=\"targets\"/> at every time step");
         w.Line("/// (batch × steps × OutputSize, laid out as the output), averaged over every step of every sequence as PyTorch's");
         w.Line("/// mean reduction; keeps what <see cref=\"Backward()\"/> needs.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit" + (kind.TakesLabels ? ", or a row of targets is not a distribution." : ".") + "</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is not from 1 to MaxSteps.</exception>");
+        w.Line(SharedEmit.TargetsExceptionDoc(kind));
+        w.Line(StepsException);
         w.Open($"public float Loss({ReadOnlySpan} input, {ReadOnlySpan} targets, int steps)");
         EntryPoint(w, n, () =>
         {
-            w.Line($"int sequences = {Kernels}.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));");
+            w.Line(Sequences);
             w.Line($"{Guard}.Length(targets.Length, sequences * steps * OutputSize, nameof(targets));");
-            if (distributions.Length > 0) w.Line(distributions);
+            if (SharedEmit.TargetsCheck(kind) is { } check) w.Line(check);
+            w.Line(SharedEmit.FiniteInputs("input", "targets"));
             w.Line("targets.CopyTo(_t);");
-            w.Line("ForwardLayers(input, sequences, steps);");
-            w.Line("int batch = sequences * steps;");
-            w.Line("float loss;");
-            WithViews(w, n, "batch", b => kind.EmitLoss(b, loss));
-            w.Line("_lastStepLoss = false;");
-            w.Line("_lossReady = true;");
-            w.Line("return loss;");
+            w.Line("return LossPerStep(input, sequences, steps);");
         }, forward: true);
         w.Close();
         w.Line();
+
+        if (kind.TakesLabels)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// The forward pass over whole sequences plus the loss against class <paramref name=\"labels\"/> at every time step");
+            w.Line("/// (one per step of each sequence, batch × steps, each in [0, OutputSize)), averaged over every step of every");
+            w.Line("/// sequence; keeps what <see cref=\"Backward()\"/> needs. The same as one-hot targets.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a label is out of range.</exception>");
+            w.Line(StepsException);
+            w.Open($"public float Loss({ReadOnlySpan} input, global::System.ReadOnlySpan<int> labels, int steps)");
+            EntryPoint(w, n, () =>
+            {
+                w.Line(Sequences);
+                w.Line($"{Guard}.Length(labels.Length, sequences * steps, nameof(labels));");
+                w.Line(SharedEmit.FiniteInputs("input"));
+                w.Line($"global::StaticNet.Kernels.Loss.OneHot(labels, new {Span}(_t, 0, sequences * steps * OutputSize), OutputSize);");
+                w.Line("return LossPerStep(input, sequences, steps);");
+            }, forward: true);
+            w.Close();
+            w.Line();
+        }
 
         w.Line("/// <summary>");
         w.Line("/// The forward pass over whole sequences plus the loss against <paramref name=\"targets\"/> at the last time step");
         w.Line("/// only (batch × OutputSize: one row per sequence), averaged over the sequences; keeps what <see cref=\"Backward()\"/>");
         w.Line("/// needs (the other steps then get no gradient from the loss, only through the state).");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit" + (kind.TakesLabels ? ", or a row of targets is not a distribution." : ".") + "</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"steps\"/> is not from 1 to MaxSteps.</exception>");
+        w.Line(SharedEmit.TargetsExceptionDoc(kind));
+        w.Line(StepsException);
         w.Open($"public float LossAtLastStep({ReadOnlySpan} input, {ReadOnlySpan} targets, int steps)");
         EntryPoint(w, n, () =>
         {
-            w.Line($"int sequences = {Kernels}.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));");
+            w.Line(Sequences);
             w.Line($"{Guard}.Length(targets.Length, sequences * OutputSize, nameof(targets));");
-            if (distributions.Length > 0) w.Line(distributions);
+            if (SharedEmit.TargetsCheck(kind) is { } check) w.Line(check);
+            w.Line(SharedEmit.FiniteInputs("input", "targets"));
             w.Line("targets.CopyTo(_t);");
-            w.Line("ForwardLayers(input, sequences, steps);");
-            w.Line("float loss;");
-            w.Open();
-            WithViews(w, n, "sequences", b =>
-            {
-                b.Step($"The last step of each sequence: aLast[s] = {loss.Input}[s, steps − 1]",
-                    "for (int s = 0; s < sequences; s++)",
-                    $"    new {ReadOnlySpan}(_{loss.Input}, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));");
-                b.Line("int batch = sequences;");
-                kind.EmitLoss(b, last);
-            });
-            w.Close();
-            if (loss.OwnsOutput)
-            {
-                w.Open();
-                w.Line("int rows = sequences * steps; // the softmax at every step too, for Backward(outputGradient, inputGradient)");
-                WithViews(w, n, "rows", b => { b.Line("int batch = rows;"); loss.Kind.EmitForward(b, loss); });
-                w.Close();
-            }
-            w.Line("_lastStepLoss = true;");
-            w.Line("_lossReady = true;");
-            w.Line("return loss;");
+            w.Line("return LossLastStep(input, sequences, steps);");
         }, forward: true);
+        w.Close();
+        w.Line();
+
+        if (kind.TakesLabels)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// The forward pass over whole sequences plus the loss against one class label per sequence at its last time step");
+            w.Line("/// (<paramref name=\"labels\"/>: batch of them, each in [0, OutputSize)), averaged over the sequences: a sequence");
+            w.Line("/// classifier. Keeps what <see cref=\"Backward()\"/> needs. The same as one-hot targets.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit, or a label is out of range.</exception>");
+            w.Line(StepsException);
+            w.Open($"public float LossAtLastStep({ReadOnlySpan} input, global::System.ReadOnlySpan<int> labels, int steps)");
+            EntryPoint(w, n, () =>
+            {
+                w.Line(Sequences);
+                w.Line($"{Guard}.Length(labels.Length, sequences, nameof(labels));");
+                w.Line(SharedEmit.FiniteInputs("input"));
+                w.Line($"global::StaticNet.Kernels.Loss.OneHot(labels, new {Span}(_t, 0, sequences * OutputSize), OutputSize);");
+                w.Line("return LossLastStep(input, sequences, steps);");
+            }, forward: true);
+            w.Close();
+            w.Line();
+        }
+
+        w.Line("/// <summary>As <see cref=\"Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)\"/> on one sequence of <c>input.Length / InputSize</c> steps.</summary>");
+        w.Open($"float global::StaticNet.ILossNetwork.Loss({ReadOnlySpan} input, {ReadOnlySpan} targets)");
+        w.Line("return Loss(input, targets, input.Length / InputSize);");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>The forward layers and the loss at every step, the targets in <c>_t</c>.</summary>");
+        w.Open($"private float LossPerStep({ReadOnlySpan} input, int sequences, int steps)");
+        w.Line("ForwardLayers(input, sequences, steps);");
+        w.Line("int batch = sequences * steps;");
+        w.Line("float loss;");
+        WithViews(w, n, "batch", b => kind.EmitLoss(b, loss));
+        w.Line(SharedEmit.FiniteLoss);
+        w.Line("_lastStepLoss = false;");
+        w.Line("_lossReady = true;");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>The forward layers and the loss at the last step of each sequence, the targets in <c>_t</c>.</summary>");
+        w.Open($"private float LossLastStep({ReadOnlySpan} input, int sequences, int steps)");
+        w.Line("ForwardLayers(input, sequences, steps);");
+        w.Line("float loss;");
+        w.Open();
+        WithViews(w, n, "sequences", b =>
+        {
+            b.Step($"The last step of each sequence: aLast[s] = {loss.Input}[s, steps − 1]",
+                "for (int s = 0; s < sequences; s++)",
+                $"    new {ReadOnlySpan}(_{loss.Input}, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));");
+            b.Line("int batch = sequences;");
+            kind.EmitLoss(b, last);
+        });
+        w.Close();
+        if (loss.OwnsOutput)
+        {
+            w.Open();
+            w.Line("int rows = sequences * steps; // the probabilities at every step too, for Backward(outputGradient, inputGradient)");
+            WithViews(w, n, "rows", b => { b.Line("int batch = rows;"); loss.Kind.EmitForward(b, loss); });
+            w.Close();
+        }
+        w.Line(SharedEmit.FiniteLoss);
+        w.Line("_lastStepLoss = true;");
+        w.Line("_lossReady = true;");
+        w.Line("return loss;");
         w.Close();
         w.Line();
     }
@@ -640,26 +743,55 @@ internal static class RecurrentEmitter
             EntryPoint(w, n, () =>
             {
                 w.Line($"if (!_lossReady) {Guard}.LossFirst(_parametersTaken);");
-                w.Line("int sequences = _sequences, steps = _steps;");
-                w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, sequences * steps * InputSize, nameof(inputGradient));");
-                w.Open("if (_lastStepLoss)");
-                WithViews(w, n, "sequences", b =>
-                {
-                    b.Line("int batch = sequences;");
-                    ((LossKind)loss.Kind).EmitLossBackward(b, last, "dLast", null);
-                    b.Step($"Only the last step has a loss: {dTop}[s, t] = dLast[s] at t = steps − 1, 0 before",
-                        $"{Span} dTop = new(_{dTop}, 0, sequences * steps * OutputSize);",
-                        "dTop.Clear();",
-                        "for (int s = 0; s < sequences; s++)",
-                        "    dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));");
-                });
-                w.Close();
-                w.Open("else");
-                w.Line("int batch = sequences * steps;");
-                WithViews(w, n, "batch", b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
-                w.Close();
-                w.Line("BackwardLayers(sequences, steps, inputGradient);");
+                w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, _sequences * _steps * InputSize, nameof(inputGradient));");
+                w.Line("BackwardFromLoss(inputGradient);");
+                w.Line(SharedEmit.FiniteGradients);
             });
+            w.Close();
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// After <c>Loss</c> or <c>LossAtLastStep</c>: backpropagation through time, then a plain SGD step,");
+            w.Line("/// θ ← θ − lr·dLoss/dθ for every parameter, in one pass over the block. Not fused into the kernels as in the");
+            w.Line("/// feed-forward networks: a recurrent layer's weights serve every time step, so their gradient is complete only");
+            w.Line("/// after the last step back, and no weight may change before. <see cref=\"Gradients\"/> therefore holds this step's");
+            w.Line("/// gradient afterwards. The same update as <see cref=\"Backward()\"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The learning rate is not finite and positive (the rule of every optimizer).</exception>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No Loss since the latest Forward, or the parameters were taken since.</exception>");
+            w.Open("public void BackwardSgd(float learningRate)");
+            EntryPoint(w, n, () =>
+            {
+                w.Line($"{Guard}.LearningRate(learningRate);");
+                w.Line($"if (!_lossReady) {Guard}.LossFirst(_parametersTaken);");
+                w.Line($"BackwardFromLoss({Span}.Empty);");
+                w.Line($"if (CheckFinite) {Guard}.FiniteGradients(_gradients); // before any weight changes");
+                w.Line("_sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them");
+                w.Line($"{Kernels}.SgdStep(_parameters, _gradients, learningRate);");
+            });
+            w.Close();
+            w.Line();
+
+            w.Line("/// <summary>The backward pass from the loss of the latest <c>Loss</c> or <c>LossAtLastStep</c>, the spans checked.</summary>");
+            w.Open($"private void BackwardFromLoss({Span} inputGradient)");
+            w.Line("int sequences = _sequences, steps = _steps;");
+            w.Open("if (_lastStepLoss)");
+            WithViews(w, n, "sequences", b =>
+            {
+                b.Line("int batch = sequences;");
+                ((LossKind)loss.Kind).EmitLossBackward(b, last, "dLast", null);
+                b.Step($"Only the last step has a loss: {dTop}[s, t] = dLast[s] at t = steps − 1, 0 before",
+                    $"{Span} dTop = new(_{dTop}, 0, sequences * steps * OutputSize);",
+                    "dTop.Clear();",
+                    "for (int s = 0; s < sequences; s++)",
+                    "    dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));");
+            });
+            w.Close();
+            w.Open("else");
+            w.Line("int batch = sequences * steps;");
+            WithViews(w, n, "batch", b => ((LossKind)loss.Kind).EmitLossBackward(b, loss, dTop, null));
+            w.Close();
+            w.Line("BackwardLayers(sequences, steps, inputGradient);");
             w.Close();
             w.Line();
         }
@@ -679,12 +811,14 @@ internal static class RecurrentEmitter
             w.Line("int batch = sequences * steps;");
             w.Line($"{Guard}.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));");
             w.Line($"if (!inputGradient.IsEmpty) {Guard}.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));");
+            w.Line(SharedEmit.FiniteInputs("outputGradient"));
             WithViews(w, n, "batch", b =>
             {
                 if (loss is not null) loss.Kind.EmitBackward(b, loss, dTop, null);
                 else b.Step($"No loss layer: the output is {n.Top}, so d{n.Top} = dy", $"outputGradient.CopyTo({dTop});");
             });
             w.Line("BackwardLayers(sequences, steps, inputGradient);");
+            w.Line(SharedEmit.FiniteGradients);
         });
         w.Close();
         w.Line();

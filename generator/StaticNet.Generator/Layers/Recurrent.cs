@@ -57,6 +57,7 @@ internal abstract class RecurrentKind : LayerKind
     public static string GatesName(LayerSpec l) => "gates" + l.Number;
     public static string State(LayerSpec l) => "_" + l.Output + "State";
     public static string CellState(LayerSpec l) => "_c" + l.Number + "State";
+    public static string StepGates(LayerSpec l) => "_stepGates" + l.Number;
 
     /// <summary>The four parameter blocks: name, offset, length, rows, columns.</summary>
     public (string Name, int Offset, int Length, int Rows, int Columns)[] Blocks(LayerSpec l)
@@ -104,17 +105,20 @@ internal abstract class RecurrentKind : LayerKind
         w.Close();
     }
 
-    /// <summary>Writes one streaming step: the kept state is h₋₁ (and c₋₁) and becomes the new h (and c).</summary>
-    public void EmitStep(CodeWriter w, LayerSpec l, string x)
+    /// <summary>
+    /// Writes one streaming step: the kept state is h₋₁ (and c₋₁) and becomes the new h (and c). The step's gates and the
+    /// cell state are fields of <paramref name="state"/> (the caller's workspace, <c>state.</c>).
+    /// </summary>
+    public void EmitStep(CodeWriter w, LayerSpec l, string x, string state)
     {
         int H = l.Units;
         w.Line($"// {Name} step ({l.DisplayName}): the state {l.Output} (h₋₁ before this step) becomes h:");
         foreach (string line in ForwardMath(l)) w.Line("//   " + line);
         w.Open();
-        w.Line($"global::System.Span<float> g = _stepGates{l.Number};");
+        w.Line($"global::System.Span<float> g = {state}{StepGates(l)};");
         if (HasCell)
         {
-            w.Line($"global::System.Span<float> c = {CellState(l)};");
+            w.Line($"global::System.Span<float> c = {state}{CellState(l)};");
             w.Line(ForwardCall(l, x, l.Output, "c", "g", l.Output));
             w.Line($"g.Slice({I(4 * H)}, {I(H)}).CopyTo(c); // c₋₁ of the next step");
         }
@@ -154,6 +158,93 @@ internal abstract class RecurrentKind : LayerKind
         w.Close();
         w.Close();
     }
+
+    // ---- the reference pass: the gate equations as plain loops in double --------------------------------
+
+    public override bool HasReferenceForm => true;
+
+    /// <summary>
+    /// The fixed-size temporaries of the reference backward pass (one time step's worth, not per row): the gradient carried
+    /// to the step before (dh₋₁, and dc₋₁ for LSTM) and the gate gradients of the step.
+    /// </summary>
+    public abstract (string Name, int Length)[] ReferenceTemporaries(LayerSpec l);
+
+    public static string DhCarry(LayerSpec l) => "dhCarry" + l.Number;
+
+    /// <summary>Writes the body of the reference forward loop over the hidden units <c>j</c> of one step (<c>row</c>, <c>step</c>).</summary>
+    protected abstract void EmitReferenceCell(CodeWriter w, LayerSpec l);
+
+    /// <summary>
+    /// Writes the body of the reference backward loop over the hidden units <c>j</c> of one step: dh from the layer above
+    /// and the step after, the gate gradients into the temporaries, the direct part of dh₋₁ (and dc₋₁) into the carries.
+    /// </summary>
+    protected abstract void EmitReferenceCellBackward(CodeWriter w, LayerSpec l);
+
+    /// <summary>The gate gradients on the input side and on the hidden side (the same array for LSTM).</summary>
+    protected abstract (string Input, string Hidden) GateGradients(LayerSpec l);
+
+    public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
+    {
+        w.Line($"// {Name} forward ({l.DisplayName}), for each sequence s and step t (PyTorch's nn.{Name}; {l.Input}[s, t] is the step's input):");
+        foreach (string line in ForwardMath(l)) w.Line("//   " + line);
+        w.Line(HasCell ? "// with h₋₁ = 0 and c₋₁ = 0 at the first step. Each step keeps its gates (and c) for the backward pass."
+                       : "// with h₋₁ = 0 at the first step. Each step keeps its gates for the backward pass.");
+        w.Open("for (int s = 0; s < sequences; s++)");
+        w.Open("for (int step = 0; step < steps; step++)");
+        w.Line("int row = s * steps + step; // the row of (s, t) in every buffer; row − 1 is the step before");
+        w.Open($"for (int j = 0; j < {I(l.Units)}; j++)");
+        EmitReferenceCell(w, l);
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    public override void EmitReferenceBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        int H = l.Units, n = l.InputSize, G = Gates * H;
+        var (gi, gh) = GateGradients(l);
+        string x = l.Input, h = l.Output, carry = DhCarry(l);
+        w.Line($"// {Name} backward through time ({l.DisplayName}), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)");
+        w.Line("// carry the gradient to the step before, zero after the last step:");
+        foreach (string line in BackwardMath(l, dx)) w.Line("//   " + line);
+        if (dxWanted is not null) w.Line($"// ({dx} only when asked for: no parameters lie below {l.DisplayName})");
+        w.Open();
+        w.Line($"d{Wih(l)}.Clear(); d{Whh(l)}.Clear(); d{Bih(l)}.Clear(); d{Bhh(l)}.Clear(); // the steps add into them");
+        w.Open("for (int s = 0; s < sequences; s++)");
+        w.Line(HasCell ? $"{carry}.Clear(); dcCarry{l.Number}.Clear(); // nothing flows back from after the last step" : $"{carry}.Clear(); // nothing flows back from after the last step");
+        w.Open("for (int step = steps - 1; step >= 0; step--)");
+        w.Line("int row = s * steps + step;");
+        w.Open($"for (int j = 0; j < {I(H)}; j++)");
+        EmitReferenceCellBackward(w, l);
+        w.Close();
+        w.Line($"// The weight gradients of this step: dW_ih{l.Number} += {gi} ⊗ {x}[s, t], dW_hh{l.Number} += {gh} ⊗ h₋₁ (h₋₁ = 0 at the first step)");
+        w.Open($"for (int g = 0; g < {I(G)}; g++)");
+        w.Line($"for (int i = 0; i < {I(n)}; i++) d{Wih(l)}[g * {I(n)} + i] += {gi}[g] * {x}[row * {I(n)} + i];");
+        w.Line($"d{Bih(l)}[g] += {gi}[g];");
+        w.Line($"if (step > 0) for (int i = 0; i < {I(H)}; i++) d{Whh(l)}[g * {I(H)} + i] += {gh}[g] * {h}[(row - 1) * {I(H)} + i];");
+        w.Line($"d{Bhh(l)}[g] += {gh}[g];");
+        w.Close();
+        w.Line($"// {dx}[s, t] = W_ih{l.Number}ᵀ·{gi}");
+        w.Line(LayerKind.When(dxWanted, $"for (int i = 0; i < {I(n)}; i++)"));
+        w.Line("{");
+        w.Line("    double sum = 0;");
+        w.Line($"    for (int g = 0; g < {I(G)}; g++) sum += {Wih(l)}[g * {I(n)} + i] * {gi}[g];");
+        w.Line($"    {dx}[row * {I(n)} + i] = sum;");
+        w.Line("}");
+        w.Line($"// dh₋₁ += W_hh{l.Number}ᵀ·{gh}: the path through the recurrent weights, to the step before");
+        w.Line($"for (int i = 0; i < {I(H)}; i++)");
+        w.Line("{");
+        w.Line("    double sum = 0;");
+        w.Line($"    for (int g = 0; g < {I(G)}; g++) sum += {Whh(l)}[g * {I(H)} + i] * {gh}[g];");
+        w.Line($"    {carry}[i] += sum;");
+        w.Line("}");
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>A literal offset plus <c>j</c>: <c>j</c>, <c>11 + j</c>.</summary>
+    protected static string Plus(int offset, string j = "j") => offset == 0 ? j : I(offset) + " + " + j;
 
     protected const string Kernel = "global::StaticNet.Kernels.Recurrent.";
 
@@ -196,6 +287,57 @@ internal sealed class GRU : RecurrentKind
             $"dW_hh{k} += [dar, daz, dan ⊙ r] ⊗ h₋₁       db_hh{k} += [dar, daz, dan ⊙ r]",
             $"{dx}[s, t] = W_ih{k}ᵀ·[dar, daz, dan]        dh₋₁ = dh ⊙ z + W_hh{k}ᵀ·[dar, daz, dan ⊙ r]",
         };
+    }
+
+    public override (string Name, int Length)[] ReferenceTemporaries(LayerSpec l) =>
+        new[] { (DhCarry(l), l.Units), ("dgi" + l.Number, 3 * l.Units), ("dgh" + l.Number, 3 * l.Units) };
+
+    protected override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgi" + l.Number, "dgh" + l.Number);
+
+    protected override void EmitReferenceCell(CodeWriter w, LayerSpec l)
+    {
+        int H = l.Units, n = l.InputSize;
+        string x = l.Input, h = l.Output, k = I(l.Number), gates = GatesName(l);
+        w.Line($"// Row j of each gate block: ai* = W_i*{k}·{x} + b_i*{k} (input side), ah* = W_h*{k}·h₋₁ + b_h*{k} (hidden side)");
+        w.Line($"double air = {Bih(l)}[j], aiz = {Bih(l)}[{Plus(H)}], ain = {Bih(l)}[{Plus(2 * H)}];");
+        w.Line($"double ahr = {Bhh(l)}[j], ahz = {Bhh(l)}[{Plus(H)}], ahn = {Bhh(l)}[{Plus(2 * H)}];");
+        w.Open($"for (int i = 0; i < {I(n)}; i++)");
+        w.Line($"double xi = {x}[row * {I(n)} + i];");
+        w.Line($"air += {Wih(l)}[j * {I(n)} + i] * xi;");
+        w.Line($"aiz += {Wih(l)}[({Plus(H)}) * {I(n)} + i] * xi;");
+        w.Line($"ain += {Wih(l)}[({Plus(2 * H)}) * {I(n)} + i] * xi;");
+        w.Close();
+        w.Open($"if (step > 0) for (int i = 0; i < {I(H)}; i++) // h₋₁ = 0 at the first step");
+        w.Line($"double hi = {h}[(row - 1) * {I(H)} + i];");
+        w.Line($"ahr += {Whh(l)}[j * {I(H)} + i] * hi;");
+        w.Line($"ahz += {Whh(l)}[({Plus(H)}) * {I(H)} + i] * hi;");
+        w.Line($"ahn += {Whh(l)}[({Plus(2 * H)}) * {I(H)} + i] * hi;");
+        w.Close();
+        w.Line("double r_t = 1 / (1 + global::System.Math.Exp(-(air + ahr)));   // r = σ(W_ir·x + b_ir + W_hr·h₋₁ + b_hr)");
+        w.Line("double z_t = 1 / (1 + global::System.Math.Exp(-(aiz + ahz)));   // z = σ(W_iz·x + b_iz + W_hz·h₋₁ + b_hz)");
+        w.Line("double n_t = global::System.Math.Tanh(ain + r_t * ahn);          // n = tanh(W_in·x + b_in + r ⊙ (W_hn·h₋₁ + b_hn))");
+        w.Line($"double hPrev = step > 0 ? {h}[(row - 1) * {I(H)} + j] : 0;");
+        w.Line($"{h}[row * {I(H)} + j] = (1 - z_t) * n_t + z_t * hPrev;      // h = (1 − z) ⊙ n + z ⊙ h₋₁");
+        w.Line($"{gates}[row * {I(4 * H)} + j] = r_t; // kept for the backward pass: r, z, n, W_hn·h₋₁ + b_hn");
+        w.Line($"{gates}[row * {I(4 * H)} + {Plus(H)}] = z_t;");
+        w.Line($"{gates}[row * {I(4 * H)} + {Plus(2 * H)}] = n_t;");
+        w.Line($"{gates}[row * {I(4 * H)} + {Plus(3 * H)}] = ahn;");
+    }
+
+    protected override void EmitReferenceCellBackward(CodeWriter w, LayerSpec l)
+    {
+        int H = l.Units;
+        string h = l.Output, k = I(l.Number), gates = GatesName(l), carry = DhCarry(l);
+        w.Line($"double r_t = {gates}[row * {I(4 * H)} + j], z_t = {gates}[row * {I(4 * H)} + {Plus(H)}];");
+        w.Line($"double n_t = {gates}[row * {I(4 * H)} + {Plus(2 * H)}], ahn = {gates}[row * {I(4 * H)} + {Plus(3 * H)}];");
+        w.Line($"double hPrev = step > 0 ? {h}[(row - 1) * {I(H)} + j] : 0;");
+        w.Line($"double dh = d{h}[row * {I(H)} + j] + {carry}[j]; // dh = d{h}[s, t] + dh₋₁ of step t + 1");
+        w.Line("double dn = dh * (1 - z_t), dz = dh * (hPrev - n_t);");
+        w.Line("double dan = dn * (1 - n_t * n_t), dr = dan * ahn;");
+        w.Line("double dar = dr * r_t * (1 - r_t), daz = dz * z_t * (1 - z_t);");
+        w.Line($"dgi{k}[j] = dar; dgi{k}[{Plus(H)}] = daz; dgi{k}[{Plus(2 * H)}] = dan;         // [dar, daz, dan]");
+        w.Line($"dgh{k}[j] = dar; dgh{k}[{Plus(H)}] = daz; dgh{k}[{Plus(2 * H)}] = dan * r_t;   // [dar, daz, dan ⊙ r]");
+        w.Line($"{carry}[j] = dh * z_t; // dh₋₁ = dh ⊙ z + ... (the W_hh part is added below)");
     }
 
     protected override string ForwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string h) =>
@@ -242,6 +384,66 @@ internal sealed class LSTM : RecurrentKind
             $"dW_ih{k} += da ⊗ {l.Input}     db_ih{k} += da     dW_hh{k} += da ⊗ h₋₁     db_hh{k} += da",
             $"{dx}[s, t] = W_ih{k}ᵀ·da      dh₋₁ = W_hh{k}ᵀ·da",
         };
+    }
+
+    public override (string Name, int Length)[] ReferenceTemporaries(LayerSpec l) =>
+        new[] { (DhCarry(l), l.Units), ("dcCarry" + l.Number, l.Units), ("dgates" + l.Number, 4 * l.Units) };
+
+    protected override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgates" + l.Number, "dgates" + l.Number);
+
+    protected override void EmitReferenceCell(CodeWriter w, LayerSpec l)
+    {
+        int H = l.Units, n = l.InputSize;
+        string x = l.Input, h = l.Output, k = I(l.Number), gates = GatesName(l);
+        w.Line($"// Row j of each gate block of a = W_ih{k}·{x} + b_ih{k} + W_hh{k}·h₋₁ + b_hh{k}");
+        w.Line($"double ai = {Bih(l)}[j] + {Bhh(l)}[j], af = {Bih(l)}[{Plus(H)}] + {Bhh(l)}[{Plus(H)}];");
+        w.Line($"double ag = {Bih(l)}[{Plus(2 * H)}] + {Bhh(l)}[{Plus(2 * H)}], ao = {Bih(l)}[{Plus(3 * H)}] + {Bhh(l)}[{Plus(3 * H)}];");
+        w.Open($"for (int i = 0; i < {I(n)}; i++)");
+        w.Line($"double xi = {x}[row * {I(n)} + i];");
+        w.Line($"ai += {Wih(l)}[j * {I(n)} + i] * xi;");
+        w.Line($"af += {Wih(l)}[({Plus(H)}) * {I(n)} + i] * xi;");
+        w.Line($"ag += {Wih(l)}[({Plus(2 * H)}) * {I(n)} + i] * xi;");
+        w.Line($"ao += {Wih(l)}[({Plus(3 * H)}) * {I(n)} + i] * xi;");
+        w.Close();
+        w.Open($"if (step > 0) for (int i = 0; i < {I(H)}; i++) // h₋₁ = 0 at the first step");
+        w.Line($"double hi = {h}[(row - 1) * {I(H)} + i];");
+        w.Line($"ai += {Whh(l)}[j * {I(H)} + i] * hi;");
+        w.Line($"af += {Whh(l)}[({Plus(H)}) * {I(H)} + i] * hi;");
+        w.Line($"ag += {Whh(l)}[({Plus(2 * H)}) * {I(H)} + i] * hi;");
+        w.Line($"ao += {Whh(l)}[({Plus(3 * H)}) * {I(H)} + i] * hi;");
+        w.Close();
+        w.Line("double i_t = 1 / (1 + global::System.Math.Exp(-ai)); // i = σ(a_i)");
+        w.Line("double f_t = 1 / (1 + global::System.Math.Exp(-af)); // f = σ(a_f)");
+        w.Line("double g_t = global::System.Math.Tanh(ag);           // g = tanh(a_g)");
+        w.Line("double o_t = 1 / (1 + global::System.Math.Exp(-ao)); // o = σ(a_o)");
+        w.Line($"double cPrev = step > 0 ? {gates}[(row - 1) * {I(6 * H)} + {Plus(4 * H)}] : 0;");
+        w.Line("double c_t = f_t * cPrev + i_t * g_t;                // c = f ⊙ c₋₁ + i ⊙ g");
+        w.Line($"{h}[row * {I(H)} + j] = o_t * global::System.Math.Tanh(c_t); // h = o ⊙ tanh(c)");
+        w.Line($"{gates}[row * {I(6 * H)} + j] = i_t; // kept for the backward pass: i, f, g, o, c, tanh(c)");
+        w.Line($"{gates}[row * {I(6 * H)} + {Plus(H)}] = f_t;");
+        w.Line($"{gates}[row * {I(6 * H)} + {Plus(2 * H)}] = g_t;");
+        w.Line($"{gates}[row * {I(6 * H)} + {Plus(3 * H)}] = o_t;");
+        w.Line($"{gates}[row * {I(6 * H)} + {Plus(4 * H)}] = c_t;");
+        w.Line($"{gates}[row * {I(6 * H)} + {Plus(5 * H)}] = global::System.Math.Tanh(c_t);");
+    }
+
+    protected override void EmitReferenceCellBackward(CodeWriter w, LayerSpec l)
+    {
+        int H = l.Units, W = 6 * H;
+        string h = l.Output, k = I(l.Number), gates = GatesName(l), carry = DhCarry(l);
+        w.Line($"double i_t = {gates}[row * {I(W)} + j], f_t = {gates}[row * {I(W)} + {Plus(H)}], g_t = {gates}[row * {I(W)} + {Plus(2 * H)}];");
+        w.Line($"double o_t = {gates}[row * {I(W)} + {Plus(3 * H)}], tanh_c = {gates}[row * {I(W)} + {Plus(5 * H)}];");
+        w.Line($"double cPrev = step > 0 ? {gates}[(row - 1) * {I(W)} + {Plus(4 * H)}] : 0;");
+        w.Line($"double dh = d{h}[row * {I(H)} + j] + {carry}[j]; // dh = d{h}[s, t] + dh₋₁ of step t + 1");
+        w.Line("double do_t = dh * tanh_c;");
+        w.Line($"double dc = dcCarry{k}[j] + dh * o_t * (1 - tanh_c * tanh_c); // dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))");
+        w.Line("double di = dc * g_t, df = dc * cPrev, dg = dc * i_t;");
+        w.Line($"dcCarry{k}[j] = dc * f_t; // dc₋₁ = dc ⊙ f");
+        w.Line($"dgates{k}[j] = di * i_t * (1 - i_t);                 // da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]");
+        w.Line($"dgates{k}[{Plus(H)}] = df * f_t * (1 - f_t);");
+        w.Line($"dgates{k}[{Plus(2 * H)}] = dg * (1 - g_t * g_t);");
+        w.Line($"dgates{k}[{Plus(3 * H)}] = do_t * o_t * (1 - o_t);");
+        w.Line($"{carry}[j] = 0; // dh₋₁ = W_hh{k}ᵀ·da only (added below): h₋₁ reaches h only through the gates");
     }
 
     protected override string ForwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string h) =>

@@ -86,8 +86,8 @@ internal static class DeclarationChecks
     /// The members the user (or a base class) declares with a name that the generated code declares too: each is a
     /// diagnostic at the member (or at the class, for a base class member or the class's own name).
     /// </summary>
-    public static void CheckMembers(INamedTypeSymbol type, IReadOnlyCollection<string> generated, Compilation compilation,
-        LocationInfo? at, Reporter report, CancellationToken cancellationToken)
+    public static void CheckMembers(INamedTypeSymbol type, IReadOnlyCollection<string> generated, IReadOnlyList<string> constructor,
+        Compilation compilation, LocationInfo? at, Reporter report, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(generated, StringComparer.Ordinal);
         if (names.Contains(type.Name))
@@ -97,14 +97,17 @@ internal static class DeclarationChecks
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (member.IsImplicitlyDeclared) continue;
-            if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+            if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } userConstructor)
             {
-                // The generated constructor is (int batchCapacity, int seed): the same parameter types collide.
-                if (constructor.Parameters.Length == 2 && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Int32 && p.RefKind == RefKind.None))
-                    report(DiagnosticDescriptors.MemberCollision, Location(member) ?? at, type.Name, type.Name + "(int, int)", "the generated constructor is " + type.Name + "(int batchCapacity, int seed)");
-                else if (!IsPrimaryConstructor(constructor, cancellationToken) && !constructor.IsStatic &&
-                    constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Initializer: not { ThisOrBaseKeyword.RawKind: (int)SyntaxKind.ThisKeyword } }))
-                    report(DiagnosticDescriptors.ConstructorBypassesGenerated, Location(member) ?? at, constructor.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+                // The generated constructor takes ints only ((int batchCapacity, int seed), or a recurrent network's
+                // (int maxSteps, int batchCapacity, int seed)): a user constructor of as many ints collides with it.
+                if (userConstructor.Parameters.Length == constructor.Count && userConstructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Int32 && p.RefKind == RefKind.None))
+                    report(DiagnosticDescriptors.MemberCollision, Location(member) ?? at, type.Name,
+                        type.Name + "(" + string.Join(", ", constructor.Select(_ => "int")) + ")",
+                        "the generated constructor is " + type.Name + "(" + string.Join(", ", constructor.Select(p => "int " + p)) + ")");
+                else if (!IsPrimaryConstructor(userConstructor, cancellationToken) && !userConstructor.IsStatic &&
+                    userConstructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Initializer: not { ThisOrBaseKeyword.RawKind: (int)SyntaxKind.ThisKeyword } }))
+                    report(DiagnosticDescriptors.ConstructorBypassesGenerated, Location(member) ?? at, userConstructor.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
                 continue;
             }
             if (member is IMethodSymbol { MethodKind: not MethodKind.Ordinary }) continue; // accessors, operators, finalizers
@@ -123,6 +126,12 @@ internal static class DeclarationChecks
             }
         }
     }
+
+    /// <summary>The parameters of the generated constructor, all int: a feed-forward network's, or a recurrent one's.</summary>
+    public static IReadOnlyList<string> GeneratedConstructor(NetworkSpec spec) =>
+        Emit.RecurrentEmitter.IsRecurrent(spec) ? Emit.RecurrentEmitter.ConstructorParameters : FeedForwardConstructor;
+
+    private static readonly string[] FeedForwardConstructor = { "batchCapacity", "seed" };
 
     private static LocationInfo? Location(ISymbol member)
     {

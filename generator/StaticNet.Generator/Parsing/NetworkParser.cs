@@ -227,7 +227,7 @@ internal static class NetworkParser
             MetadataName(type)) { Reference = ReadReference(context.Attributes[0]) };
 
         // Last, what the user declares against what is generated: the names are read off the generated code itself.
-        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec).Concat(ReferenceEmitter.MemberNames(spec)).ToList(), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
+        DeclarationChecks.CheckMembers(type, NetworkEmitter.MemberNames(spec).Concat(ReferenceEmitter.MemberNames(spec)).ToList(), DeclarationChecks.GeneratedConstructor(spec), context.SemanticModel.Compilation, classLocation, Report, cancellationToken);
         if (diagnostics.Count > 0)
             return Invalid(diagnostics);
         // A warning, not an error: the network is generated, only without its reference file.

@@ -229,6 +229,28 @@ public static class Recurrent
     }
 
     /// <summary>
+    /// The plain SGD step of a recurrent network's <c>BackwardSgd</c>, θ ← θ − lr·g over the whole block, on
+    /// <see cref="Vector{T}"/>: run after the backward pass through time, when every gradient is complete.
+    /// </summary>
+    /// <param name="parameters">The parameters θ, updated in place.</param>
+    /// <param name="gradients">dLoss/dθ, as long as <paramref name="parameters"/>.</param>
+    /// <param name="learningRate">lr (checked by the caller).</param>
+    public static void SgdStep(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
+    {
+        Check.Length(gradients, parameters.Length, nameof(gradients));
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        int i = 0, n = parameters.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var lr = new Vector<float>(learningRate);
+            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
+                (Vector.LoadUnsafe(ref p, (nuint)i) - lr * Vector.LoadUnsafe(ref g, (nuint)i)).StoreUnsafe(ref p, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref p, i) -= learningRate * Unsafe.Add(ref g, i);
+    }
+
+    /// <summary>
     /// The constructor's check: an <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="maxSteps"/>,
     /// 1 ≤ <paramref name="batchCapacity"/> and their product (the rows of every buffer) is at most <paramref name="maxRows"/>.
     /// </summary>

@@ -60,4 +60,37 @@ public class RecurrentDiagnosticTests
         Diagnostic d = Single("[Input(4)] [GRU(8)] [MaxPool2D(2)]", "SNET028", "MaxPool2D(2)");
         Assert.Contains("a vector of 8", d.GetMessage());
     }
+
+    // ---- the user's constructors against the generated (int maxSteps, int batchCapacity, int seed) ----
+
+    private static Diagnostic[] Run(string body, out string source)
+    {
+        source = "using StaticNet;\n[Network] [Input(2)] [GRU(4)] [Dense(1)] [MeanSquaredError]\npublic partial class Net\n{\n" + body + "\n}\n";
+        var (result, compilation) = GeneratorHarness.Run(source);
+        return result.Diagnostics.Concat(compilation.Where(d => d.Severity == DiagnosticSeverity.Error)).ToArray();
+    }
+
+    [Fact]
+    public void A_constructor_of_three_ints_collides_with_the_generated_one()
+    {
+        Diagnostic d = Assert.Single(Run("    public Net(int a, int b, int c) { }", out string source));
+        Assert.Equal("SNET016", d.Id);
+        Assert.Equal("Net", source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Equal("'Net' declares 'Net(int, int, int)', a name StaticNet generates for this network (the generated constructor is Net(int maxSteps, int batchCapacity, int seed))", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_constructor_of_two_ints_that_chains_to_the_generated_one_is_fine()
+    {
+        // (int, int) is the feed-forward networks' generated constructor, not a recurrent one's: no collision here,
+        // and the program compiles.
+        Assert.Empty(Run("    public Net(int maxSteps, int seed, bool unused) : this(maxSteps, 1, seed) { }\n    public Net(int steps, int sequences) : this(steps, sequences, 0) { }", out _));
+    }
+
+    [Fact]
+    public void A_constructor_that_does_not_chain_is_still_reported()
+    {
+        Diagnostic d = Assert.Single(Run("    public Net(int steps, int sequences) { }", out _));
+        Assert.Equal("SNET026", d.Id);
+    }
 }

@@ -20,9 +20,11 @@
 /// <c>Forward</c>, <c>Loss</c> and <c>Backward</c> run whole sequences from a zero state (the streaming state is
 /// neither read nor changed) and backpropagate through time.
 /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
+/// To stream several sequences at once on one set of weights (audio channels, voices, one per thread), give each
+/// its own <see cref="Workspace"/> and call <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-partial class AudioGru : global::StaticNet.INetwork
+partial class AudioGru : global::StaticNet.ILossNetwork
 {
     /// <summary>Floats per time step of an input sequence.</summary>
     public const int InputSize = 1;
@@ -68,10 +70,7 @@ partial class AudioGru : global::StaticNet.INetwork
     private readonly float[] _dhCarry = new float[16]; // dLoss/dh₋₁, carried to the step before
     private readonly float[] _zeros = new float[16]; // h₋₁ (and c₋₁) before the first step
 
-    // The streaming state of Step: each recurrent layer's h (and c), and one step's buffers.
-    private readonly float[] _h1State = new float[16]; // GRU1's h
-    private readonly float[] _stepGates1 = new float[64];
-    private readonly float[] _step_a2 = new float[1];
+    private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)
 
     /// <summary>
     /// Allocates every buffer for up to <paramref name="batchCapacity"/> sequences of up to <paramref name="maxSteps"/>
@@ -156,6 +155,14 @@ partial class AudioGru : global::StaticNet.INetwork
     /// <summary>dLoss/db2 [1]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> db2 => new(_gradients, 928, 1);
 
+    /// <summary>
+    /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Step, Forward, Loss and LossAtLastStep throw
+    /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
+    /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
+    /// when a gradient is not. Each check reads its span once.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
     // One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.
     private void Enter()
     {
@@ -177,53 +184,100 @@ partial class AudioGru : global::StaticNet.INetwork
     string global::StaticNet.INetwork.Architecture => Architecture;
 
     /// <summary>
+    /// The streaming state of one caller of <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
+    /// every recurrent layer's h (and an LSTM's c) and one step's buffers, nothing else. With one workspace per stream
+    /// (an audio channel, a voice, a thread), one network's weights serve every stream. It starts at the zero state;
+    /// a workspace is used by one thread at a time. (The sequence passes keep activations for backpropagation through
+    /// time and are the instance's own: run them on one thread, or on one instance per thread.)
+    /// </summary>
+    public sealed class Workspace
+    {
+        internal readonly float[] _h1State = new float[16]; // GRU1's h: the state carried from step to step
+        internal readonly float[] _stepGates1 = new float[64]; // GRU1's gates of this step
+        internal readonly float[] _step_a2 = new float[1]; // Dense2's output of this step
+        internal readonly float[] _cellScratch = new float[96]; // one step's pre-activations
+
+        /// <summary>Allocates the state (zero) and the buffers of one stream; nothing is allocated after this.</summary>
+        public Workspace() { }
+
+        /// <summary>Sets the state (every recurrent layer's h, and an LSTM's c) to zero: the next step starts a new sequence.</summary>
+        public void Reset()
+        {
+            global::System.Array.Clear(_h1State);
+        }
+    }
+
+    /// <summary>
     /// One time step of one sequence, streaming: reads <paramref name="x"/> (<c>InputSize</c> floats), advances the kept
     /// state and writes <c>OutputSize</c> floats into <paramref name="y"/>. Calling it on each sample of a sequence in
     /// turn gives what <c>Forward</c> gives for the whole sequence. Allocates nothing, takes no lock, and throws only
-    /// for spans of the wrong length; safe for a real-time (audio) callback. <see cref="ResetState"/> starts a new sequence.
+    /// for spans of the wrong length (or, with <see cref="CheckFinite"/> on, an input that is not finite); safe for a
+    /// real-time (audio) callback. <see cref="ResetState"/> starts a new sequence.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A span's length is not InputSize or OutputSize.</exception>
     public void Step(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
         global::StaticNet.Kernels.Guard.Length(x.Length, InputSize, nameof(x));
         global::StaticNet.Kernels.Guard.Length(y.Length, OutputSize, nameof(y));
+        if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(x, nameof(x));
         Enter();
-        try
-        {
-            global::System.Span<float> h1 = _h1State;
-            global::System.Span<float> a2 = _step_a2;
-            global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-            global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
-            global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
-            global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
-            global::System.Span<float> W2 = new(_parameters, 912, 16);
-            global::System.Span<float> b2 = new(_parameters, 928, 1);
-            global::System.Span<float> cellScratch = _cellScratch;
-            // GRU step (GRU1): the state h1 (h₋₁ before this step) becomes h:
-            //   r = σ(W_ir1·x + b_ir1 + W_hr1·h₋₁ + b_hr1)          (rows [0, H) of W_ih1, W_hh1, b_ih1, b_hh1)
-            //   z = σ(W_iz1·x + b_iz1 + W_hz1·h₋₁ + b_hz1)          (rows [H, 2H))
-            //   n = tanh(W_in1·x + b_in1 + r ⊙ (W_hn1·h₋₁ + b_hn1))  (rows [2H, 3H))
-            //   h = (1 − z) ⊙ n + z ⊙ h₋₁
-            {
-                global::System.Span<float> g = _stepGates1;
-                global::StaticNet.Kernels.Recurrent.GruForward(x, h1, W_ih1, W_hh1, b_ih1, b_hh1, g, h1, cellScratch, inputs: 1, hidden: 16);
-            }
-
-            int batch = 1; // the layers after the recurrent ones see one row: this step
-            // Affine forward (Dense2): a2 = h1·W2 + b2
-            {
-                global::StaticNet.Kernels.Affine.Forward(h1, W2, b2, a2, batch, inputs: 16, outputs: 1);
-            }
-
-            a2.CopyTo(y);
-        }
+        try { StepOn(x, y, _stream); }
         finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// As <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, but the state it advances is
+    /// <paramref name="workspace"/>'s: it reads the weights and changes nothing in this instance, so any number of threads
+    /// may call it at once, each with its own workspace, while no thread changes the weights (a training step, a load).
+    /// <see cref="Workspace.Reset"/> starts a new sequence. Allocates nothing.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">A span's length is not InputSize or OutputSize.</exception>
+    public void Step(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, Workspace workspace)
+    {
+        if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));
+        global::StaticNet.Kernels.Guard.Length(x.Length, InputSize, nameof(x));
+        global::StaticNet.Kernels.Guard.Length(y.Length, OutputSize, nameof(y));
+        if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(x, nameof(x));
+        StepOn(x, y, workspace);
+    }
+
+    /// <summary>One step on <paramref name="state"/>'s state and buffers, the spans checked.</summary>
+    private void StepOn(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, Workspace state)
+    {
+        global::System.Span<float> h1 = state._h1State;
+        global::System.Span<float> a2 = state._step_a2;
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
+        global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
+        global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
+        global::System.Span<float> W2 = new(_parameters, 912, 16);
+        global::System.Span<float> b2 = new(_parameters, 928, 1);
+        global::System.Span<float> cellScratch = state._cellScratch;
+        // GRU step (GRU1): the state h1 (h₋₁ before this step) becomes h:
+        //   r = σ(W_ir1·x + b_ir1 + W_hr1·h₋₁ + b_hr1)          (rows [0, H) of W_ih1, W_hh1, b_ih1, b_hh1)
+        //   z = σ(W_iz1·x + b_iz1 + W_hz1·h₋₁ + b_hz1)          (rows [H, 2H))
+        //   n = tanh(W_in1·x + b_in1 + r ⊙ (W_hn1·h₋₁ + b_hn1))  (rows [2H, 3H))
+        //   h = (1 − z) ⊙ n + z ⊙ h₋₁
+        {
+            global::System.Span<float> g = state._stepGates1;
+            global::StaticNet.Kernels.Recurrent.GruForward(x, h1, W_ih1, W_hh1, b_ih1, b_hh1, g, h1, cellScratch, inputs: 1, hidden: 16);
+        }
+
+        int batch = 1; // the layers after the recurrent ones see one row: this step
+        // Affine forward (Dense2): a2 = h1·W2 + b2
+        {
+            global::StaticNet.Kernels.Affine.Forward(h1, W2, b2, a2, batch, inputs: 16, outputs: 1);
+        }
+
+        a2.CopyTo(y);
     }
 
     /// <summary>Sets the streaming state (every recurrent layer's h, and an LSTM's c) to zero: the next <see cref="Step"/> starts a new sequence.</summary>
     public void ResetState()
     {
-        global::System.Array.Clear(_h1State);
+        Enter();
+        try { _stream.Reset(); }
+        finally { _busy = false; }
     }
 
     /// <summary>
@@ -243,6 +297,7 @@ partial class AudioGru : global::StaticNet.INetwork
             _sequences = 0; _lossReady = false;
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, sequences * steps * OutputSize, nameof(output));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
             ForwardLayers(input, sequences, steps);
             int batch = sequences * steps;
             global::System.Span<float> a2 = new(_a2, 0, batch * 1);
@@ -320,19 +375,9 @@ partial class AudioGru : global::StaticNet.INetwork
             _sequences = 0; _lossReady = false;
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * steps * OutputSize, nameof(targets));
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.Finite(input, nameof(input)); global::StaticNet.Kernels.Guard.Finite(targets, nameof(targets)); }
             targets.CopyTo(_t);
-            ForwardLayers(input, sequences, steps);
-            int batch = sequences * steps;
-            float loss;
-            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
-            global::System.Span<float> t = new(_t, 0, batch * 1);
-            // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 1)
-            {
-                loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
-            }
-            _lastStepLoss = false;
-            _lossReady = true;
-            return loss;
+            return LossPerStep(input, sequences, steps);
         }
         finally { _busy = false; }
     }
@@ -353,28 +398,60 @@ partial class AudioGru : global::StaticNet.INetwork
             _sequences = 0; _lossReady = false;
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * OutputSize, nameof(targets));
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.Finite(input, nameof(input)); global::StaticNet.Kernels.Guard.Finite(targets, nameof(targets)); }
             targets.CopyTo(_t);
-            ForwardLayers(input, sequences, steps);
-            float loss;
-            {
-                global::System.Span<float> t = new(_t, 0, sequences * 1);
-                global::System.Span<float> aLast = new(_aLast, 0, sequences * 1);
-                // The last step of each sequence: aLast[s] = a2[s, steps − 1]
-                {
-                    for (int s = 0; s < sequences; s++)
-                        new global::System.ReadOnlySpan<float>(_a2, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));
-                }
-                int batch = sequences;
-                // MeanSquaredError forward: loss = Σ (aLast - t)² / (N · 1)
-                {
-                    loss = global::StaticNet.Kernels.Loss.MeanSquaredError(aLast, t);
-                }
-            }
-            _lastStepLoss = true;
-            _lossReady = true;
-            return loss;
+            return LossLastStep(input, sequences, steps);
         }
         finally { _busy = false; }
+    }
+
+    /// <summary>As <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/> on one sequence of <c>input.Length / InputSize</c> steps.</summary>
+    float global::StaticNet.ILossNetwork.Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets)
+    {
+        return Loss(input, targets, input.Length / InputSize);
+    }
+
+    /// <summary>The forward layers and the loss at every step, the targets in <c>_t</c>.</summary>
+    private float LossPerStep(global::System.ReadOnlySpan<float> input, int sequences, int steps)
+    {
+        ForwardLayers(input, sequences, steps);
+        int batch = sequences * steps;
+        float loss;
+        global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+        global::System.Span<float> t = new(_t, 0, batch * 1);
+        // MeanSquaredError forward: loss = Σ (a2 - t)² / (N · 1)
+        {
+            loss = global::StaticNet.Kernels.Loss.MeanSquaredError(a2, t);
+        }
+        if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
+        _lastStepLoss = false;
+        _lossReady = true;
+        return loss;
+    }
+
+    /// <summary>The forward layers and the loss at the last step of each sequence, the targets in <c>_t</c>.</summary>
+    private float LossLastStep(global::System.ReadOnlySpan<float> input, int sequences, int steps)
+    {
+        ForwardLayers(input, sequences, steps);
+        float loss;
+        {
+            global::System.Span<float> t = new(_t, 0, sequences * 1);
+            global::System.Span<float> aLast = new(_aLast, 0, sequences * 1);
+            // The last step of each sequence: aLast[s] = a2[s, steps − 1]
+            {
+                for (int s = 0; s < sequences; s++)
+                    new global::System.ReadOnlySpan<float>(_a2, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));
+            }
+            int batch = sequences;
+            // MeanSquaredError forward: loss = Σ (aLast - t)² / (N · 1)
+            {
+                loss = global::StaticNet.Kernels.Loss.MeanSquaredError(aLast, t);
+            }
+        }
+        if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
+        _lastStepLoss = true;
+        _lossReady = true;
+        return loss;
     }
 
     /// <summary>After <c>Loss</c> or <c>LossAtLastStep</c>: backpropagation through time, dLoss/dParameters into <see cref="Gradients"/> (overwriting).</summary>
@@ -393,40 +470,71 @@ partial class AudioGru : global::StaticNet.INetwork
         try
         {
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
-            int sequences = _sequences, steps = _steps;
-            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, sequences * steps * InputSize, nameof(inputGradient));
-            if (_lastStepLoss)
-            {
-                global::System.Span<float> t = new(_t, 0, sequences * 1);
-                global::System.Span<float> aLast = new(_aLast, 0, sequences * 1);
-                global::System.Span<float> dLast = new(_dLast, 0, sequences * 1);
-                int batch = sequences;
-                // MeanSquaredError backward: dLast = 2 (aLast - t) / (N · 1)
-                {
-                    global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(aLast, t, dLast);
-                }
-                // Only the last step has a loss: da2[s, t] = dLast[s] at t = steps − 1, 0 before
-                {
-                    global::System.Span<float> dTop = new(_da2, 0, sequences * steps * OutputSize);
-                    dTop.Clear();
-                    for (int s = 0; s < sequences; s++)
-                        dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));
-                }
-            }
-            else
-            {
-                int batch = sequences * steps;
-                global::System.Span<float> a2 = new(_a2, 0, batch * 1);
-                global::System.Span<float> t = new(_t, 0, batch * 1);
-                global::System.Span<float> da2 = new(_da2, 0, batch * 1);
-                // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
-                {
-                    global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
-                }
-            }
-            BackwardLayers(sequences, steps, inputGradient);
+            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, _sequences * _steps * InputSize, nameof(inputGradient));
+            BackwardFromLoss(inputGradient);
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// After <c>Loss</c> or <c>LossAtLastStep</c>: backpropagation through time, then a plain SGD step,
+    /// θ ← θ − lr·dLoss/dθ for every parameter, in one pass over the block. Not fused into the kernels as in the
+    /// feed-forward networks: a recurrent layer's weights serve every time step, so their gradient is complete only
+    /// after the last step back, and no weight may change before. <see cref="Gradients"/> therefore holds this step's
+    /// gradient afterwards. The same update as <see cref="Backward()"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The learning rate is not finite and positive (the rule of every optimizer).</exception>
+    /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward, or the parameters were taken since.</exception>
+    public void BackwardSgd(float learningRate)
+    {
+        Enter();
+        try
+        {
+            global::StaticNet.Kernels.Guard.LearningRate(learningRate);
+            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
+            BackwardFromLoss(global::System.Span<float>.Empty);
+            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); // before any weight changes
+            _sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
+            global::StaticNet.Kernels.Recurrent.SgdStep(_parameters, _gradients, learningRate);
+        }
+        finally { _busy = false; }
+    }
+
+    /// <summary>The backward pass from the loss of the latest <c>Loss</c> or <c>LossAtLastStep</c>, the spans checked.</summary>
+    private void BackwardFromLoss(global::System.Span<float> inputGradient)
+    {
+        int sequences = _sequences, steps = _steps;
+        if (_lastStepLoss)
+        {
+            global::System.Span<float> t = new(_t, 0, sequences * 1);
+            global::System.Span<float> aLast = new(_aLast, 0, sequences * 1);
+            global::System.Span<float> dLast = new(_dLast, 0, sequences * 1);
+            int batch = sequences;
+            // MeanSquaredError backward: dLast = 2 (aLast - t) / (N · 1)
+            {
+                global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(aLast, t, dLast);
+            }
+            // Only the last step has a loss: da2[s, t] = dLast[s] at t = steps − 1, 0 before
+            {
+                global::System.Span<float> dTop = new(_da2, 0, sequences * steps * OutputSize);
+                dTop.Clear();
+                for (int s = 0; s < sequences; s++)
+                    dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));
+            }
+        }
+        else
+        {
+            int batch = sequences * steps;
+            global::System.Span<float> a2 = new(_a2, 0, batch * 1);
+            global::System.Span<float> t = new(_t, 0, batch * 1);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 1);
+            // MeanSquaredError backward: da2 = 2 (a2 - t) / (N · 1)
+            {
+                global::StaticNet.Kernels.Loss.MeanSquaredErrorBackward(a2, t, da2);
+            }
+        }
+        BackwardLayers(sequences, steps, inputGradient);
     }
 
     /// <summary>
@@ -446,12 +554,14 @@ partial class AudioGru : global::StaticNet.INetwork
             int batch = sequences * steps;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(outputGradient, nameof(outputGradient));
             global::System.Span<float> da2 = new(_da2, 0, batch * 1);
             // MeanSquaredError passes its input through: da2 = dy
             {
                 outputGradient.CopyTo(da2);
             }
             BackwardLayers(sequences, steps, inputGradient);
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }

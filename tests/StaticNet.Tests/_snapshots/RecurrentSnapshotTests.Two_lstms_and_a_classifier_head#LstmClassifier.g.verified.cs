@@ -21,9 +21,11 @@
 /// <c>Forward</c>, <c>Loss</c> and <c>Backward</c> run whole sequences from a zero state (the streaming state is
 /// neither read nor changed) and backpropagate through time.
 /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
+/// To stream several sequences at once on one set of weights (audio channels, voices, one per thread), give each
+/// its own <see cref="Workspace"/> and call <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-partial class LstmClassifier : global::StaticNet.INetwork
+partial class LstmClassifier : global::StaticNet.ILossNetwork
 {
     /// <summary>Floats per time step of an input sequence.</summary>
     public const int InputSize = 2;
@@ -75,15 +77,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
     private readonly float[] _dcCarry = new float[8]; // dLoss/dc₋₁, carried to the step before
     private readonly float[] _zeros = new float[8]; // h₋₁ (and c₋₁) before the first step
 
-    // The streaming state of Step: each recurrent layer's h (and c), and one step's buffers.
-    private readonly float[] _h1State = new float[8]; // LSTM1's h
-    private readonly float[] _c1State = new float[8]; // LSTM1's c
-    private readonly float[] _stepGates1 = new float[48];
-    private readonly float[] _h2State = new float[4]; // LSTM2's h
-    private readonly float[] _c2State = new float[4]; // LSTM2's c
-    private readonly float[] _stepGates2 = new float[24];
-    private readonly float[] _step_a3 = new float[3];
-    private readonly float[] _step_y = new float[3];
+    private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)
 
     /// <summary>
     /// Allocates every buffer for up to <paramref name="batchCapacity"/> sequences of up to <paramref name="maxSteps"/>
@@ -197,6 +191,14 @@ partial class LstmClassifier : global::StaticNet.INetwork
     /// <summary>dLoss/db3 [3]: a view into <see cref="Gradients"/>.</summary>
     public global::System.Span<float> db3 => new(_gradients, 620, 3);
 
+    /// <summary>
+    /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Step, Forward, Loss and LossAtLastStep throw
+    /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
+    /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
+    /// when a gradient is not. Each check reads its span once.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
     // One instance is not thread-safe: two threads calling in at once are detected where they overlap, not always.
     private void Enter()
     {
@@ -218,77 +220,128 @@ partial class LstmClassifier : global::StaticNet.INetwork
     string global::StaticNet.INetwork.Architecture => Architecture;
 
     /// <summary>
+    /// The streaming state of one caller of <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
+    /// every recurrent layer's h (and an LSTM's c) and one step's buffers, nothing else. With one workspace per stream
+    /// (an audio channel, a voice, a thread), one network's weights serve every stream. It starts at the zero state;
+    /// a workspace is used by one thread at a time. (The sequence passes keep activations for backpropagation through
+    /// time and are the instance's own: run them on one thread, or on one instance per thread.)
+    /// </summary>
+    public sealed class Workspace
+    {
+        internal readonly float[] _h1State = new float[8]; // LSTM1's h: the state carried from step to step
+        internal readonly float[] _c1State = new float[8]; // LSTM1's c: the cell state carried from step to step
+        internal readonly float[] _stepGates1 = new float[48]; // LSTM1's gates of this step
+        internal readonly float[] _h2State = new float[4]; // LSTM2's h: the state carried from step to step
+        internal readonly float[] _c2State = new float[4]; // LSTM2's c: the cell state carried from step to step
+        internal readonly float[] _stepGates2 = new float[24]; // LSTM2's gates of this step
+        internal readonly float[] _step_a3 = new float[3]; // Dense3's output of this step
+        internal readonly float[] _cellScratch = new float[48]; // one step's pre-activations
+
+        /// <summary>Allocates the state (zero) and the buffers of one stream; nothing is allocated after this.</summary>
+        public Workspace() { }
+
+        /// <summary>Sets the state (every recurrent layer's h, and an LSTM's c) to zero: the next step starts a new sequence.</summary>
+        public void Reset()
+        {
+            global::System.Array.Clear(_h1State);
+            global::System.Array.Clear(_c1State);
+            global::System.Array.Clear(_h2State);
+            global::System.Array.Clear(_c2State);
+        }
+    }
+
+    /// <summary>
     /// One time step of one sequence, streaming: reads <paramref name="x"/> (<c>InputSize</c> floats), advances the kept
     /// state and writes <c>OutputSize</c> floats into <paramref name="y"/>. Calling it on each sample of a sequence in
     /// turn gives what <c>Forward</c> gives for the whole sequence. Allocates nothing, takes no lock, and throws only
-    /// for spans of the wrong length; safe for a real-time (audio) callback. <see cref="ResetState"/> starts a new sequence.
+    /// for spans of the wrong length (or, with <see cref="CheckFinite"/> on, an input that is not finite); safe for a
+    /// real-time (audio) callback. <see cref="ResetState"/> starts a new sequence.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A span's length is not InputSize or OutputSize.</exception>
     public void Step(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
         global::StaticNet.Kernels.Guard.Length(x.Length, InputSize, nameof(x));
         global::StaticNet.Kernels.Guard.Length(y.Length, OutputSize, nameof(y));
+        if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(x, nameof(x));
         Enter();
-        try
-        {
-            global::System.Span<float> h1 = _h1State;
-            global::System.Span<float> h2 = _h2State;
-            global::System.Span<float> a3 = _step_a3;
-            global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-            global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-            global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
-            global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
-            global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-            global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
-            global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
-            global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
-            global::System.Span<float> W3 = new(_parameters, 608, 12);
-            global::System.Span<float> b3 = new(_parameters, 620, 3);
-            // LSTM step (LSTM1): the state h1 (h₋₁ before this step) becomes h:
-            //   a = W_ih1·x + b_ih1 + W_hh1·h₋₁ + b_hh1   (4H: blocks i, f, g, o)
-            //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
-            //   c = f ⊙ c₋₁ + i ⊙ g
-            //   h = o ⊙ tanh(c)
-            {
-                global::System.Span<float> g = _stepGates1;
-                global::System.Span<float> c = _c1State;
-                global::StaticNet.Kernels.Recurrent.LstmForward(x, h1, c, W_ih1, W_hh1, b_ih1, b_hh1, g, h1, inputs: 2, hidden: 8);
-                g.Slice(32, 8).CopyTo(c); // c₋₁ of the next step
-            }
-
-            // LSTM step (LSTM2): the state h2 (h₋₁ before this step) becomes h:
-            //   a = W_ih2·h1 + b_ih2 + W_hh2·h₋₁ + b_hh2   (4H: blocks i, f, g, o)
-            //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
-            //   c = f ⊙ c₋₁ + i ⊙ g
-            //   h = o ⊙ tanh(c)
-            {
-                global::System.Span<float> g = _stepGates2;
-                global::System.Span<float> c = _c2State;
-                global::StaticNet.Kernels.Recurrent.LstmForward(h1, h2, c, W_ih2, W_hh2, b_ih2, b_hh2, g, h2, inputs: 8, hidden: 4);
-                g.Slice(16, 4).CopyTo(c); // c₋₁ of the next step
-            }
-
-            int batch = 1; // the layers after the recurrent ones see one row: this step
-            // Affine forward (Dense3): a3 = h2·W3 + b3
-            {
-                global::StaticNet.Kernels.Affine.Forward(h2, W3, b3, a3, batch, inputs: 4, outputs: 3);
-            }
-
-            // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
-            {
-                global::StaticNet.Kernels.Activation.SoftmaxForward(a3, y, batch, 3);
-            }
-        }
+        try { StepOn(x, y, _stream); }
         finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// As <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, but the state it advances is
+    /// <paramref name="workspace"/>'s: it reads the weights and changes nothing in this instance, so any number of threads
+    /// may call it at once, each with its own workspace, while no thread changes the weights (a training step, a load).
+    /// <see cref="Workspace.Reset"/> starts a new sequence. Allocates nothing.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">A span's length is not InputSize or OutputSize.</exception>
+    public void Step(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, Workspace workspace)
+    {
+        if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));
+        global::StaticNet.Kernels.Guard.Length(x.Length, InputSize, nameof(x));
+        global::StaticNet.Kernels.Guard.Length(y.Length, OutputSize, nameof(y));
+        if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(x, nameof(x));
+        StepOn(x, y, workspace);
+    }
+
+    /// <summary>One step on <paramref name="state"/>'s state and buffers, the spans checked.</summary>
+    private void StepOn(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, Workspace state)
+    {
+        global::System.Span<float> h1 = state._h1State;
+        global::System.Span<float> h2 = state._h2State;
+        global::System.Span<float> a3 = state._step_a3;
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
+        global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
+        global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
+        global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
+        global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
+        global::System.Span<float> W3 = new(_parameters, 608, 12);
+        global::System.Span<float> b3 = new(_parameters, 620, 3);
+        // LSTM step (LSTM1): the state h1 (h₋₁ before this step) becomes h:
+        //   a = W_ih1·x + b_ih1 + W_hh1·h₋₁ + b_hh1   (4H: blocks i, f, g, o)
+        //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
+        //   c = f ⊙ c₋₁ + i ⊙ g
+        //   h = o ⊙ tanh(c)
+        {
+            global::System.Span<float> g = state._stepGates1;
+            global::System.Span<float> c = state._c1State;
+            global::StaticNet.Kernels.Recurrent.LstmForward(x, h1, c, W_ih1, W_hh1, b_ih1, b_hh1, g, h1, inputs: 2, hidden: 8);
+            g.Slice(32, 8).CopyTo(c); // c₋₁ of the next step
+        }
+
+        // LSTM step (LSTM2): the state h2 (h₋₁ before this step) becomes h:
+        //   a = W_ih2·h1 + b_ih2 + W_hh2·h₋₁ + b_hh2   (4H: blocks i, f, g, o)
+        //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
+        //   c = f ⊙ c₋₁ + i ⊙ g
+        //   h = o ⊙ tanh(c)
+        {
+            global::System.Span<float> g = state._stepGates2;
+            global::System.Span<float> c = state._c2State;
+            global::StaticNet.Kernels.Recurrent.LstmForward(h1, h2, c, W_ih2, W_hh2, b_ih2, b_hh2, g, h2, inputs: 8, hidden: 4);
+            g.Slice(16, 4).CopyTo(c); // c₋₁ of the next step
+        }
+
+        int batch = 1; // the layers after the recurrent ones see one row: this step
+        // Affine forward (Dense3): a3 = h2·W3 + b3
+        {
+            global::StaticNet.Kernels.Affine.Forward(h2, W3, b3, a3, batch, inputs: 4, outputs: 3);
+        }
+
+        // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
+        {
+            global::StaticNet.Kernels.Activation.SoftmaxForward(a3, y, batch, 3);
+        }
     }
 
     /// <summary>Sets the streaming state (every recurrent layer's h, and an LSTM's c) to zero: the next <see cref="Step"/> starts a new sequence.</summary>
     public void ResetState()
     {
-        global::System.Array.Clear(_h1State);
-        global::System.Array.Clear(_c1State);
-        global::System.Array.Clear(_h2State);
-        global::System.Array.Clear(_c2State);
+        Enter();
+        try { _stream.Reset(); }
+        finally { _busy = false; }
     }
 
     /// <summary>
@@ -308,6 +361,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
             _sequences = 0; _lossReady = false;
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(output.Length, sequences * steps * OutputSize, nameof(output));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
             ForwardLayers(input, sequences, steps);
             int batch = sequences * steps;
             global::System.Span<float> a3 = new(_a3, 0, batch * 3);
@@ -407,7 +461,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
     /// (batch × steps × OutputSize, laid out as the output), averaged over every step of every sequence as PyTorch's
     /// mean reduction; keeps what <see cref="Backward()"/> needs.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution.</exception>
+    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
     /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
     public float Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int steps)
     {
@@ -419,20 +473,32 @@ partial class LstmClassifier : global::StaticNet.INetwork
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * steps * OutputSize, nameof(targets));
             global::StaticNet.Kernels.Guard.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.Finite(input, nameof(input)); global::StaticNet.Kernels.Guard.Finite(targets, nameof(targets)); }
             targets.CopyTo(_t);
-            ForwardLayers(input, sequences, steps);
-            int batch = sequences * steps;
-            float loss;
-            global::System.Span<float> a3 = new(_a3, 0, batch * 3);
-            global::System.Span<float> y = new(_y, 0, batch * 3);
-            global::System.Span<float> t = new(_t, 0, batch * 3);
-            // SoftmaxWithLoss forward: y = softmax(a3), loss = -Σ t·log y / N
-            {
-                loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 3);
-            }
-            _lastStepLoss = false;
-            _lossReady = true;
-            return loss;
+            return LossPerStep(input, sequences, steps);
+        }
+        finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// The forward pass over whole sequences plus the loss against class <paramref name="labels"/> at every time step
+    /// (one per step of each sequence, batch × steps, each in [0, OutputSize)), averaged over every step of every
+    /// sequence; keeps what <see cref="Backward()"/> needs. The same as one-hot targets.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a label is out of range.</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
+    public float Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int steps)
+    {
+        Enter();
+        try
+        {
+            // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+            _sequences = 0; _lossReady = false;
+            int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(labels.Length, sequences * steps, nameof(labels));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+            global::StaticNet.Kernels.Loss.OneHot(labels, new global::System.Span<float>(_t, 0, sequences * steps * OutputSize), OutputSize);
+            return LossPerStep(input, sequences, steps);
         }
         finally { _busy = false; }
     }
@@ -442,7 +508,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
     /// only (batch × OutputSize: one row per sequence), averaged over the sequences; keeps what <see cref="Backward()"/>
     /// needs (the other steps then get no gradient from the loss, only through the state).
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution.</exception>
+    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a row of targets is not a distribution (entries ≥ 0 summing to 1).</exception>
     /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
     public float LossAtLastStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int steps)
     {
@@ -454,39 +520,95 @@ partial class LstmClassifier : global::StaticNet.INetwork
             int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
             global::StaticNet.Kernels.Guard.Length(targets.Length, sequences * OutputSize, nameof(targets));
             global::StaticNet.Kernels.Guard.Distributions(targets, OutputSize, nameof(targets)); // cross-entropy is a loss only against a distribution
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.Finite(input, nameof(input)); global::StaticNet.Kernels.Guard.Finite(targets, nameof(targets)); }
             targets.CopyTo(_t);
-            ForwardLayers(input, sequences, steps);
-            float loss;
-            {
-                global::System.Span<float> t = new(_t, 0, sequences * 3);
-                global::System.Span<float> aLast = new(_aLast, 0, sequences * 3);
-                global::System.Span<float> yLast = new(_yLast, 0, sequences * 3);
-                // The last step of each sequence: aLast[s] = a3[s, steps − 1]
-                {
-                    for (int s = 0; s < sequences; s++)
-                        new global::System.ReadOnlySpan<float>(_a3, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));
-                }
-                int batch = sequences;
-                // SoftmaxWithLoss forward: yLast = softmax(aLast), loss = -Σ t·log yLast / N
-                {
-                    loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(aLast, t, yLast, batch, 3);
-                }
-            }
-            {
-                int rows = sequences * steps; // the softmax at every step too, for Backward(outputGradient, inputGradient)
-                global::System.Span<float> a3 = new(_a3, 0, rows * 3);
-                global::System.Span<float> y = new(_y, 0, rows * 3);
-                int batch = rows;
-                // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
-                {
-                    global::StaticNet.Kernels.Activation.SoftmaxForward(a3, y, batch, 3);
-                }
-            }
-            _lastStepLoss = true;
-            _lossReady = true;
-            return loss;
+            return LossLastStep(input, sequences, steps);
         }
         finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// The forward pass over whole sequences plus the loss against one class label per sequence at its last time step
+    /// (<paramref name="labels"/>: batch of them, each in [0, OutputSize)), averaged over the sequences: a sequence
+    /// classifier. Keeps what <see cref="Backward()"/> needs. The same as one-hot targets.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">A span's length does not fit, or a label is out of range.</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="steps"/> is not from 1 to MaxSteps.</exception>
+    public float LossAtLastStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int steps)
+    {
+        Enter();
+        try
+        {
+            // Forget the latest batch first: if this call is rejected, a backward pass must not take the old one for it.
+            _sequences = 0; _lossReady = false;
+            int sequences = global::StaticNet.Kernels.Recurrent.Sequences(input.Length, steps, _maxSteps, InputSize, _batchCapacity, nameof(input));
+            global::StaticNet.Kernels.Guard.Length(labels.Length, sequences, nameof(labels));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
+            global::StaticNet.Kernels.Loss.OneHot(labels, new global::System.Span<float>(_t, 0, sequences * OutputSize), OutputSize);
+            return LossLastStep(input, sequences, steps);
+        }
+        finally { _busy = false; }
+    }
+
+    /// <summary>As <see cref="Loss(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/> on one sequence of <c>input.Length / InputSize</c> steps.</summary>
+    float global::StaticNet.ILossNetwork.Loss(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets)
+    {
+        return Loss(input, targets, input.Length / InputSize);
+    }
+
+    /// <summary>The forward layers and the loss at every step, the targets in <c>_t</c>.</summary>
+    private float LossPerStep(global::System.ReadOnlySpan<float> input, int sequences, int steps)
+    {
+        ForwardLayers(input, sequences, steps);
+        int batch = sequences * steps;
+        float loss;
+        global::System.Span<float> a3 = new(_a3, 0, batch * 3);
+        global::System.Span<float> y = new(_y, 0, batch * 3);
+        global::System.Span<float> t = new(_t, 0, batch * 3);
+        // SoftmaxWithLoss forward: y = softmax(a3), loss = -Σ t·log y / N
+        {
+            loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(a3, t, y, batch, 3);
+        }
+        if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
+        _lastStepLoss = false;
+        _lossReady = true;
+        return loss;
+    }
+
+    /// <summary>The forward layers and the loss at the last step of each sequence, the targets in <c>_t</c>.</summary>
+    private float LossLastStep(global::System.ReadOnlySpan<float> input, int sequences, int steps)
+    {
+        ForwardLayers(input, sequences, steps);
+        float loss;
+        {
+            global::System.Span<float> t = new(_t, 0, sequences * 3);
+            global::System.Span<float> aLast = new(_aLast, 0, sequences * 3);
+            global::System.Span<float> yLast = new(_yLast, 0, sequences * 3);
+            // The last step of each sequence: aLast[s] = a3[s, steps − 1]
+            {
+                for (int s = 0; s < sequences; s++)
+                    new global::System.ReadOnlySpan<float>(_a3, (s * steps + steps - 1) * OutputSize, OutputSize).CopyTo(aLast.Slice(s * OutputSize, OutputSize));
+            }
+            int batch = sequences;
+            // SoftmaxWithLoss forward: yLast = softmax(aLast), loss = -Σ t·log yLast / N
+            {
+                loss = global::StaticNet.Kernels.Loss.SoftmaxCrossEntropy(aLast, t, yLast, batch, 3);
+            }
+        }
+        {
+            int rows = sequences * steps; // the probabilities at every step too, for Backward(outputGradient, inputGradient)
+            global::System.Span<float> a3 = new(_a3, 0, rows * 3);
+            global::System.Span<float> y = new(_y, 0, rows * 3);
+            int batch = rows;
+            // Softmax (the inference form of SoftmaxCrossEntropy): y = exp(a3) / Σ exp(a3), row by row
+            {
+                global::StaticNet.Kernels.Activation.SoftmaxForward(a3, y, batch, 3);
+            }
+        }
+        if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteLoss(loss);
+        _lastStepLoss = true;
+        _lossReady = true;
+        return loss;
     }
 
     /// <summary>After <c>Loss</c> or <c>LossAtLastStep</c>: backpropagation through time, dLoss/dParameters into <see cref="Gradients"/> (overwriting).</summary>
@@ -505,40 +627,71 @@ partial class LstmClassifier : global::StaticNet.INetwork
         try
         {
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
-            int sequences = _sequences, steps = _steps;
-            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, sequences * steps * InputSize, nameof(inputGradient));
-            if (_lastStepLoss)
-            {
-                global::System.Span<float> t = new(_t, 0, sequences * 3);
-                global::System.Span<float> yLast = new(_yLast, 0, sequences * 3);
-                global::System.Span<float> dLast = new(_dLast, 0, sequences * 3);
-                int batch = sequences;
-                // SoftmaxWithLoss backward: dLast = (yLast - t) / N
-                {
-                    global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(yLast, t, dLast, batch);
-                }
-                // Only the last step has a loss: da3[s, t] = dLast[s] at t = steps − 1, 0 before
-                {
-                    global::System.Span<float> dTop = new(_da3, 0, sequences * steps * OutputSize);
-                    dTop.Clear();
-                    for (int s = 0; s < sequences; s++)
-                        dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));
-                }
-            }
-            else
-            {
-                int batch = sequences * steps;
-                global::System.Span<float> y = new(_y, 0, batch * 3);
-                global::System.Span<float> t = new(_t, 0, batch * 3);
-                global::System.Span<float> da3 = new(_da3, 0, batch * 3);
-                // SoftmaxWithLoss backward: da3 = (y - t) / N
-                {
-                    global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
-                }
-            }
-            BackwardLayers(sequences, steps, inputGradient);
+            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, _sequences * _steps * InputSize, nameof(inputGradient));
+            BackwardFromLoss(inputGradient);
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
+    }
+
+    /// <summary>
+    /// After <c>Loss</c> or <c>LossAtLastStep</c>: backpropagation through time, then a plain SGD step,
+    /// θ ← θ − lr·dLoss/dθ for every parameter, in one pass over the block. Not fused into the kernels as in the
+    /// feed-forward networks: a recurrent layer's weights serve every time step, so their gradient is complete only
+    /// after the last step back, and no weight may change before. <see cref="Gradients"/> therefore holds this step's
+    /// gradient afterwards. The same update as <see cref="Backward()"/> then <c>new Sgd(learningRate).Step(Parameters, Gradients)</c>.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The learning rate is not finite and positive (the rule of every optimizer).</exception>
+    /// <exception cref="global::System.InvalidOperationException">No Loss since the latest Forward, or the parameters were taken since.</exception>
+    public void BackwardSgd(float learningRate)
+    {
+        Enter();
+        try
+        {
+            global::StaticNet.Kernels.Guard.LearningRate(learningRate);
+            if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
+            BackwardFromLoss(global::System.Span<float>.Empty);
+            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); // before any weight changes
+            _sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
+            global::StaticNet.Kernels.Recurrent.SgdStep(_parameters, _gradients, learningRate);
+        }
+        finally { _busy = false; }
+    }
+
+    /// <summary>The backward pass from the loss of the latest <c>Loss</c> or <c>LossAtLastStep</c>, the spans checked.</summary>
+    private void BackwardFromLoss(global::System.Span<float> inputGradient)
+    {
+        int sequences = _sequences, steps = _steps;
+        if (_lastStepLoss)
+        {
+            global::System.Span<float> t = new(_t, 0, sequences * 3);
+            global::System.Span<float> yLast = new(_yLast, 0, sequences * 3);
+            global::System.Span<float> dLast = new(_dLast, 0, sequences * 3);
+            int batch = sequences;
+            // SoftmaxWithLoss backward: dLast = (yLast - t) / N
+            {
+                global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(yLast, t, dLast, batch);
+            }
+            // Only the last step has a loss: da3[s, t] = dLast[s] at t = steps − 1, 0 before
+            {
+                global::System.Span<float> dTop = new(_da3, 0, sequences * steps * OutputSize);
+                dTop.Clear();
+                for (int s = 0; s < sequences; s++)
+                    dLast.Slice(s * OutputSize, OutputSize).CopyTo(dTop.Slice((s * steps + steps - 1) * OutputSize, OutputSize));
+            }
+        }
+        else
+        {
+            int batch = sequences * steps;
+            global::System.Span<float> y = new(_y, 0, batch * 3);
+            global::System.Span<float> t = new(_t, 0, batch * 3);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 3);
+            // SoftmaxWithLoss backward: da3 = (y - t) / N
+            {
+                global::StaticNet.Kernels.Loss.SoftmaxCrossEntropyBackward(y, t, da3, batch);
+            }
+        }
+        BackwardLayers(sequences, steps, inputGradient);
     }
 
     /// <summary>
@@ -558,6 +711,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
             int batch = sequences * steps;
             global::StaticNet.Kernels.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient));
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient));
+            if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(outputGradient, nameof(outputGradient));
             global::System.Span<float> y = new(_y, 0, batch * 3);
             global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             // Softmax backward (Forward's output is the softmax): da3 = y * (dy - Σ dy * y), row by row
@@ -565,6 +719,7 @@ partial class LstmClassifier : global::StaticNet.INetwork
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da3, batch, 3);
             }
             BackwardLayers(sequences, steps, inputGradient);
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
