@@ -64,6 +64,21 @@ internal static class Elementwise
         return i;
     }
 
+    /// <summary><c>y = scale·x</c>.</summary>
+    public static void Scale(ReadOnlySpan<float> x, float scale, Span<float> y)
+    {
+        Check.Length(y, x.Length, nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Simd.Use512)
+            for (var s = Vector512.Create(scale); i + 16 <= n; i += 16) (Vector512.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        if (Simd.Use256)
+            for (var s = Vector256.Create(scale); i + 8 <= n; i += 8) (Vector256.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        for (var s = Vector128.Create(scale); i + 4 <= n; i += 4) (Vector128.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = scale * Unsafe.Add(ref xr, i);
+    }
+
     /// <summary><c>sum += x</c>.</summary>
     public static void AddInPlace(Span<float> sum, ReadOnlySpan<float> x) => Map<AddOp>(sum, x, sum);
 
