@@ -40,6 +40,7 @@ public class NetworkBenchmarks
     private BookPortNet _bookPort = null!;
     private StaticNetReference _staticNet = null!;
     private StaticNetReference _staticNetFused = null!;
+    private StaticNetReference _staticNetWorkspace = null!;
     // Vector256-only figures: when the generated kernels can be forced to 256-bit (a constructor
     // option, or a switch the JIT treats as a constant), add a second field here, e.g.
     //   private StaticNetReference _staticNet256 = null!;   // new StaticNetReference(Batch, force256: true)
@@ -77,6 +78,8 @@ public class NetworkBenchmarks
         _staticNet.SetParameters(parameters);
         _staticNetFused = new StaticNetReference(Batch, fused: true);
         _staticNetFused.SetParameters(parameters);
+        _staticNetWorkspace = new StaticNetReference(Batch, workspace: true);
+        _staticNetWorkspace.SetParameters(parameters);
     }
 
     private int[] NextLabels() => _labels[_step++ & (LabelSets - 1)];
@@ -94,6 +97,12 @@ public class NetworkBenchmarks
     [Benchmark(Description = "StaticNet")]
     [BenchmarkCategory(Operations.Inference)]
     public void Inference_StaticNet() => _staticNet.Forward(_x, _y);
+
+    // Forward(input, output, workspace): reads the input where it lies; the plain Forward keeps a copy of it
+    // because Backward(outputGradient, inputGradient) may follow.
+    [Benchmark(Description = "StaticNet (Workspace)")]
+    [BenchmarkCategory(Operations.Inference)]
+    public void Inference_StaticNetWorkspace() => _staticNetWorkspace.Forward(_x, _y);
 
     // ---- Training step: forward + mean cross-entropy + backward + SGD (p -= lr·g) ----
 

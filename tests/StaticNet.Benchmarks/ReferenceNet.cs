@@ -87,6 +87,7 @@ public static class ReferenceNets
         new("BookPort", _ => new BookPortNet(), ZeroAllocation: false),
         new("StaticNet", capacity => new StaticNetReference(capacity), ZeroAllocation: true, ExactLoss: true),
         new("StaticNet (fused SGD)", capacity => new StaticNetReference(capacity, fused: true), ZeroAllocation: true, ExactLoss: true),
+        new("StaticNet (Workspace)", capacity => new StaticNetReference(capacity, workspace: true), ZeroAllocation: true, ExactLoss: true),
     ];
 }
 

@@ -137,16 +137,12 @@ public static class Activation
         {
             ReadOnlySpan<float> xr = x.Slice(r * n, n);
             Span<float> yr = y.Slice(r * n, n);
-            float max = Elementwise.Max(xr);
-            for (int j = 0; j < n; j++) yr[j] = xr[j] - max;
+            Elementwise.SubtractScalar(xr, Elementwise.Max(xr), yr);
         }
         Elementwise.Map<Exp>(y, y);
     }
 
-    internal static void Scale(Span<float> y, float scale)
-    {
-        for (int j = 0; j < y.Length; j++) y[j] *= scale;
-    }
+    internal static void Scale(Span<float> y, float scale) => Elementwise.Scale(y, scale, y);
 
     private readonly struct Exp : IUnary
     {

@@ -51,10 +51,18 @@ public static class Affine
         Check.Length(b, outputs, nameof(b));
         Check.AtLeast(scratch, batch * outputs, nameof(scratch));
         Span<float> step = scratch.Slice(0, batch * outputs);
-        for (int i = 0; i < step.Length; i++) step[i] = -learningRate * dout[i];
+        Elementwise.Scale(dout, -learningRate, step);
         Gemm.Run(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, addToC: true);
-        // The bias step is summed over the batch first and added once, so b is rounded once, not per row.
+        // The bias step is summed over the batch first and added once, so b is rounded once, not per row
+        // (row after row, as ColumnSums adds them: the same sums as a scalar loop over the rows).
+        if (outputs <= MaxStackFloats)
+        {
+            Span<float> sums = stackalloc float[outputs];
+            ColumnSums(step, sums, batch, outputs);
+            Elementwise.AddInPlace(b, sums);
+            return;
+        }
         for (int j = 0; j < outputs; j++)
         {
             float sum = 0;
@@ -63,16 +71,31 @@ public static class Affine
         }
     }
 
+    /// <summary>The most floats a kernel here takes on the stack (32 KiB).</summary>
+    private const int MaxStackFloats = 8 * 1024;
+
     /// <summary>
-    /// <c>dx = dout·Wᵀ</c>, computed as <c>dxᵀ = W·doutᵀ</c> so that the weights are read row by row
-    /// like in the forward pass; <paramref name="scratch"/> holds the two transposes
-    /// (<c>batch * (inputs + outputs)</c> floats; unused when batch is 1, where a row and its transpose are the same).
+    /// <c>dx = dout·Wᵀ</c>. A small W (up to 8,192 weights, as a layer of 100 → 10) is transposed once, on the stack,
+    /// and <c>dx = dout·(Wᵀ)</c> is one product reading the rows of <c>Wᵀ</c>. A larger one is computed as
+    /// <c>dxᵀ = W·doutᵀ</c> so that the weights are read row by row like in the forward pass; <paramref name="scratch"/>
+    /// holds the two transposes (<c>batch * (inputs + outputs)</c> floats; unused when batch is 1, where a row and its
+    /// transpose are the same, or when W is small).
     /// </summary>
     public static void BackwardInput(ReadOnlySpan<float> dout, ReadOnlySpan<float> W, Span<float> dx, Span<float> scratch, int batch, int inputs, int outputs)
     {
         Check.Length(dout, batch * outputs, nameof(dout));
         Check.Length(W, inputs * outputs, nameof(W));
         Check.Length(dx, batch * inputs, nameof(dx));
+        if (inputs * outputs <= MaxStackFloats)
+        {
+            // Measured at 100 → 10 (per kernel, Zen 5): 6.2 → about 1.5 µs at batch 100, 0.83 → about 0.3 µs at batch 1,
+            // where the product over a single column was a scalar chain of dependent multiply-adds per input.
+            Span<float> Wt = stackalloc float[inputs * outputs];
+            Transpose(W, Wt, inputs, outputs);
+            Gemm.Run(ref MemoryMarshal.GetReference(dout), outputs, 1, ref MemoryMarshal.GetReference(Wt), ref MemoryMarshal.GetReference(dx),
+                ref Unsafe.NullRef<float>(), hasBias: false, m: batch, n: inputs, k: outputs);
+            return;
+        }
         if (batch == 1)
         {
             Gemm.Run(ref MemoryMarshal.GetReference(W), outputs, 1, ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(dx),

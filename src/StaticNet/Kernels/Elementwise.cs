@@ -64,6 +64,21 @@ internal static class Elementwise
         return i;
     }
 
+    /// <summary><c>y = scale·x</c>.</summary>
+    public static void Scale(ReadOnlySpan<float> x, float scale, Span<float> y)
+    {
+        Check.Length(y, x.Length, nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Simd.Use512)
+            for (var s = Vector512.Create(scale); i + 16 <= n; i += 16) (Vector512.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        if (Simd.Use256)
+            for (var s = Vector256.Create(scale); i + 8 <= n; i += 8) (Vector256.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        for (var s = Vector128.Create(scale); i + 4 <= n; i += 4) (Vector128.LoadUnsafe(ref xr, (nuint)i) * s).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = scale * Unsafe.Add(ref xr, i);
+    }
+
     /// <summary><c>sum += x</c>.</summary>
     public static void AddInPlace(Span<float> sum, ReadOnlySpan<float> x) => Map<AddOp>(sum, x, sum);
 
@@ -83,12 +98,34 @@ internal static class Elementwise
         return total;
     }
 
-    /// <summary>max x (x not empty).</summary>
+    /// <summary>max x (x not empty). With 8 or more elements, 8-wide vectors, the last one overlapping the one
+    /// before it (a maximum does not mind an element counted twice), so a row of 10 classes is two vector steps.</summary>
     public static float Max(ReadOnlySpan<float> x)
     {
+        int n = x.Length;
+        if (Simd.Use256 && n >= 8)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            Vector256<float> v = Vector256.LoadUnsafe(ref xr);
+            for (int i = 8; i < n; i += 8)
+                v = Vector256.Max(v, Vector256.LoadUnsafe(ref xr, (nuint)Math.Min(i, n - 8)));
+            return W256.MaxAcross(v);
+        }
         float m = x[0];
-        for (int i = 1; i < x.Length; i++) m = MathF.Max(m, x[i]);
+        for (int i = 1; i < n; i++) m = MathF.Max(m, x[i]);
         return m;
+    }
+
+    /// <summary><c>y = x − s</c>.</summary>
+    public static void SubtractScalar(ReadOnlySpan<float> x, float s, Span<float> y)
+    {
+        Check.Length(y, x.Length, nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Simd.Use256)
+            for (var v = Vector256.Create(s); i + 8 <= n; i += 8) (Vector256.LoadUnsafe(ref xr, (nuint)i) - v).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = Unsafe.Add(ref xr, i) - s;
     }
 
     private readonly struct AddOp : IBinary

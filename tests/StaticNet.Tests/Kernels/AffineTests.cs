@@ -1,0 +1,96 @@
+using System;
+using System.Linq;
+using StaticNet.Kernels;
+using Xunit;
+
+namespace StaticNet.Tests.Kernels;
+
+/// <summary>
+/// The Affine kernels called directly, against naive double-precision loops: dx = dout·Wᵀ (a small W, transposed
+/// on the stack, and a large one, through the two transposes), and the fused SGD step W ← W − lr·xᵀ·dout,
+/// b ← b − lr·Σ dout, at batch-like sizes with odd widths.
+/// </summary>
+public class AffineTests
+{
+    private static float[] Fill(Random64 random, int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
+
+    [Theory]
+    [InlineData(1, 100, 10)]
+    [InlineData(2, 100, 10)]
+    [InlineData(54, 100, 10)]
+    [InlineData(55, 100, 10)]
+    [InlineData(100, 100, 10)]
+    [InlineData(7, 33, 5)]
+    [InlineData(3, 1, 1)]
+    [InlineData(1, 784, 100)]   // large W, batch 1: one product over a single column
+    [InlineData(5, 784, 100)]   // large W: the two transposes
+    [InlineData(32, 90, 100)]   // 9,000 weights: just over the stack limit
+    public void BackwardInput_matches_a_naive_product(int batch, int inputs, int outputs)
+    {
+        var random = new Random64(batch * 7 + inputs * 13 + outputs);
+        float[] dout = Fill(random, batch * outputs), W = Fill(random, inputs * outputs);
+        float[] dx = new float[batch * inputs];
+        float[] scratch = new float[batch * (inputs + outputs)];
+        Affine.BackwardInput(dout, W, dx, scratch, batch, inputs, outputs);
+        for (int r = 0; r < batch; r++)
+            for (int i = 0; i < inputs; i++)
+            {
+                double s = 0, size = 0;
+                for (int j = 0; j < outputs; j++)
+                {
+                    double term = (double)dout[r * outputs + j] * W[i * outputs + j];
+                    s += term;
+                    size += Math.Abs(term);
+                }
+                Assert.True(Math.Abs(dx[r * inputs + i] - s) <= 1e-5 * (1 + size), $"dx[{r}, {i}] = {dx[r * inputs + i]}, expected {s}");
+            }
+    }
+
+    [Theory]
+    [InlineData(1, 784, 100)]
+    [InlineData(2, 784, 100)]
+    [InlineData(54, 784, 100)]
+    [InlineData(55, 784, 100)]
+    [InlineData(100, 784, 100)]
+    [InlineData(100, 100, 10)]
+    [InlineData(17, 9, 3)]
+    public void SgdStep_matches_a_naive_step(int batch, int inputs, int outputs)
+    {
+        var random = new Random64(batch * 5 + inputs * 3 + outputs);
+        float[] x = Fill(random, batch * inputs), dout = Fill(random, batch * outputs);
+        float[] W = Fill(random, inputs * outputs), b = Fill(random, outputs);
+        float[] W0 = (float[])W.Clone(), b0 = (float[])b.Clone();
+        float[] scratch = new float[batch * (inputs + outputs)];
+        const float lr = 0.05f;
+        Affine.SgdStep(x, dout, W, b, scratch, lr, batch, inputs, outputs);
+        for (int i = 0; i < inputs; i++)
+            for (int j = 0; j < outputs; j++)
+            {
+                double g = 0, size = Math.Abs(W0[i * outputs + j]);
+                for (int r = 0; r < batch; r++) g += (double)x[r * inputs + i] * dout[r * outputs + j];
+                for (int r = 0; r < batch; r++) size += lr * Math.Abs((double)x[r * inputs + i] * dout[r * outputs + j]);
+                double expected = W0[i * outputs + j] - lr * g;
+                Assert.True(Math.Abs(W[i * outputs + j] - expected) <= 1e-5 * (1 + size), $"W[{i}, {j}] = {W[i * outputs + j]}, expected {expected}");
+            }
+        for (int j = 0; j < outputs; j++)
+        {
+            double g = 0, size = Math.Abs(b0[j]);
+            for (int r = 0; r < batch; r++) { g += dout[r * outputs + j]; size += lr * Math.Abs(dout[r * outputs + j]); }
+            double expected = b0[j] - lr * g;
+            Assert.True(Math.Abs(b[j] - expected) <= 1e-5 * (1 + size), $"b[{j}] = {b[j]}, expected {expected}");
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void Scale_multiplies_every_element(int n)
+    {
+        var random = new Random64(n);
+        float[] x = Fill(random, n), y = new float[n];
+        Elementwise.Scale(x, -0.3f, y);
+        for (int i = 0; i < n; i++) Assert.Equal(-0.3f * x[i], y[i]);
+    }
+}

@@ -1,0 +1,26 @@
+using System;
+using System.Linq;
+using StaticNet.Kernels;
+using Xunit;
+
+namespace StaticNet.Tests.Kernels;
+
+/// <summary>The small element-wise helpers behind softmax, at every length around the vector widths.</summary>
+public class ElementwiseTests
+{
+    [Fact]
+    public void Max_and_SubtractScalar_match_plain_loops_at_every_length()
+    {
+        var random = new Random64(11);
+        for (int n = 1; n <= 41; n++)
+            for (int where = 0; where < n; where++)
+            {
+                float[] x = Enumerable.Range(0, n).Select(_ => (float)random.NextGaussian()).ToArray();
+                x[where] = 10f + where; // the maximum, at every position (the overlapping last vector must see it)
+                Assert.Equal(10f + where, Elementwise.Max(x));
+                float[] y = new float[n];
+                Elementwise.SubtractScalar(x, 0.75f, y);
+                for (int i = 0; i < n; i++) Assert.Equal(x[i] - 0.75f, y[i]);
+            }
+    }
+}
