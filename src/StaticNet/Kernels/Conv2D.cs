@@ -32,7 +32,7 @@ namespace StaticNet.Kernels;
 /// <para>The products are <see cref="Gemm"/>'s register-blocked kernels; im2col and col2im copy whole runs of
 /// an image row with vectors when the stride is 1.</para>
 /// </remarks>
-public static class Conv2D
+public static partial class Conv2D
 {
     /// <summary>
     /// The output size along one axis, <c>(size + 2·padding − kernelSize)/stride + 1</c>; an
@@ -163,6 +163,26 @@ public static class Conv2D
         ref float col = ref MemoryMarshal.GetReference(columns);
         ref float w = ref MemoryMarshal.GetReference(W);
         ref float dw = ref MemoryMarshal.GetReference(dW);
+        if (DirectApplies<TW, TV>(in g))
+        {
+            // Stride 1, no padding: dW summed over the whole batch straight from x; then db, and dx sample by sample.
+            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, batch, in g, 1f, add: false);
+            for (int f = 0; f < filters; f++)
+            {
+                float sum = 0;
+                for (int n = 0; n < batch; n++)
+                    sum += Sum<TW, TV>(ref Unsafe.AsRef(in dout[n * g.OutputSize + f * g.Pixels]), g.Pixels);
+                db[f] = sum;
+            }
+            if (dx.IsEmpty) return;
+            for (int n = 0; n < batch; n++)
+            {
+                Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref Unsafe.AsRef(in dout[n * g.OutputSize]), ref col, ref Unsafe.NullRef<float>(), hasBias: false,
+                    m: g.Patch, n: g.Pixels, k: filters);
+                Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
+            }
+            return;
+        }
         for (int n = 0; n < batch; n++)
         {
             ref float doutn = ref Unsafe.AsRef(in dout[n * g.OutputSize]);
@@ -216,7 +236,12 @@ public static class Conv2D
         }
         // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
         if (shrink != 1f) L2.Shrink(W, shrink);
-        for (int n = 0; n < batch; n++)
+        if (DirectApplies<TW, TV>(in g))
+        {
+            // W += −lr·Σ over blocks of samples of doutᵀ·col, straight from x (stride 1, no padding).
+            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref Unsafe.AsRef(in MemoryMarshal.GetReference(dout)), ref w, batch, in g, -learningRate, add: true);
+        }
+        else for (int n = 0; n < batch; n++)
         {
             // W += dout[n]·(−lr·col[n]): rows of dout[n] [F, OH·OW] dotted with rows of −lr·colᵀ [C·K·K, OH·OW].
             Im2Col<TW, TV>(ref Unsafe.AsRef(in x[n * g.InputSize]), ref col, in g);
@@ -282,6 +307,25 @@ public static class Conv2D
         int channels = g.Channels, height = g.Height, width = g.Width, K = g.Kernel, S = g.Stride, P = g.Padding;
         int OH = g.OutHeight, OW = g.OutWidth, pixels = g.Pixels;
         ref float row = ref col;
+        if (S == 1 && P == 0)
+        {
+            // Every window inside the image: each row of colᵀ is OH runs of OW floats of x, one input row apart.
+            for (int c = 0; c < channels; c++)
+            {
+                ref float plane = ref Unsafe.Add(ref x, c * height * width);
+                for (int i = 0; i < K; i++)
+                {
+                    for (int j = 0; j < K; j++)
+                    {
+                        ref float s = ref Unsafe.Add(ref plane, i * width + j);
+                        for (int oh = 0; oh < OH; oh++)
+                            Copy<TW, TV>(ref Unsafe.Add(ref s, oh * width), ref Unsafe.Add(ref row, oh * OW), OW);
+                        row = ref Unsafe.Add(ref row, pixels);
+                    }
+                }
+            }
+            return;
+        }
         for (int c = 0; c < channels; c++)
         {
             ref float plane = ref Unsafe.Add(ref x, c * height * width);
