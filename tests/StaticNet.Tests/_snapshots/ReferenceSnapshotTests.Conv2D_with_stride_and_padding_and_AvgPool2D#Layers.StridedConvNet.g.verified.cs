@@ -62,7 +62,7 @@ namespace Layers
         private readonly float[] _da2; // [batch, 4]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 31]
-        private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [18, 16]
+        private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [19, 16], then [W | b] [3, 19]
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -84,7 +84,7 @@ namespace Layers
             _dp1 = new float[batchCapacity * 27];
             _da2 = new float[batchCapacity * 4];
             _scratch = new float[batchCapacity * 31];
-            _col1 = new float[288];
+            _col1 = new float[361];
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 18, ref random); // W1 ~ N(0, σ²), σ = √(1 / 18): Xavier (Init.Auto)
@@ -281,7 +281,7 @@ namespace Layers
             internal readonly float[] _h1; // [batch, 48]
             internal readonly float[] _p1; // [batch, 27]
             internal readonly float[] _a2; // [batch, 4]
-            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [18, 16]
+            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [19, 16], then [W | b] [3, 19]
 
             /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
             public Workspace(int batchCapacity = 1)
@@ -292,7 +292,7 @@ namespace Layers
                 _h1 = new float[batchCapacity * 48];
                 _p1 = new float[batchCapacity * 27];
                 _a2 = new float[batchCapacity * 4];
-                _col1 = new float[288];
+                _col1 = new float[361];
             }
 
             /// <summary>The largest batch this workspace was allocated for.</summary>

@@ -57,7 +57,7 @@ namespace Layers
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 20]
         private readonly int[] _argmax1; // where each maximum of MaxPool2D(2) was, an index into x
-        private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [4, 9]
+        private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [5, 9], then [W | b] [2, 5]
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -77,7 +77,7 @@ namespace Layers
             _da2 = new float[batchCapacity * 2];
             _scratch = new float[batchCapacity * 20];
             _argmax1 = new int[batchCapacity * 4];
-            _col1 = new float[36];
+            _col1 = new float[55];
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 4, ref random); // W1 ~ N(0, σ²), σ = √(1 / 4): Xavier (Init.Auto)
@@ -231,7 +231,7 @@ namespace Layers
             internal readonly float[] _a1; // [batch, 18]
             internal readonly float[] _a2; // [batch, 2]
             internal readonly int[] _argmax1; // where each maximum of MaxPool2D(2) was, an index into x
-            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [4, 9]
+            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [5, 9], then [W | b] [2, 5]
 
             /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
             public Workspace(int batchCapacity = 1)
@@ -242,7 +242,7 @@ namespace Layers
                 _a1 = new float[batchCapacity * 18];
                 _a2 = new float[batchCapacity * 2];
                 _argmax1 = new int[batchCapacity * 4];
-                _col1 = new float[36];
+                _col1 = new float[55];
             }
 
             /// <summary>The largest batch this workspace was allocated for.</summary>
