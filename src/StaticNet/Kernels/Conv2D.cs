@@ -203,14 +203,7 @@ public static partial class Conv2D
         if (DirectApplies<TW, TV>(in g))
         {
             // Stride 1, no padding: dW summed over the whole batch straight from x; then db, and dx sample by sample.
-            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, batch, in g, 1f, add: false);
-            for (int f = 0; f < filters; f++)
-            {
-                float sum = 0;
-                for (int n = 0; n < batch; n++)
-                    sum += Sum<TW, TV>(ref Unsafe.AsRef(in dout[n * g.OutputSize + f * g.Pixels]), g.Pixels);
-                db[f] = sum;
-            }
+            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, db, batch, in g, 1f, add: false);
             if (dx.IsEmpty) return;
             for (int n = 0; n < batch; n++)
             {
@@ -273,12 +266,16 @@ public static partial class Conv2D
         }
         // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
         if (shrink != 1f) L2.Shrink(W, shrink);
-        if (DirectApplies<TW, TV>(in g))
+        if (DirectApplies<TW, TV>(in g) && filters <= 1024)
         {
-            // W += −lr·Σ over blocks of samples of doutᵀ·col, straight from x (stride 1, no padding).
-            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref Unsafe.AsRef(in MemoryMarshal.GetReference(dout)), ref w, batch, in g, -learningRate, add: true);
+            // W += −lr·Σ over blocks of samples of doutᵀ·col, straight from x (stride 1, no padding), with Σ dout summed
+            // over the whole batch on the way (on the stack: at most 4 KB), so that b is rounded once.
+            Span<float> sums = stackalloc float[filters];
+            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref Unsafe.AsRef(in MemoryMarshal.GetReference(dout)), ref w, sums, batch, in g, -learningRate, add: true);
+            for (int f = 0; f < filters; f++) b[f] += -learningRate * sums[f];
+            return;
         }
-        else for (int n = 0; n < batch; n++)
+        for (int n = 0; n < batch; n++)
         {
             // W += dout[n]·(−lr·col[n]): rows of dout[n] [F, OH·OW] dotted with rows of −lr·colᵀ [C·K·K, OH·OW].
             Im2Col<TW, TV>(ref Unsafe.AsRef(in x[n * g.InputSize]), ref col, in g);
