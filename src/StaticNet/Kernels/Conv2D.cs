@@ -200,10 +200,10 @@ public static partial class Conv2D
         ref float col = ref MemoryMarshal.GetReference(columns);
         ref float w = ref MemoryMarshal.GetReference(W);
         ref float dw = ref MemoryMarshal.GetReference(dW);
-        if (DirectApplies<TW, TV>(in g))
+        if (DirectApplies<TW, TV>(in g, batch))
         {
             // Stride 1, no padding: dW summed over the whole batch straight from x; then db, and dx sample by sample.
-            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, db, batch, in g, 1f, add: false);
+            WeightGradientDirect<TW, TV>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, db, batch, in g, 1f, add: false);
             if (dx.IsEmpty) return;
             for (int n = 0; n < batch; n++)
             {
@@ -266,12 +266,12 @@ public static partial class Conv2D
         }
         // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
         if (shrink != 1f) L2.Shrink(W, shrink);
-        if (DirectApplies<TW, TV>(in g) && filters <= 1024)
+        if (DirectApplies<TW, TV>(in g, batch) && filters <= 1024)
         {
             // W += −lr·Σ over blocks of samples of doutᵀ·col, straight from x (stride 1, no padding), with Σ dout summed
             // over the whole batch on the way (on the stack: at most 4 KB), so that b is rounded once.
             Span<float> sums = stackalloc float[filters];
-            WeightGradientDirect(ref MemoryMarshal.GetReference(x), ref Unsafe.AsRef(in MemoryMarshal.GetReference(dout)), ref w, sums, batch, in g, -learningRate, add: true);
+            WeightGradientDirect<TW, TV>(ref MemoryMarshal.GetReference(x), ref Unsafe.AsRef(in MemoryMarshal.GetReference(dout)), ref w, sums, batch, in g, -learningRate, add: true);
             for (int f = 0; f < filters; f++) b[f] += -learningRate * sums[f];
             return;
         }

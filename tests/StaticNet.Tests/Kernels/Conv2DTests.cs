@@ -44,10 +44,12 @@ public class Conv2DTests
         }
         yield return new object[] { new Case(2, 1, 28, 28, 30, 5, 1, 0) };
         yield return new object[] { new Case(3, 3, 12, 10, 7, 3, 1, 1) };
-        // Stride 1, no padding, output rows of 16 and 8 pixels: the weight gradient read straight from x, over more
-        // samples than one block of 8, with filters and kernel rows that leave partial tiles (7 = 5 + 2, 6 = 5 + 1, K = 7 = 5 + 2).
-        yield return new object[] { new Case(10, 3, 18, 18, 7, 3, 1, 0) };
-        yield return new object[] { new Case(9, 2, 15, 14, 6, 7, 1, 0) };
+        // Stride 1, no padding, output rows of 16 and 8 pixels, 16 or more samples: the weight gradient read straight from x
+        // (16-pixel steps where OH·OW allows, else 8), over 2 and 3 blocks of 8 samples (the last partial), with filters and
+        // kernel rows that leave partial tiles (7 = 5 + 2, 6 = 5 + 1, K = 7 = 5 + 2).
+        yield return new object[] { new Case(16, 3, 18, 18, 7, 3, 1, 0) };
+        yield return new object[] { new Case(19, 2, 15, 14, 6, 7, 1, 0) };
+        yield return new object[] { new Case(17, 1, 28, 28, 30, 5, 1, 0) };
         // Kernels larger than the image: windows that hang over both edges, some pixels only padding.
         yield return new object[] { new Case(2, 2, 2, 3, 3, 5, 1, 2) };
         yield return new object[] { new Case(1, 1, 1, 1, 2, 5, 1, 2) };
