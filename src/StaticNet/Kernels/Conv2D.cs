@@ -31,8 +31,8 @@ namespace StaticNet.Kernels;
 /// instead of keeping the batch's. With the workspace of <see cref="ColumnsLength(int, int, int, int, int, int, int)"/>
 /// the forward product is <c>[W | b]·[colᵀ; 1]</c>, the bias one more term of each sum.</para>
 /// <para>The products are <see cref="Gemm"/>'s register-blocked kernels; im2col and col2im copy whole runs of
-/// an image row with vectors when the stride is 1. For stride 1 without padding, output rows a multiple of 8 and
-/// 16 samples or more, dW and db skip the columns altogether (<c>Conv2DDirect.cs</c>): row <c>(c, i, j)</c> of
+/// an image row with vectors when the stride is 1. For stride 1 without padding, output rows a multiple of 8,
+/// dW and db skip the columns altogether (<c>Conv2DDirect.cs</c>): row <c>(c, i, j)</c> of
 /// <c>colᵀ</c> at 8 pixels of an output row is 8 floats of an input row, read where they lie.</para>
 /// </remarks>
 public static partial class Conv2D
@@ -203,7 +203,7 @@ public static partial class Conv2D
         ref float col = ref MemoryMarshal.GetReference(columns);
         ref float w = ref MemoryMarshal.GetReference(W);
         ref float dw = ref MemoryMarshal.GetReference(dW);
-        if (DirectApplies<TW, TV>(in g, batch))
+        if (DirectApplies<TW, TV>(in g))
         {
             // Stride 1, no padding: dW summed over the whole batch straight from x; then db, and dx sample by sample.
             WeightGradientDirect<TW, TV>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, db, batch, in g, 1f, add: false);
@@ -269,7 +269,7 @@ public static partial class Conv2D
         }
         // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
         if (shrink != 1f) L2.Shrink(W, shrink);
-        if (DirectApplies<TW, TV>(in g, batch) && filters <= 1024)
+        if (DirectApplies<TW, TV>(in g) && filters <= 1024)
         {
             // W += −lr·Σ over blocks of samples of doutᵀ·col, straight from x (stride 1, no padding), with Σ dout summed
             // over the whole batch on the way (on the stack: at most 4 KB), so that b is rounded once.

@@ -16,14 +16,14 @@ public static partial class Conv2D
     /// would straddle output rows).
     /// </summary>
     /// <remarks>
-    /// And only from two blocks of samples up: measured on Zen 4 for SimpleConvNet's layer (µs per sample, dW and db,
-    /// im2col + the per-sample dot-product tile against this kernel with 16-pixel steps): batch 8, 6.7 against 8.8 (everything
-    /// in cache, and the aligned 512-bit loads of the columns beat this kernel's unaligned ones); batch 32, 7.5 against 7.1-7.4;
-    /// batch 100, where dout no longer fits in L2, 16.6-28 against 7.9-15 (the machine shared: memory-bound and noisy).
+    /// Measured on this machine's 512-bit FMA host for SimpleConvNet's layer (µs per sample, dW and db, im2col + the
+    /// per-sample dot-product tile against this kernel with 16-pixel steps, side by side): batch 8, 7.2 against 5.6;
+    /// batch 32, 8.3 against 5.6; batch 100, 9.8-16.4 against 5.8-6.0. With 8-pixel steps (Vector256) it was 8.2-8.5,
+    /// no better than the columns: this host's 256-bit FMAs run at half the 512-bit rate.
     /// </remarks>
-    internal static bool DirectApplies<TW, TV>(in Geometry g, int batch)
+    internal static bool DirectApplies<TW, TV>(in Geometry g)
         where TW : struct, IWidth<TV> where TV : struct =>
-        TW.Count >= 8 && Vector256.IsHardwareAccelerated && g.Stride == 1 && g.Padding == 0 && g.OutWidth % 8 == 0 && batch >= 2 * DirectSampleBlock;
+        TW.Count >= 8 && Vector256.IsHardwareAccelerated && g.Stride == 1 && g.Padding == 0 && g.OutWidth % 8 == 0;
 
     /// <summary>Samples whose gradient a weight tile sums before it is reduced across lanes and added to dW (their dout stays in L2).</summary>
     private const int DirectSampleBlock = 8;
@@ -224,7 +224,9 @@ public static partial class Conv2D
     {
         if (typeof(TV) == typeof(Vector512<float>))
         {
-            Vector512<float> v = Vector512.Create(Vector256.LoadUnsafe(ref lo, (nuint)shift), Vector256.LoadUnsafe(ref hi, (nuint)shift));
+            // One load and one insert: Vector512.Create(lower, upper) compiled to a stack temporary and two inserts, and the
+            // extra register it needed spilled accumulators (DOTNET_JitDisasm).
+            Vector512<float> v = Vector256.LoadUnsafe(ref lo, (nuint)shift).ToVector512Unsafe().WithUpper(Vector256.LoadUnsafe(ref hi, (nuint)shift));
             return Unsafe.As<Vector512<float>, TV>(ref v);
         }
         return TW.Load(ref lo, shift);
