@@ -46,7 +46,8 @@ public static class Program
         Console.WriteLine($"StaticNet.Benchmarks on {MachineLimits.DescribeCpu()}");
         if (verifyOnly)
         {
-            return Verification.Run();
+            int mlp = Verification.Run();
+            return SimpleConvNetVerification.Run() | mlp;
         }
 
         if (!limitsOnly && !noVerify && Verification.Run() != 0)
@@ -105,6 +106,7 @@ public static class Program
 
         MachineLimits.PrintTable(summaries, limits, Verification.MeasureThreadAllocations());
         ConvBenchmarks.PrintTable(summaries, limits);
+        SimpleConvNetBenchmarks.PrintTable(summaries, limits);
 
         bool failed = summaries.Length == 0
             || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));

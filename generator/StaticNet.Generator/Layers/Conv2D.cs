@@ -64,16 +64,19 @@ internal sealed class Conv2D : LayerKind
     public override string WeightDisplay(LayerSpec l) =>
         "[" + I(l.Units) + ", " + I(l.InputShape.Channels) + ", " + I(l.Arguments.Kernel) + ", " + I(l.Arguments.Kernel) + "]";
 
-    /// <summary>One sample's colᵀ, <c>C·K·K · OH·OW</c> floats: the batch does not change it.</summary>
+    /// <summary>
+    /// One sample's colᵀ with a row of ones under it, and <c>[W | b]</c>: <c>(C·K·K + 1)·(OH·OW + F)</c> floats, the runtime's
+    /// <c>Conv2D.ColumnsLength</c> with filters (the forward pass folds the bias into the product); the batch does not change it.
+    /// </summary>
     public static long ColumnsLength(LayerSpec l) =>
-        (long)l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel * l.OutputShape.Height * l.OutputShape.Width;
+        ((long)l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel + 1) * ((long)l.OutputShape.Height * l.OutputShape.Width + l.Units);
 
     public static string Columns(LayerSpec l) => "col" + l.Number;
 
     public override IEnumerable<Workspace> Workspaces(LayerSpec l)
     {
         yield return new Workspace(Columns(l), "float", ColumnsLength(l), PerRow: false,
-            $"{l.DisplayName}'s im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [{I(l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel)}, {I(l.OutputShape.Height * l.OutputShape.Width)}]");
+            $"{l.DisplayName}'s im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [{I(l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel + 1)}, {I(l.OutputShape.Height * l.OutputShape.Width)}], then [W | b] [{I(l.Units)}, {I(l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel + 1)}]");
     }
 
     private static string Sizes(LayerSpec l)

@@ -44,6 +44,12 @@ public class Conv2DTests
         }
         yield return new object[] { new Case(2, 1, 28, 28, 30, 5, 1, 0) };
         yield return new object[] { new Case(3, 3, 12, 10, 7, 3, 1, 1) };
+        // Stride 1, no padding, output rows of 16 and 8 pixels, 16 or more samples: the weight gradient read straight from x
+        // (16-pixel steps where OH·OW allows, else 8), over 2 and 3 blocks of 8 samples (the last partial), with filters and
+        // kernel rows that leave partial tiles (7 = 5 + 2, 6 = 5 + 1, K = 7 = 5 + 2).
+        yield return new object[] { new Case(16, 3, 18, 18, 7, 3, 1, 0) };
+        yield return new object[] { new Case(19, 2, 15, 14, 6, 7, 1, 0) };
+        yield return new object[] { new Case(17, 1, 28, 28, 30, 5, 1, 0) };
         // Kernels larger than the image: windows that hang over both edges, some pixels only padding.
         yield return new object[] { new Case(2, 2, 2, 3, 3, 5, 1, 2) };
         yield return new object[] { new Case(1, 1, 1, 1, 2, 5, 1, 2) };
@@ -95,6 +101,8 @@ public class Conv2DTests
 
         int columnsLength = Conv2D.ColumnsLength(q.C, q.H, q.W, q.K, q.S, q.P);
         Assert.Equal(q.C * q.K * q.K * q.OH * q.OW, columnsLength);
+        int wideLength = Conv2D.ColumnsLength(q.C, q.H, q.W, q.F, q.K, q.S, q.P);
+        Assert.Equal((q.C * q.K * q.K + 1) * (q.OH * q.OW + q.F), wideLength);
         foreach (var (name, forward, backward) in Widths())
         {
             // Outputs and workspace start as garbage: everything must be overwritten, nothing assumed zero.
@@ -102,6 +110,12 @@ public class Conv2DTests
             float[] yGot = Enumerable.Repeat(7f, y.Length).ToArray();
             forward(x, W, b, yGot, columns, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
             AssertClose(y, yBound, yGot, $"{q}, width {name}: y");
+
+            // With room for [colᵀ; 1] and [W | b] the bias is a term of the product: the same y.
+            float[] wide = Enumerable.Repeat(float.NaN, wideLength).ToArray();
+            float[] yWide = Enumerable.Repeat(7f, y.Length).ToArray();
+            forward(x, W, b, yWide, wide, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
+            AssertClose(y, yBound, yWide, $"{q}, width {name}: y with the bias folded in");
 
             float[] dWGot = Enumerable.Repeat(7f, dW.Length).ToArray(), dbGot = Enumerable.Repeat(7f, db.Length).ToArray();
             float[] dxGot = Enumerable.Repeat(7f, dx.Length).ToArray();
@@ -218,9 +232,11 @@ public class Conv2DTests
         float[] x = new float[q.N * q.C * q.H * q.W], W = new float[q.F * q.C * q.K * q.K], b = new float[q.F];
         float[] y = new float[q.N * q.F * q.OH * q.OW], dW = new float[W.Length], db = new float[q.F], dx = new float[x.Length];
         float[] columns = new float[Conv2D.ColumnsLength(q.C, q.H, q.W, q.K, q.S, q.P)];
+        float[] wide = new float[Conv2D.ColumnsLength(q.C, q.H, q.W, q.F, q.K, q.S, q.P)];
         void Everything()
         {
             Conv2D.Forward(x, W, b, y, columns, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
+            Conv2D.Forward(x, W, b, y, wide, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
             Conv2D.Backward(x, W, y, dW, db, dx, columns, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
             Conv2D.Backward(x, W, y, dW, db, Span<float>.Empty, columns, q.N, q.C, q.H, q.W, q.F, q.K, q.S, q.P);
             Conv2D.Forward(x.AsSpan(0, 2 * 784), W, b, y.AsSpan(0, 2 * q.F * 576), columns, 2, q.C, q.H, q.W, q.F, q.K, q.S, q.P);

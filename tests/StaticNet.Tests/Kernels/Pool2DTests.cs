@@ -16,7 +16,7 @@ public class Pool2DTests
     public static IEnumerable<object[]> Cases() =>
         new (int N, int C, int H, int W, int Size, int Stride)[]
         {
-            (1, 1, 4, 4, 2, 2), (3, 2, 6, 8, 2, 2), (2, 3, 9, 6, 3, 3), (2, 30, 24, 24, 2, 2), // not overlapping
+            (1, 1, 4, 4, 2, 2), (3, 2, 6, 8, 2, 2), (2, 3, 9, 6, 3, 3), (2, 30, 24, 24, 2, 2), (2, 3, 10, 14, 2, 2), // not overlapping
             (1, 2, 5, 7, 1, 1), (2, 1, 7, 5, 1, 2),                                              // size 1
             (2, 2, 5, 6, 2, 1), (1, 3, 7, 9, 3, 2), (3, 1, 8, 8, 3, 1), (1, 2, 9, 6, 3, 3),      // overlapping, and not
             (2, 1, 6, 6, 6, 1), (1, 2, 10, 7, 4, 3),                                             // one window; gaps between windows

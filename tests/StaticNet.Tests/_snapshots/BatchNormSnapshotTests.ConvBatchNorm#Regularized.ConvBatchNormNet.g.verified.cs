@@ -69,7 +69,7 @@ namespace Regularized
         private readonly float[] _da3; // [batch, 3]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 39]
-        private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [9, 36]
+        private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [10, 36], then [W | b] [4, 10]
         private readonly float[] _bn2; // BatchNorm2's μ and 1/√(σ² + ε) per channel as forward used them, and room for its kernels
         private readonly int[] _argmax4; // where each maximum of MaxPool2D(2) was, an index into h2
         private readonly float[] _mask6; // Dropout(0.2)'s mask: 0 where a value was dropped, 1/(1 − p) where it was kept
@@ -104,7 +104,7 @@ namespace Regularized
             _dh2_2 = new float[batchCapacity * 36];
             _da3 = new float[batchCapacity * 3];
             _scratch = new float[batchCapacity * 39];
-            _col1 = new float[324];
+            _col1 = new float[400];
             _bn2 = new float[28];
             _argmax4 = new int[batchCapacity * 36];
             _mask6 = new float[batchCapacity * 36];
@@ -393,7 +393,7 @@ namespace Regularized
             internal readonly float[] _h2_2; // [batch, 36]
             internal readonly float[] _a3; // [batch, 3]
             internal readonly float[] _y; // [batch, 3]
-            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [9, 36]
+            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [10, 36], then [W | b] [4, 10]
             internal readonly float[] _bn2; // BatchNorm2's μ and 1/√(σ² + ε) per channel as forward used them, and room for its kernels
             internal readonly int[] _argmax4; // where each maximum of MaxPool2D(2) was, an index into h2
 
@@ -409,7 +409,7 @@ namespace Regularized
                 _h2_2 = new float[batchCapacity * 36];
                 _a3 = new float[batchCapacity * 3];
                 _y = new float[batchCapacity * 3];
-                _col1 = new float[324];
+                _col1 = new float[400];
                 _bn2 = new float[28];
                 _argmax4 = new int[batchCapacity * 36];
             }

@@ -76,7 +76,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
     private readonly float[] _da5; // [batch, 2]
     // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
     private readonly float[] _scratch; // [batch, 164]
-    private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [9, 36]
+    private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [10, 36], then [W | b] [4, 10]
 
     /// <summary>
     /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -109,7 +109,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         _dh4 = new float[batchCapacity * 5];
         _da5 = new float[batchCapacity * 2];
         _scratch = new float[batchCapacity * 164];
-        _col1 = new float[324];
+        _col1 = new float[400];
 
         var random = new global::StaticNet.Random64(seed);
         global::StaticNet.Initializers.Normal(W1, 0.05f, ref random); // W1 ~ N(0, σ²), σ = 0.05: Init.Normal
@@ -392,7 +392,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         internal readonly float[] _h4; // [batch, 5]
         internal readonly float[] _a5; // [batch, 2]
         internal readonly float[] _y; // [batch, 2]
-        internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [9, 36]
+        internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [10, 36], then [W | b] [4, 10]
 
         /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
         public Workspace(int batchCapacity = 1)
@@ -409,7 +409,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
             _h4 = new float[batchCapacity * 5];
             _a5 = new float[batchCapacity * 2];
             _y = new float[batchCapacity * 2];
-            _col1 = new float[324];
+            _col1 = new float[400];
         }
 
         /// <summary>The largest batch this workspace was allocated for.</summary>

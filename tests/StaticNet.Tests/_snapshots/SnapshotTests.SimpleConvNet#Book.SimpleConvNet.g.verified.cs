@@ -69,7 +69,7 @@ namespace Book
         private readonly float[] _da3; // [batch, 10]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 4420]
-        private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [25, 576]
+        private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [26, 576], then [W | b] [30, 26]
         private readonly int[] _argmax3; // where each maximum of MaxPool2D(2) was, an index into h1
 
         /// <summary>
@@ -97,7 +97,7 @@ namespace Book
             _dh2 = new float[batchCapacity * 100];
             _da3 = new float[batchCapacity * 10];
             _scratch = new float[batchCapacity * 4420];
-            _col1 = new float[14400];
+            _col1 = new float[15756];
             _argmax3 = new int[batchCapacity * 4320];
 
             var random = new global::StaticNet.Random64(seed);
@@ -331,7 +331,7 @@ namespace Book
             internal readonly float[] _h2; // [batch, 100]
             internal readonly float[] _a3; // [batch, 10]
             internal readonly float[] _y; // [batch, 10]
-            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [25, 576]
+            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [26, 576], then [W | b] [30, 26]
             internal readonly int[] _argmax3; // where each maximum of MaxPool2D(2) was, an index into h1
 
             /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
@@ -346,7 +346,7 @@ namespace Book
                 _h2 = new float[batchCapacity * 100];
                 _a3 = new float[batchCapacity * 10];
                 _y = new float[batchCapacity * 10];
-                _col1 = new float[14400];
+                _col1 = new float[15756];
                 _argmax3 = new int[batchCapacity * 4320];
             }
 

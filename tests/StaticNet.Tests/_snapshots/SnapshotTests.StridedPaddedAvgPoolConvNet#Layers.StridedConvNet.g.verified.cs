@@ -68,8 +68,8 @@ namespace Layers
         private readonly float[] _da3; // [batch, 5]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 23]
-        private readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [27, 25]
-        private readonly float[] _col2; // Conv2D2's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [16, 16]
+        private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [28, 25], then [W | b] [4, 28]
+        private readonly float[] _col2; // Conv2D2's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [17, 16], then [W | b] [2, 17]
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -95,8 +95,8 @@ namespace Layers
             _dp2 = new float[batchCapacity * 18];
             _da3 = new float[batchCapacity * 5];
             _scratch = new float[batchCapacity * 23];
-            _col1 = new float[675];
-            _col2 = new float[256];
+            _col1 = new float[812];
+            _col2 = new float[306];
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 27, ref random); // W1 ~ N(0, σ²), σ = √(1 / 27): Xavier (Init.Auto)
@@ -323,8 +323,8 @@ namespace Layers
             internal readonly float[] _h2; // [batch, 32]
             internal readonly float[] _p2; // [batch, 18]
             internal readonly float[] _a3; // [batch, 5]
-            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [27, 25]
-            internal readonly float[] _col2; // Conv2D2's im2col columns of one sample, colᵀ [C·K·K, OH·OW] = [16, 16]
+            internal readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [28, 25], then [W | b] [4, 28]
+            internal readonly float[] _col2; // Conv2D2's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [17, 16], then [W | b] [2, 17]
 
             /// <summary>Allocates the buffers for batches of up to <paramref name="batchCapacity"/> rows; nothing is allocated after this.</summary>
             public Workspace(int batchCapacity = 1)
@@ -337,8 +337,8 @@ namespace Layers
                 _h2 = new float[batchCapacity * 32];
                 _p2 = new float[batchCapacity * 18];
                 _a3 = new float[batchCapacity * 5];
-                _col1 = new float[675];
-                _col2 = new float[256];
+                _col1 = new float[812];
+                _col2 = new float[306];
             }
 
             /// <summary>The largest batch this workspace was allocated for.</summary>
