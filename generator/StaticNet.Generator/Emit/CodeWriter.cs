@@ -8,6 +8,12 @@ internal sealed class CodeWriter
     private readonly StringBuilder _text = new();
     private int _indent;
 
+    /// <summary>
+    /// In the stage of a part of the batch (Emit/NetworkEmitter.Parallel.cs), the expression of the part's first row in the
+    /// whole batch; null elsewhere. A kernel that writes indices into the batch (max pooling's argmax) adds its offset.
+    /// </summary>
+    public string? FirstRow { get; set; }
+
     public CodeWriter Line(string line = "")
     {
         if (line.Length > 0) _text.Append(' ', 4 * _indent).Append(line);

@@ -29,7 +29,7 @@ internal static partial class NetworkEmitter
 
         WriteClassDocumentation(w, net);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{Version}\")]");
-        w.Open($"partial class {net.ClassName} : global::StaticNet.{(net.LossLayer is null ? "INetwork" : "ILossNetwork")}");
+        w.Open($"partial class {net.ClassName} : global::StaticNet.{(net.LossLayer is null ? "INetwork" : "ILossNetwork")}, global::StaticNet.Kernels.IPartitioned");
         WriteConstants(w, net);
         WriteStorage(w, net);
         WriteConstructor(w, net);
@@ -39,6 +39,7 @@ internal static partial class NetworkEmitter
         WriteWorkspace(w, net);
         if (net.LossLayer is not null) WriteLoss(w, net);
         WriteBackward(w, net);
+        WriteParallel(w, net);
         w.Close();
 
         foreach (ContainingType _ in net.ContainingTypes) w.Close();
@@ -56,7 +57,8 @@ internal static partial class NetworkEmitter
         foreach (string line in SummaryLines(net)) w.Line("/// " + line);
         w.Line("/// </code>");
         w.Line("/// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).");
-        w.Line("/// To serve many threads from one set of weights, give each a <see cref=\"Workspace\"/>.");
+        w.Line("/// To serve many threads from one set of weights, give each a <see cref=\"Workspace\"/>; to spread one call's batch");
+        w.Line("/// over several cores, set <see cref=\"DegreeOfParallelism\"/>.");
         w.Line("/// </remarks>");
     }
 
@@ -200,6 +202,7 @@ internal static partial class NetworkEmitter
             foreach (Workspace ws in l.Kind.Workspaces(l))
                 w.Line($"private readonly {ws.Type}[] _{ws.Name}; // {ws.Comment}");
         WriteModeStorage(w, net);
+        WriteParallelStorage(w, net);
         w.Line();
     }
 
@@ -225,6 +228,7 @@ internal static partial class NetworkEmitter
         foreach (LayerSpec l in net.Layers)
             foreach (Workspace ws in l.Kind.Workspaces(l))
                 w.Line($"_{ws.Name} = new {ws.Type}[{(ws.PerRow ? "batchCapacity * " : "")}{Literal((int)ws.Length)}];");
+        WriteParallelInitialisation(w, net);
         List<LayerSpec> dense = net.Layers.Where(l => l.Number > 0 && l.Kind.WeightShape(l).FanIn > 0).ToList();
         if (dense.Count > 0)
         {
@@ -283,6 +287,7 @@ internal static partial class NetworkEmitter
             w.Line($"public {Span} d{l.Kind.BiasName(l)} => new(_gradients, {Literal(l.ParameterOffset + weights)}, {Literal(bias)});");
         }
         WriteModeProperties(w, net);
+        WriteParallelProperty(w, net);
         w.Line();
         SharedEmit.WriteCheckFinite(w);
         w.Line();
@@ -389,6 +394,7 @@ internal static partial class NetworkEmitter
         w.Open($"private void ForwardLayers({ReadOnlySpan} input, int batch)");
         w.Line("_batch = batch;");
         w.Line("_parametersTaken = false;");
+        WriteParallelDispatch(w, "ForwardLayersParallel(input, batch, parts)");
         WithViews(w, net, b =>
         {
             b.Line("input.CopyTo(x);");
@@ -625,6 +631,7 @@ internal static partial class NetworkEmitter
         w.Line();
         w.Line("/// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>");
         w.Open($"private void BackwardLayers(int batch, {Span} inputGradient)");
+        WriteParallelDispatch(w, "BackwardLayersParallel(batch, inputGradient, parts)");
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
         WithViews(w, net, b =>
         {
@@ -646,6 +653,7 @@ internal static partial class NetworkEmitter
             ? "/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>"
             : "/// <summary>As <see cref=\"BackwardLayers\"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>");
         w.Open($"private void BackwardLayersSgd(int batch, float learningRate)");
+        WriteParallelDispatch(w, "BackwardLayersSgdParallel(batch, learningRate, parts)");
         WithViews(w, net, b =>
         {
             for (int i = layers.Count - 1; i >= firstWithParameters; i--)

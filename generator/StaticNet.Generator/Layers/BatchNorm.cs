@@ -21,6 +21,9 @@ internal sealed class BatchNorm : LayerKind
 
     public override bool HasTrainingForm => true;
 
+    // Its backward pass sums over the batch (Σ dout, Σ dout·x̂): the calling thread takes it whole.
+    public override bool BackwardRowWise => false;
+
     public override bool TryRead(AttributeData attribute, out LayerArguments arguments)
     {
         arguments = default;

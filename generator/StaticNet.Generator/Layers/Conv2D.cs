@@ -114,6 +114,38 @@ internal sealed class Conv2D : LayerKind
             $"{Kernels}Conv2D.SgdStep({l.Input}, {dout}, {W}, {b}, {(dxNeeded ? dx : Span + ".Empty")}, {Columns(l)}, learningRate, _weightDecay, {Sizes(l)});");
     }
 
+    // ---- the parallel form: dx by samples, dW (a sum over every sample) whole, by one part ----
+
+    private static long Work(LayerSpec l) =>
+        (long)l.Units * l.InputShape.Channels * l.Arguments.Kernel * l.Arguments.Kernel * l.OutputShape.Height * l.OutputShape.Width;
+
+    public override long WorkPerRow(LayerSpec l) => Work(l);
+
+    public override bool SplitsBackward => true;
+
+    public override long ParameterWork(LayerSpec l) => Work(l);
+
+    public override void EmitBackwardInput(CodeWriter w, LayerSpec l, string? dx, string? dxWanted, bool sgd)
+    {
+        if (dx is null) return;
+        string wanted = dxWanted is null ? "" : " (when asked for)";
+        string W = Dense.Weights(l), dout = "d" + l.Output;
+        w.Step($"Convolution backward, these samples ({l.DisplayName}): {dx} = col2im({dout}·{W}){wanted}{(sgd ? $" with {W} before the step" : "")}",
+            When(dxWanted, $"{Kernels}Conv2D.BackwardInput({W}, {dout}, {dx}, {Columns(l)}, {Sizes(l)});"));
+    }
+
+    public override void EmitParameterPart(CodeWriter w, LayerSpec l, bool sgd, long offset, long total)
+    {
+        string W = Dense.Weights(l), b = Dense.Bias(l), dout = "d" + l.Output;
+        string owns = $"if ({Kernels}Partition.Owns({offset.ToString(CultureInfo.InvariantCulture)}, {Work(l).ToString(CultureInfo.InvariantCulture)}, {total.ToString(CultureInfo.InvariantCulture)}, part, parts)) ";
+        if (sgd)
+            w.Step($"Convolution SGD step, whole, by the part whose share holds it ({l.DisplayName}): {W} ← {W} − lr·({dout}ᵀ·col + λ·{W}), {b} ← {b} − lr·Σ {dout}",
+                owns + $"{Kernels}Conv2D.SgdStep({l.Input}, {dout}, {W}, {b}, {Span}.Empty, {Columns(l)}, _stepRate, _weightDecay, {Sizes(l)});");
+        else
+            w.Step($"Convolution backward, whole, by the part whose share holds it ({l.DisplayName}): d{W} = {dout}ᵀ·col, d{b} = Σ {dout}",
+                owns + $"{Kernels}Conv2D.Backward({l.Input}, {W}, {dout}, d{W}, d{b}, default, {Columns(l)}, {Sizes(l)});");
+    }
+
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     // ---- the reference pass: the direct convolution, no im2col -----------------------------

@@ -72,6 +72,44 @@ internal sealed class Dense : LayerKind
             When(dxWanted, $"{Kernels}Affine.BackwardInput({dout}, {Weights(l)}, {dx}, _scratch, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});"));
     }
 
+    // ---- the parallel form ------------------------------------------------------------------
+
+    public override long WorkPerRow(LayerSpec l) => (long)l.InputSize * l.OutputSize;
+
+    public override bool SplitsBackward => true;
+
+    public override long ParameterWork(LayerSpec l) => (long)l.InputSize * l.OutputSize;
+
+    public override void EmitBackwardInput(CodeWriter w, LayerSpec l, string? dx, string? dxWanted, bool sgd)
+    {
+        if (dx is null && !sgd) return;
+        string dout = "d" + l.Output, W = Weights(l), b = Bias(l);
+        string wanted = dxWanted is null ? "" : " (when asked for)";
+        string input = dx is null ? "" : When(dxWanted, $"{Kernels}Affine.BackwardInput({dout}, {W}, {dx}, scratch, batch, inputs: {l.InputSize}, outputs: {l.OutputSize});");
+        string scale = $"{Kernels}Affine.ScaleStep({dout}, _stepRate);";
+        if (!sgd)
+            w.Step($"Affine backward, these rows ({l.DisplayName}): {dx} = {dout}·{W}ᵀ{wanted}", input);
+        else if (dx is null)
+            w.Step($"Affine backward, these rows ({l.DisplayName}): {dout} ← −lr·{dout}, their share of the step of {W} and {b}", scale);
+        else
+            w.Step($"Affine backward, these rows ({l.DisplayName}): {dx} = {dout}·{W}ᵀ with {W} before the step, then {dout} ← −lr·{dout}, their share of the step of {W} and {b}",
+                input, scale);
+    }
+
+    public override void EmitParameterPart(CodeWriter w, LayerSpec l, bool sgd, long offset, long total)
+    {
+        string dout = "d" + l.Output, W = Weights(l), b = Bias(l), n = N(l.Number);
+        string share = $"var (start{n}, end{n}) = {Kernels}Partition.Share({offset.ToString(CultureInfo.InvariantCulture)}, {ParameterWork(l).ToString(CultureInfo.InvariantCulture)}, {total.ToString(CultureInfo.InvariantCulture)}, {l.InputSize}, part, parts);";
+        if (sgd)
+            w.Step($"Affine SGD step, this part's rows of {W} ({l.DisplayName}): {W} ← {W} − lr·({l.Input}ᵀ·{dout} + λ·{W}) over inputs [start{n}, end{n}); {b} ← {b} − lr·Σ {dout} by the part that starts at row 0",
+                share,
+                $"{Kernels}Affine.SgdStepRows({l.Input}, {dout}, {W}, {b}, _stepRate, _weightDecay, batch, inputs: {l.InputSize}, outputs: {l.OutputSize}, start{n}, end{n});");
+        else
+            w.Step($"Affine backward, this part's rows of d{W} ({l.DisplayName}): d{W} = {l.Input}ᵀ·{dout} over inputs [start{n}, end{n}), each summed over the whole batch; d{b} = Σ {dout} by the part that starts at row 0",
+                share,
+                $"{Kernels}Affine.BackwardWeightRows({l.Input}, {dout}, d{W}, d{b}, batch, inputs: {l.InputSize}, outputs: {l.OutputSize}, start{n}, end{n});");
+    }
+
     // ---- the reference pass ----------------------------------------------------------------
 
     public override bool HasReferenceForm => true;

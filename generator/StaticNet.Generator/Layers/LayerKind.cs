@@ -149,6 +149,46 @@ internal abstract class LayerKind
     internal static string When(string? condition, string statement) =>
         condition is null ? statement : "if (" + condition + ") " + statement;
 
+    // ---- the parallel form (Emit/NetworkEmitter.Parallel.cs): the batch split between threads ---------------
+
+    /// <summary>Multiply-adds per row of the forward pass, roughly: what <c>Partition.Parts</c> weighs against a thread's wake-up.</summary>
+    public virtual long WorkPerRow(LayerSpec layer) => layer.OutputShape.Size;
+
+    /// <summary>
+    /// Whether the forward step computes each row from that row alone, so that threads may take a share of the rows each.
+    /// Not the layers with a training form (Dropout draws its masks in one sequence, BatchNorm's statistics span the batch):
+    /// those run whole on the calling thread, between the stages of rows.
+    /// </summary>
+    public virtual bool ForwardRowWise => !HasTrainingForm;
+
+    /// <summary>Whether the backward step (of a layer without parameters) is row by row; BatchNorm's sums span the batch.</summary>
+    public virtual bool BackwardRowWise => true;
+
+    /// <summary>
+    /// Whether the layer's backward step splits in two, as Dense and Conv2D do: the input gradient row by row
+    /// (<see cref="EmitBackwardInput"/>, with the rows) and the parameter gradients, sums over the whole batch, in
+    /// blocks of the weights (<see cref="EmitParameterPart"/>, in the last stage).
+    /// </summary>
+    public virtual bool SplitsBackward => false;
+
+    /// <summary>The work of the parameter gradients over one row of the batch, in multiply-adds: the layer's place on the line <c>Partition.Share</c> divides.</summary>
+    public virtual long ParameterWork(LayerSpec layer) => 0;
+
+    /// <summary>
+    /// Writes the row part of a <see cref="SplitsBackward"/> layer's backward step: <paramref name="dx"/> (when not null, and
+    /// only under <paramref name="dxWanted"/> when that is not null) for this part's rows; for <c>BackwardSgd</c>
+    /// (<paramref name="sgd"/>), also what those rows give the step.
+    /// </summary>
+    public virtual void EmitBackwardInput(CodeWriter w, LayerSpec layer, string? dx, string? dxWanted, bool sgd) =>
+        throw new NotSupportedException(Name + " does not split its backward step.");
+
+    /// <summary>
+    /// Writes this part's share of a <see cref="SplitsBackward"/> layer's parameter gradients (or of its SGD step): the
+    /// layer lies at <paramref name="offset"/> on a line of <paramref name="total"/> units of work (<see cref="ParameterWork"/>).
+    /// </summary>
+    public virtual void EmitParameterPart(CodeWriter w, LayerSpec layer, bool sgd, long offset, long total) =>
+        throw new NotSupportedException(Name + " does not split its backward step.");
+
     // ---- the reference pass (Emit/ReferenceEmitter.cs): the book's formulas as plain loops in double ----------
 
     /// <summary>

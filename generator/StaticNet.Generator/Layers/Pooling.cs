@@ -126,14 +126,18 @@ internal sealed class MaxPool2D : Pooling
 
     public override void EmitForward(CodeWriter w, LayerSpec l) =>
         w.Step($"Pooling forward ({l.Declaration}): {l.Output} = the maximum of each {I(l.Arguments.Kernel)}×{I(l.Arguments.Kernel)} window of {l.Input}, remembering where it was",
-            $"{Kernels}Pool2D.MaxForward({l.Input}, {l.Output}, {Argmax(l)}, {Sizes(l)});");
+            $"{Kernels}Pool2D.MaxForward({l.Input}, {l.Output}, {Argmax(l)}, {Sizes(l)}{Origin(w, l)});");
+
+    // In a part of the batch, the argmax indices are the whole batch's: the part's first float of the input added.
+    private static string Origin(CodeWriter w, LayerSpec l) =>
+        w.FirstRow is null ? "" : $", origin: {w.FirstRow} * {I((int)l.InputShape.Size)}";
 
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
     {
         if (dxWanted is not null)
             w.Line($"// (only when the input gradient is asked for: no parameters lie below {l.Declaration})");
         w.Step($"Pooling backward ({l.Declaration}): {dx} = d{l.Output} at the argmax of each window, else 0",
-            When(dxWanted, $"{Kernels}Pool2D.MaxBackward(d{l.Output}, {Argmax(l)}, {dx}, {Sizes(l)});"));
+            When(dxWanted, $"{Kernels}Pool2D.MaxBackward(d{l.Output}, {Argmax(l)}, {dx}, {Sizes(l)}{Origin(w, l)});"));
     }
 
     // ---- the reference pass ----------------------------------------------------------------

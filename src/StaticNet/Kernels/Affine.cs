@@ -54,8 +54,13 @@ public static class Affine
         Elementwise.Scale(dout, -learningRate, step);
         Gemm.Run(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, addToC: true);
-        // The bias step is summed over the batch first and added once, so b is rounded once, not per row
-        // (row after row, as ColumnSums adds them: the same sums as a scalar loop over the rows).
+        StepBias(step, b, batch, outputs);
+    }
+
+    // The bias step is summed over the batch first and added once, so b is rounded once, not per row
+    // (row after row, as ColumnSums adds them: the same sums as a scalar loop over the rows).
+    private static void StepBias(ReadOnlySpan<float> step, Span<float> b, int batch, int outputs)
+    {
         if (outputs <= MaxStackFloats)
         {
             Span<float> sums = stackalloc float[outputs];
@@ -69,6 +74,59 @@ public static class Affine
             for (int r = 0; r < batch; r++) sum += step[r * outputs + j];
             b[j] += sum;
         }
+    }
+
+    // ---- the parallel forms: one part's rows of W (see Partition) ------------------------------------------
+
+    /// <summary>
+    /// Rows <c>[rowStart, rowEnd)</c> of <c>dW = xᵀ·dout</c> (input features <c>rowStart</c> to <c>rowEnd</c>, each summed
+    /// over the whole batch), and <c>db = Σ dout</c> too when <paramref name="rowStart"/> is 0 and the range is not empty:
+    /// every element the very sum <see cref="BackwardWeights"/> gives it, so parts on other threads add up to it exactly.
+    /// </summary>
+    public static void BackwardWeightRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dW, Span<float> db, int batch, int inputs, int outputs, int rowStart, int rowEnd)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(dW, inputs * outputs, nameof(dW));
+        Check.Length(db, outputs, nameof(db));
+        CheckRows(rowStart, rowEnd, inputs);
+        if (rowEnd <= rowStart) return;
+        Gemm.Run(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart), 1, inputs, ref MemoryMarshal.GetReference(dout),
+            ref dW[rowStart * outputs], ref Unsafe.NullRef<float>(), hasBias: false, m: rowEnd - rowStart, n: outputs, k: batch);
+        if (rowStart == 0) ColumnSums(dout, db, batch, outputs);
+    }
+
+    /// <summary>
+    /// <c>dout ← −lr·dout</c>, in place: the step <see cref="SgdStepRows"/> adds, made once by the rows that own
+    /// <paramref name="dout"/> (the same values <see cref="SgdStep"/> writes to its scratch).
+    /// </summary>
+    public static void ScaleStep(Span<float> dout, float learningRate) => Elementwise.Scale(dout, -learningRate, dout);
+
+    /// <summary>
+    /// Rows <c>[rowStart, rowEnd)</c> of <see cref="SgdStep"/> with the step already made (<paramref name="step"/> =
+    /// <c>−lr·dout</c>, by <see cref="ScaleStep"/>): those rows of W shrunk by <c>1 − lr·λ</c> when
+    /// <paramref name="weightDecay"/> λ is not 0, then <c>W += xᵀ·step</c> on them; and <c>b += Σ step</c> when
+    /// <paramref name="rowStart"/> is 0 and the range is not empty. Each weight gets exactly what the whole call gives it.
+    /// </summary>
+    public static void SgdStepRows(ReadOnlySpan<float> x, ReadOnlySpan<float> step, Span<float> W, Span<float> b, float learningRate, float weightDecay,
+        int batch, int inputs, int outputs, int rowStart, int rowEnd)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(step, batch * outputs, nameof(step));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(b, outputs, nameof(b));
+        CheckRows(rowStart, rowEnd, inputs);
+        if (rowEnd <= rowStart) return;
+        if (weightDecay != 0f) L2.Shrink(W.Slice(rowStart * outputs, (rowEnd - rowStart) * outputs), 1f - learningRate * weightDecay);
+        Gemm.Run(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart), 1, inputs, ref MemoryMarshal.GetReference(step),
+            ref W[rowStart * outputs], ref Unsafe.NullRef<float>(), hasBias: false, m: rowEnd - rowStart, n: outputs, k: batch, addToC: true);
+        if (rowStart == 0) StepBias(step, b, batch, outputs);
+    }
+
+    private static void CheckRows(int rowStart, int rowEnd, int inputs)
+    {
+        if (rowStart < 0 || rowEnd > inputs || rowStart > rowEnd)
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"Expected rows within [0, {inputs}), got [{rowStart}, {rowEnd}).");
     }
 
     /// <summary>The most floats a kernel here takes on the stack (32 KiB).</summary>

@@ -144,6 +144,39 @@ public static partial class Conv2D
         else SgdStep<W128, Vector128<float>>(x, dout, W, b, dx, columns, learningRate, batch, channels, height, width, filters, kernelSize, stride, padding, shrink);
     }
 
+    /// <summary>
+    /// Only the input gradient of <see cref="Backward"/>: <c>dx = col2im(dout·W)</c>, overwritten, sample by sample, by the
+    /// very code <see cref="Backward"/> and <see cref="SgdStep(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, float, float, int, int, int, int, int, int, int, int)"/>
+    /// use for it (so the same numbers): the part of the backward pass a thread can take for its own samples, while the
+    /// weight gradient, a sum over every sample, is made whole by one thread.
+    /// </summary>
+    public static void BackwardInput(ReadOnlySpan<float> W, ReadOnlySpan<float> dout, Span<float> dx, Span<float> columns,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)
+    {
+        if (Simd.Use512) BackwardInput<W512, Vector512<float>>(W, dout, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
+        else if (Simd.Use256) BackwardInput<W256, Vector256<float>>(W, dout, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
+        else BackwardInput<W128, Vector128<float>>(W, dout, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
+    }
+
+    internal static void BackwardInput<TW, TV>(ReadOnlySpan<float> W, ReadOnlySpan<float> dout, Span<float> dx, Span<float> columns,
+        int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        var g = new Geometry(batch, channels, height, width, filters, kernelSize, stride, padding);
+        Check.Length(W, filters * g.Patch, nameof(W));
+        Check.Length(dout, batch * g.OutputSize, nameof(dout));
+        Check.Length(dx, batch * g.InputSize, nameof(dx));
+        Check.AtLeast(columns, g.Patch * g.Pixels, nameof(columns));
+        ref float col = ref MemoryMarshal.GetReference(columns);
+        ref float w = ref MemoryMarshal.GetReference(W);
+        for (int n = 0; n < batch; n++)
+        {
+            Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref Unsafe.AsRef(in dout[n * g.OutputSize]), ref col, ref Unsafe.NullRef<float>(), hasBias: false,
+                m: g.Patch, n: g.Pixels, k: filters);
+            Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
+        }
+    }
+
     /// <summary><see cref="Forward"/> with vectors no wider than <typeparamref name="TW"/> (for tests: every width the machine has).</summary>
     internal static void Forward<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> W, ReadOnlySpan<float> b, Span<float> y, Span<float> columns,
         int batch, int channels, int height, int width, int filters, int kernelSize, int stride, int padding)

@@ -52,10 +52,12 @@ public static class Pool2D
     /// Max pooling: <c>y</c> = the maximum of each window, and <c>argmax</c> = where it is, as an index into
     /// <paramref name="x"/>; on ties the first maximum in row-major window order (as the book's
     /// <c>np.argmax</c>). Both overwritten; <paramref name="argmax"/> holds <see cref="ArgmaxLength"/> ints (or more)
-    /// and is what <see cref="MaxBackward"/> reads.
+    /// and is what <see cref="MaxBackward"/> reads. On a part of a batch whose first float lies at <paramref name="origin"/>
+    /// in the whole, the indices written are the whole's, so that any split of the batch between threads, or none, reads
+    /// them back alike.
     /// </summary>
     public static void MaxForward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax,
-        int batch, int channels, int height, int width, int poolSize, int stride)
+        int batch, int channels, int height, int width, int poolSize, int stride, int origin = 0)
     {
         var g = new Geometry(batch, channels, height, width, poolSize, stride);
         Check.Length(x, batch * g.InputSize, nameof(x));
@@ -67,18 +69,18 @@ public static class Pool2D
         ref int ar = ref MemoryMarshal.GetReference(argmax);
         if (poolSize == 2 && stride == 2 && Vector256.IsHardwareAccelerated)
         {
-            MaxForward2x2(ref xr, ref yr, ref ar, batch * channels, in g);
+            MaxForward2x2(ref xr, ref yr, ref ar, batch * channels, in g, origin);
             return;
         }
         int planes = batch * channels, o = 0;
         for (int plane = 0; plane < planes; plane++)
         {
-            int origin = plane * g.Height * g.Width;
+            int planeStart = plane * g.Height * g.Width;
             for (int oh = 0; oh < g.OutHeight; oh++)
             {
                 for (int ow = 0; ow < g.OutWidth; ow++, o++)
                 {
-                    int corner = origin + oh * stride * g.Width + ow * stride;
+                    int corner = planeStart + oh * stride * g.Width + ow * stride;
                     int best = corner;
                     float max = Unsafe.Add(ref xr, corner);
                     for (int i = 0; i < poolSize; i++)
@@ -92,7 +94,7 @@ public static class Pool2D
                         }
                     }
                     Unsafe.Add(ref yr, o) = max;
-                    Unsafe.Add(ref ar, o) = best;
+                    Unsafe.Add(ref ar, o) = origin + best;
                 }
             }
         }
@@ -101,10 +103,10 @@ public static class Pool2D
     /// <summary>
     /// Max pooling backward: <c>dx = 0</c>, then <c>dx[argmax[o]] += dout[o]</c> for every output o: each gradient goes
     /// to the input that was the maximum (summed where overlapping windows chose the same input).
-    /// <paramref name="argmax"/> is what <see cref="MaxForward"/> wrote for this batch.
+    /// <paramref name="argmax"/> is what <see cref="MaxForward"/> wrote for this batch; <paramref name="origin"/> the one it was given.
     /// </summary>
     public static void MaxBackward(ReadOnlySpan<float> dout, ReadOnlySpan<int> argmax, Span<float> dx,
-        int batch, int channels, int height, int width, int poolSize, int stride)
+        int batch, int channels, int height, int width, int poolSize, int stride, int origin = 0)
     {
         var g = new Geometry(batch, channels, height, width, poolSize, stride);
         Check.Length(dout, batch * g.OutputSize, nameof(dout));
@@ -113,12 +115,12 @@ public static class Pool2D
             throw new ArgumentException($"Expected at least {batch * g.OutputSize} ints, got {argmax.Length}.", nameof(argmax));
         if (poolSize == 2 && stride == 2 && Vector256.IsHardwareAccelerated)
         {
-            MaxBackward2x2(ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(argmax), ref MemoryMarshal.GetReference(dx), batch * channels, in g);
+            MaxBackward2x2(ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(argmax), ref MemoryMarshal.GetReference(dx), batch * channels, in g, origin);
             return;
         }
         dx.Clear();
         for (int o = 0; o < dout.Length; o++)
-            dx[argmax[o]] += dout[o]; // bounds-checked: an index that did not come from MaxForward cannot write outside dx
+            dx[argmax[o] - origin] += dout[o]; // bounds-checked: an index that did not come from MaxForward cannot write outside dx
     }
 
     /// <summary>
@@ -128,7 +130,7 @@ public static class Pool2D
     /// strictly greater, then the second row wins where its maximum is strictly greater, which is the first maximum
     /// in row-major order, as the scalar loop (and NaN compares false both ways, as there).
     /// </summary>
-    private static void MaxForward2x2(ref float x, ref float y, ref int argmax, int planes, in Geometry g)
+    private static void MaxForward2x2(ref float x, ref float y, ref int argmax, int planes, in Geometry g, int origin)
     {
         int width = g.Width, OH = g.OutHeight, OW = g.OutWidth, planeSize = g.Height * g.Width, o = 0;
         Vector128<int> lanes = Vector128.Create(0, 2, 4, 6);
@@ -147,7 +149,7 @@ public static class Pool2D
                     Vector128<float> s0 = Vector128.GreaterThan(o0, e0), s1 = Vector128.GreaterThan(o1, e1);
                     Vector128<float> m0 = Vector128.ConditionalSelect(s0, o0, e0), m1 = Vector128.ConditionalSelect(s1, o1, e1);
                     Vector128<float> second = Vector128.GreaterThan(m1, m0);
-                    Vector128<int> corner = Vector128.Create(r0 + 2 * ow) + lanes;
+                    Vector128<int> corner = Vector128.Create(origin + r0 + 2 * ow) + lanes;
                     // A true lane is −1: subtracting it adds the 1 of the odd column.
                     Vector128<int> i0 = corner - s0.AsInt32(), i1 = corner + Vector128.Create(width) - s1.AsInt32();
                     Vector128.ConditionalSelect(second, m1, m0).StoreUnsafe(ref y, (nuint)o);
@@ -157,7 +159,7 @@ public static class Pool2D
                 {
                     int c0 = r0 + 2 * ow, c1 = c0 + width;
                     float a = Unsafe.Add(ref x, c0), b = Unsafe.Add(ref x, c0 + 1), c = Unsafe.Add(ref x, c1), d = Unsafe.Add(ref x, c1 + 1);
-                    int i0 = b > a ? c0 + 1 : c0, i1 = d > c ? c1 + 1 : c1;
+                    int i0 = origin + (b > a ? c0 + 1 : c0), i1 = origin + (d > c ? c1 + 1 : c1);
                     float m0 = b > a ? b : a, m1 = d > c ? d : c;
                     Unsafe.Add(ref y, o) = m1 > m0 ? m1 : m0;
                     Unsafe.Add(ref argmax, o) = m1 > m0 ? i1 : i0;
@@ -171,7 +173,7 @@ public static class Pool2D
     /// each input is written once, <c>dout</c> where it is its window's argmax and 0 elsewhere, with no clearing pass and
     /// no indexed store (an index that did not come from <see cref="MaxForward"/> only loses its gradient).
     /// </summary>
-    private static void MaxBackward2x2(ref float dout, ref int argmax, ref float dx, int planes, in Geometry g)
+    private static void MaxBackward2x2(ref float dout, ref int argmax, ref float dx, int planes, in Geometry g, int origin)
     {
         int width = g.Width, OH = g.OutHeight, OW = g.OutWidth, planeSize = g.Height * g.Width, o = 0;
         Vector128<int> lanes = Vector128.Create(0, 2, 4, 6);
@@ -184,7 +186,7 @@ public static class Pool2D
                 for (; ow + 4 <= OW; ow += 4, o += 4)
                 {
                     Vector128<float> d = Vector128.LoadUnsafe(ref dout, (nuint)o);
-                    Vector128<int> at = Vector128.LoadUnsafe(ref argmax, (nuint)o);
+                    Vector128<int> at = Vector128.LoadUnsafe(ref argmax, (nuint)o) - Vector128.Create(origin);
                     Vector128<int> e0 = Vector128.Create(r0 + 2 * ow) + lanes, e1 = e0 + Vector128.Create(width);
                     Vector128<int> one = Vector128<int>.One;
                     Vector128<float> de0 = Vector128.ConditionalSelect(Vector128.Equals(at, e0).AsSingle(), d, Vector128<float>.Zero);
@@ -197,7 +199,7 @@ public static class Pool2D
                 }
                 for (; ow < OW; ow++, o++)
                 {
-                    int c0 = r0 + 2 * ow, c1 = c0 + width, at = Unsafe.Add(ref argmax, o);
+                    int c0 = r0 + 2 * ow, c1 = c0 + width, at = Unsafe.Add(ref argmax, o) - origin;
                     float d = Unsafe.Add(ref dout, o);
                     Unsafe.Add(ref dx, c0) = at == c0 ? d : 0f;
                     Unsafe.Add(ref dx, c0 + 1) = at == c0 + 1 ? d : 0f;

@@ -277,7 +277,7 @@ public class RecurrentHardeningTests
         var expected = new float[4 * steps * 3];
         net.Forward(input, expected, steps);
         var got = new float[expected.Length];
-        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, s =>
+        System.Threading.Tasks.Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, s =>
         {
             var ws = new GruClassifierNet.Workspace();
             var y = new float[3];

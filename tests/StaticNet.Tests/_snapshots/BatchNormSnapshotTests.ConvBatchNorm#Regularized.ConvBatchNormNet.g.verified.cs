@@ -22,10 +22,11 @@ namespace Regularized
     /// Total parameters: 159
     /// </code>
     /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+    /// over several cores, set <see cref="DegreeOfParallelism"/>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-    partial class ConvBatchNormNet : global::StaticNet.ILossNetwork
+    partial class ConvBatchNormNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
     {
         /// <summary>Floats per input row.</summary>
         public const int InputSize = 64;
@@ -78,6 +79,14 @@ namespace Regularized
         private bool _drawDropoutMasks; // this training forward draws new masks (false: KeepDropoutMasks reuses the latest)
         private int _maskRows;          // rows the latest masks were drawn for; 0 before the first
         private readonly float[] _state = new float[StateCount]; // the running statistics of every BatchNorm layer, in order
+        // Every core: the degree of parallelism, and what the stages of a parallel call read.
+        private int _degree = 1;   // DegreeOfParallelism
+        private int _rows;         // the batch of the parallel call running
+        private float _stepRate;   // BackwardSgd's learning rate, for its stages
+        private float[][] _col1Parts; // one col1 per part: [0] is _col1
+        private float[][] _bn2Parts; // one bn2 per part: [0] is _bn2
+        // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+        private const long WorkPerRow = 1864;
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -108,6 +117,8 @@ namespace Regularized
             _bn2 = new float[28];
             _argmax4 = new int[batchCapacity * 36];
             _mask6 = new float[batchCapacity * 36];
+            _col1Parts = new[] { _col1 };
+            _bn2Parts = new[] { _bn2 };
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 9, ref random); // W1 ~ N(0, σ²), σ = √(1 / 9): Xavier (Init.Auto)
@@ -198,6 +209,28 @@ namespace Regularized
         public global::System.Span<float> RunningMean2 => new(_state, 0, 4);
         /// <summary>BatchNorm2's running variance [4]: a view into <see cref="State"/>.</summary>
         public global::System.Span<float> RunningVar2 => new(_state, 4, 4);
+
+        /// <summary>
+        /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+        /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+        /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+        /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+        /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+        public int DegreeOfParallelism
+        {
+            get => _degree;
+            set
+            {
+                global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+                _col1Parts = global::StaticNet.Kernels.Partition.Copies(_col1Parts, value);
+                _bn2Parts = global::StaticNet.Kernels.Partition.Copies(_bn2Parts, value);
+                _degree = value;
+            }
+        }
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -297,6 +330,8 @@ namespace Regularized
         {
             _batch = batch;
             _parametersTaken = false;
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 64);
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> a2 = new(_a2, 0, batch * 144);
@@ -646,6 +681,8 @@ namespace Regularized
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 64);
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> h2 = new(_h2, 0, batch * 144);
@@ -712,6 +749,8 @@ namespace Regularized
         /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersSgdParallel(batch, learningRate, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 64);
             global::System.Span<float> a1 = new(_a1, 0, batch * 144);
             global::System.Span<float> h2 = new(_h2, 0, batch * 144);
@@ -773,6 +812,370 @@ namespace Regularized
             // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
                 global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+            }
+        }
+
+        // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+        /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+        private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Conv2D1
+            // On this thread, the whole batch: BatchNorm2
+            {
+                global::System.Span<float> a1 = new(_a1, 0, batch * 144);
+                global::System.Span<float> a2 = new(_a2, 0, batch * 144);
+                global::System.Span<float> bn2 = _bn2;
+                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
+                global::System.Span<float> beta2 = new(_parameters, 44, 4);
+                global::System.Span<float> runningMean2 = new(_state, 0, 4);
+                global::System.Span<float> runningVar2 = new(_state, 4, 4);
+
+                if (_trainingForward)
+                {
+                    // BatchNorm forward, training (BatchNorm2), per channel over the batch and all 36 positions, m = N·36 (as PyTorch's BatchNorm2d; the book's BatchNormalization normalises each of the C·H·W values on its own):
+                    //   μ = Σ a1 / m, σ² = Σ (a1 − μ)² / m, x̂ = (a1 − μ) / √(σ² + ε), a2 = gamma2 ⊙ x̂ + beta2
+                    //   running mean ← 0.99·running mean + 0.01·μ, running var ← 0.99·running var + 0.01·σ²·m/(m − 1) (PyTorch's rule: the unbiased variance)
+                    {
+                        global::StaticNet.Kernels.BatchNorm.ForwardTraining(a1, gamma2, beta2, a2, runningMean2, runningVar2, bn2, momentum: 0.01f, epsilon: 1E-05f, batch, channels: 4, spatial: 36);
+                    }
+                }
+                else
+                {
+                    // BatchNorm forward, inference (BatchNorm2): a2 = gamma2 ⊙ (a1 − running mean) / √(running var + ε) + beta2, per channel
+                    {
+                        global::StaticNet.Kernels.BatchNorm.ForwardInference(a1, gamma2, beta2, a2, runningMean2, runningVar2, bn2, epsilon: 1E-05f, batch, channels: 4, spatial: 36);
+                    }
+                }
+            }
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts); // rows: ReLU, MaxPool2D, Flatten
+            // On this thread, the whole batch: Dropout
+            {
+                global::System.Span<float> p2 = new(_p2, 0, batch * 36);
+                global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
+                global::System.Span<float> mask6 = _mask6;
+
+                if (_trainingForward)
+                {
+                    // Dropout forward, training (Dropout(0.2)): mask = 1/(1 − p) where a uniform draw u ≥ p (kept), else 0 (dropped);
+                    // h2_2 = p2 ⊙ mask. Inverted dropout, as PyTorch: the expected output is the input, so inference is the identity
+                    // (the book's Dropout keeps values unscaled here and multiplies by (1 − p) at test time).
+                    // A new mask from the network's seeded generator, unless KeepDropoutMasks keeps the latest one
+                    {
+                        global::System.Span<float> mask6Rows = mask6.Slice(0, batch * 36);
+                        if (_drawDropoutMasks) global::StaticNet.Kernels.Dropout.DrawMask(mask6Rows, p: 0.2f, ref _dropoutRandom);
+                        global::StaticNet.Kernels.Dropout.Apply(p2, mask6Rows, h2_2);
+                    }
+                }
+                else
+                {
+                    // Dropout forward, inference (Dropout(0.2)): h2_2 = p2 (inverted dropout scales in training instead; the book's Dropout multiplies by (1 − p) here)
+                    {
+                        p2.CopyTo(h2_2);
+                    }
+                }
+            }
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // rows: Dense3
+        }
+
+        /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+        private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense3, Dropout, Flatten, MaxPool2D, ReLU
+            // On this thread, the whole batch: BatchNorm2
+            {
+                global::System.Span<float> a1 = new(_a1, 0, batch * 144);
+                global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+                global::System.Span<float> da2 = new(_da2, 0, batch * 144);
+                global::System.Span<float> bn2 = _bn2;
+                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
+                global::System.Span<float> dgamma2 = new(_gradients, 40, 4);
+                global::System.Span<float> dbeta2 = new(_gradients, 44, 4);
+
+                // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per channel, with x̂ = (a1 − μ) / √(σ² + ε):
+                //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
+                //   training (μ, σ² are the batch's, so they depend on a1):
+                //     dσ² = Σ dx̂ ⊙ (a1 − μ) · (−½)(σ² + ε)^(−3/2), dμ = −Σ dx̂ / √(σ² + ε) (dσ²'s own term in dμ is 0: Σ (a1 − μ) = 0)
+                //     da1 = dx̂ / √(σ² + ε) + dσ² · 2(a1 − μ) / m + dμ / m, which is gamma2 / (m·√(σ² + ε)) ⊙ (m·da2 − dbeta2 − x̂ ⊙ dgamma2)
+                //   inference (μ, σ² the running statistics, constants): da1 = dx̂ / √(σ² + ε)
+                {
+                    global::StaticNet.Kernels.BatchNorm.Backward(a1, da2, gamma2, bn2, dgamma2, dbeta2, da1, training: _trainingForward, batch, channels: 4, spatial: 36);
+                }
+            }
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts, default, inputGradient); // rows: Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 5, parts); // parameters: Dense3, Conv2D1
+        }
+
+        /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
+        private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)
+        {
+            _rows = batch;
+            _stepRate = learningRate;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 6, parts); // rows: Dense3, Dropout, Flatten, MaxPool2D, ReLU
+            // On this thread, the whole batch: BatchNorm2
+            {
+                global::System.Span<float> a1 = new(_a1, 0, batch * 144);
+                global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+                global::System.Span<float> da2 = new(_da2, 0, batch * 144);
+                global::System.Span<float> bn2 = _bn2;
+                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
+                global::System.Span<float> beta2 = new(_parameters, 44, 4);
+
+                // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per channel, with x̂ = (a1 − μ) / √(σ² + ε):
+                //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
+                //   training (μ, σ² are the batch's, so they depend on a1):
+                //     dσ² = Σ dx̂ ⊙ (a1 − μ) · (−½)(σ² + ε)^(−3/2), dμ = −Σ dx̂ / √(σ² + ε) (dσ²'s own term in dμ is 0: Σ (a1 − μ) = 0)
+                //     da1 = dx̂ / √(σ² + ε) + dσ² · 2(a1 − μ) / m + dμ / m, which is gamma2 / (m·√(σ² + ε)) ⊙ (m·da2 − dbeta2 − x̂ ⊙ dgamma2)
+                //   inference (μ, σ² the running statistics, constants): da1 = dx̂ / √(σ² + ε)
+                // then the SGD step, with da1 from gamma2 before it: gamma2 ← gamma2 − lr·dgamma2, beta2 ← beta2 − lr·dbeta2 (dgamma2, dbeta2 kept in bn2, not in Gradients)
+                {
+                    global::System.Span<float> stepGamma2 = bn2.Slice(20, 4), stepBeta2 = bn2.Slice(24, 4);
+                    global::StaticNet.Kernels.BatchNorm.Backward(a1, da2, gamma2, bn2, stepGamma2, stepBeta2, da1, training: _trainingForward, batch, channels: 4, spatial: 36);
+                    global::StaticNet.Kernels.BatchNorm.SgdStep(gamma2, beta2, stepGamma2, stepBeta2, learningRate);
+                }
+            }
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 7, parts); // rows: Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 8, parts); // parameters: Dense3, Conv2D1
+        }
+
+        void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            switch (stage)
+            {
+                case 0: ForwardRows1(part, parts, input); break;
+                case 1: ForwardRows2(part, parts); break;
+                case 2: ForwardRows3(part, parts); break;
+                case 3: BackwardRows4(part, parts); break;
+                case 4: BackwardRows5(part, parts, output); break;
+                case 5: GradientParts6(part, parts); break;
+                case 6: BackwardSgdRows7(part, parts); break;
+                case 7: BackwardSgdRows8(part, parts); break;
+                case 8: SgdStepParts9(part, parts); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+            }
+        }
+
+        /// <summary>One part's rows of the batch: the input copy, Conv2D1.</summary>
+        private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> x = new(_x, row0 * 64, batch * 64);
+            global::System.Span<float> a1 = new(_a1, row0 * 144, batch * 144);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 36);
+            global::System.Span<float> b1 = new(_parameters, 36, 4);
+            input.Slice(row0 * 64, batch * 64).CopyTo(x);
+
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
+            {
+                global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: ReLU, MaxPool2D, Flatten.</summary>
+        private void ForwardRows2(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> a2 = new(_a2, row0 * 144, batch * 144);
+            global::System.Span<float> h2 = new(_h2, row0 * 144, batch * 144);
+            global::System.Span<float> p2 = new(_p2, row0 * 36, batch * 36);
+            global::System.Span<int> argmax4 = new(_argmax4, row0 * 36, batch * 36);
+
+            // ReLU forward: h2 = max(0, a2)
+            {
+                global::StaticNet.Kernels.Activation.ReluForward(a2, h2);
+            }
+
+            // Pooling forward (MaxPool2D(2)): p2 = the maximum of each 2×2 window of h2, remembering where it was
+            {
+                global::StaticNet.Kernels.Pool2D.MaxForward(h2, p2, argmax4, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2, origin: row0 * 144);
+            }
+
+            // Flatten: p2 (N, 4, 3, 3) read as (N, 36) in CHW order: the same buffer, nothing to copy.
+        }
+
+        /// <summary>One part's rows of the batch: Dense3.</summary>
+        private void ForwardRows3(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h2_2 = new(_h2_2, row0 * 36, batch * 36);
+            global::System.Span<float> a3 = new(_a3, row0 * 3, batch * 3);
+            global::System.Span<float> W3 = new(_parameters, 48, 108);
+            global::System.Span<float> b3 = new(_parameters, 156, 3);
+
+            // Affine forward (Dense3): a3 = h2_2·W3 + b3
+            {
+                global::StaticNet.Kernels.Affine.Forward(h2_2, W3, b3, a3, batch, inputs: 36, outputs: 3);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, Dropout, Flatten, MaxPool2D, ReLU.</summary>
+        private void BackwardRows4(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h2 = new(_h2, row0 * 144, batch * 144);
+            global::System.Span<float> da2 = new(_da2, row0 * 144, batch * 144);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 144, batch * 144);
+            global::System.Span<float> dp2 = new(_dp2, row0 * 36, batch * 36);
+            global::System.Span<float> dh2_2 = new(_dh2_2, row0 * 36, batch * 36);
+            global::System.Span<float> da3 = new(_da3, row0 * 3, batch * 3);
+            global::System.Span<float> scratch = new(_scratch, row0 * 39, batch * 39);
+            global::System.Span<int> argmax4 = new(_argmax4, row0 * 36, batch * 36);
+            global::System.Span<float> mask6 = new(_mask6, row0 * 36, batch * 36);
+            global::System.Span<float> W3 = new(_parameters, 48, 108);
+
+            // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, scratch, batch, inputs: 36, outputs: 3);
+            }
+
+            // Dropout backward (Dropout(0.2)): training, dp2 = dh2_2 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
+            // inference (the identity), dp2 = dh2_2
+            {
+                global::StaticNet.Kernels.Dropout.Backward(dh2_2, mask6.Slice(0, batch * 36), dp2, training: _trainingForward);
+            }
+
+            // Flatten backward: dp2 (N, 36) read back as (N, 4, 3, 3): the same buffer, nothing to copy.
+
+            // Pooling backward (MaxPool2D(2)): dh2 = dp2 at the argmax of each window, else 0
+            {
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2, origin: row0 * 144);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Conv2D1.</summary>
+        private void BackwardRows5(int part, int parts, global::System.Span<float> output)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> da1 = new(_da1, row0 * 144, batch * 144);
+            global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 36);
+
+            // Convolution backward, these samples (Conv2D1): inputGradient = col2im(da1·W1) (when asked for)
+            {
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Conv2D.BackwardInput(W1, da1, inputGradient, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+            }
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Conv2D1.</summary>
+        private void GradientParts6(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
+            global::System.Span<float> h2_2 = new(_h2_2, 0 * 36, batch * 36);
+            global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
+            global::System.Span<float> da3 = new(_da3, 0 * 3, batch * 3);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 36);
+            global::System.Span<float> dW1 = new(_gradients, 0, 36);
+            global::System.Span<float> db1 = new(_gradients, 36, 4);
+            global::System.Span<float> dW3 = new(_gradients, 48, 108);
+            global::System.Span<float> db3 = new(_gradients, 156, 3);
+
+            // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2_2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 108, 1404, 36, part, parts);
+                global::StaticNet.Kernels.Affine.BackwardWeightRows(h2_2, da3, dW3, db3, batch, inputs: 36, outputs: 3, start3, end3);
+            }
+
+            // Convolution backward, whole, by the part whose share holds it (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(108, 1296, 1404, part, parts)) global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, default, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, Dropout, Flatten, MaxPool2D, ReLU.</summary>
+        private void BackwardSgdRows7(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h2 = new(_h2, row0 * 144, batch * 144);
+            global::System.Span<float> da2 = new(_da2, row0 * 144, batch * 144);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 144, batch * 144);
+            global::System.Span<float> dp2 = new(_dp2, row0 * 36, batch * 36);
+            global::System.Span<float> dh2_2 = new(_dh2_2, row0 * 36, batch * 36);
+            global::System.Span<float> da3 = new(_da3, row0 * 3, batch * 3);
+            global::System.Span<float> scratch = new(_scratch, row0 * 39, batch * 39);
+            global::System.Span<int> argmax4 = new(_argmax4, row0 * 36, batch * 36);
+            global::System.Span<float> mask6 = new(_mask6, row0 * 36, batch * 36);
+            global::System.Span<float> W3 = new(_parameters, 48, 108);
+
+            // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, scratch, batch, inputs: 36, outputs: 3);
+                global::StaticNet.Kernels.Affine.ScaleStep(da3, _stepRate);
+            }
+
+            // Dropout backward (Dropout(0.2)): training, dp2 = dh2_2 ⊙ mask (mask = 0 where dropped, 1/(1 − p) where kept);
+            // inference (the identity), dp2 = dh2_2
+            {
+                global::StaticNet.Kernels.Dropout.Backward(dh2_2, mask6.Slice(0, batch * 36), dp2, training: _trainingForward);
+            }
+
+            // Flatten backward: dp2 (N, 36) read back as (N, 4, 3, 3): the same buffer, nothing to copy.
+
+            // Pooling backward (MaxPool2D(2)): dh2 = dp2 at the argmax of each window, else 0
+            {
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp2, argmax4, dh2, batch, channels: 4, height: 6, width: 6, poolSize: 2, stride: 2, origin: row0 * 144);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Conv2D1.</summary>
+        private void BackwardSgdRows8(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Conv2D1.</summary>
+        private void SgdStepParts9(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
+            global::System.Span<float> h2_2 = new(_h2_2, 0 * 36, batch * 36);
+            global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
+            global::System.Span<float> da3 = new(_da3, 0 * 3, batch * 3);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 36);
+            global::System.Span<float> b1 = new(_parameters, 36, 4);
+            global::System.Span<float> W3 = new(_parameters, 48, 108);
+            global::System.Span<float> b3 = new(_parameters, 156, 3);
+
+            // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2_2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 108, 1404, 36, part, parts);
+                global::StaticNet.Kernels.Affine.SgdStepRows(h2_2, da3, W3, b3, _stepRate, _weightDecay, batch, inputs: 36, outputs: 3, start3, end3);
+            }
+
+            // Convolution SGD step, whole, by the part whose share holds it (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(108, 1296, 1404, part, parts)) global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, _stepRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
             }
         }
     }

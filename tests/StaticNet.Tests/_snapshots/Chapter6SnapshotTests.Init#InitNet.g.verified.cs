@@ -23,10 +23,11 @@
 /// Total parameters: 3,217
 /// </code>
 /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-/// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+/// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+/// over several cores, set <see cref="DegreeOfParallelism"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-partial class InitNet : global::StaticNet.ILossNetwork
+partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
 {
     /// <summary>Floats per input row.</summary>
     public const int InputSize = 64;
@@ -77,6 +78,13 @@ partial class InitNet : global::StaticNet.ILossNetwork
     // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
     private readonly float[] _scratch; // [batch, 164]
     private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [10, 36], then [W | b] [4, 10]
+    // Every core: the degree of parallelism, and what the stages of a parallel call read.
+    private int _degree = 1;   // DegreeOfParallelism
+    private int _rows;         // the batch of the parallel call running
+    private float _stepRate;   // BackwardSgd's learning rate, for its stages
+    private float[][] _col1Parts; // one col1 per part: [0] is _col1
+    // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+    private const long WorkPerRow = 4823;
 
     /// <summary>
     /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -110,6 +118,7 @@ partial class InitNet : global::StaticNet.ILossNetwork
         _da5 = new float[batchCapacity * 2];
         _scratch = new float[batchCapacity * 164];
         _col1 = new float[400];
+        _col1Parts = new[] { _col1 };
 
         var random = new global::StaticNet.Random64(seed);
         global::StaticNet.Initializers.Normal(W1, 0.05f, ref random); // W1 ~ N(0, σ²), σ = 0.05: Init.Normal
@@ -199,6 +208,27 @@ partial class InitNet : global::StaticNet.ILossNetwork
     /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
     /// </summary>
     public bool Training { get; set; } = true;
+
+    /// <summary>
+    /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+    /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+    /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+    /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+    /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+    /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+    /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+    public int DegreeOfParallelism
+    {
+        get => _degree;
+        set
+        {
+            global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+            _col1Parts = global::StaticNet.Kernels.Partition.Copies(_col1Parts, value);
+            _degree = value;
+        }
+    }
 
     /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -303,6 +333,8 @@ partial class InitNet : global::StaticNet.ILossNetwork
     {
         _batch = batch;
         _parametersTaken = false;
+        int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+        if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 64);
         global::System.Span<float> a1 = new(_a1, 0, batch * 144);
         global::System.Span<float> h1 = new(_h1, 0, batch * 144);
@@ -659,6 +691,8 @@ partial class InitNet : global::StaticNet.ILossNetwork
     /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
     private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
     {
+        int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+        if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 64);
         global::System.Span<float> h1 = new(_h1, 0, batch * 144);
         global::System.Span<float> h2 = new(_h2, 0, batch * 20);
@@ -744,6 +778,8 @@ partial class InitNet : global::StaticNet.ILossNetwork
     /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
     private void BackwardLayersSgd(int batch, float learningRate)
     {
+        int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+        if (parts > 1) { BackwardLayersSgdParallel(batch, learningRate, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 64);
         global::System.Span<float> h1 = new(_h1, 0, batch * 144);
         global::System.Span<float> h2 = new(_h2, 0, batch * 20);
@@ -822,6 +858,384 @@ partial class InitNet : global::StaticNet.ILossNetwork
         // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
         {
             global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+        }
+    }
+
+    // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+    /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+    private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+    {
+        _rows = batch;
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Conv2D1, ReLU, Flatten, Dense2, Tanh, Dense3, ReLU, Dense4, ReLU, Dense5
+    }
+
+    /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+    private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+    {
+        _rows = batch;
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Dense5, ReLU, Dense4, ReLU, Dense3, Tanh, Dense2, Flatten, ReLU, Conv2D1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense5, Dense4, Dense3, Dense2, Conv2D1
+    }
+
+    /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
+    private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)
+    {
+        _rows = batch;
+        _stepRate = learningRate;
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense5, ReLU, Dense4, ReLU, Dense3, Tanh, Dense2, Flatten, ReLU, Conv2D1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense5, Dense4, Dense3, Dense2, Conv2D1
+    }
+
+    void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+    {
+        switch (stage)
+        {
+            case 0: ForwardRows1(part, parts, input); break;
+            case 1: BackwardRows2(part, parts, output); break;
+            case 2: GradientParts3(part, parts); break;
+            case 3: BackwardSgdRows4(part, parts); break;
+            case 4: SgdStepParts5(part, parts); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+        }
+    }
+
+    /// <summary>One part's rows of the batch: the input copy, Conv2D1, ReLU, Flatten, Dense2, Tanh, Dense3, ReLU, Dense4, ReLU, Dense5.</summary>
+    private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> x = new(_x, row0 * 64, batch * 64);
+        global::System.Span<float> a1 = new(_a1, row0 * 144, batch * 144);
+        global::System.Span<float> h1 = new(_h1, row0 * 144, batch * 144);
+        global::System.Span<float> a2 = new(_a2, row0 * 20, batch * 20);
+        global::System.Span<float> h2 = new(_h2, row0 * 20, batch * 20);
+        global::System.Span<float> a3 = new(_a3, row0 * 10, batch * 10);
+        global::System.Span<float> h3 = new(_h3, row0 * 10, batch * 10);
+        global::System.Span<float> a4 = new(_a4, row0 * 5, batch * 5);
+        global::System.Span<float> h4 = new(_h4, row0 * 5, batch * 5);
+        global::System.Span<float> a5 = new(_a5, row0 * 2, batch * 2);
+        global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+        global::System.Span<float> W1 = new(_parameters, 0, 36);
+        global::System.Span<float> b1 = new(_parameters, 36, 4);
+        global::System.Span<float> W2 = new(_parameters, 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        input.Slice(row0 * 64, batch * 64).CopyTo(x);
+
+        // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
+        {
+            global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+        }
+
+        // ReLU forward: h1 = max(0, a1)
+        {
+            global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
+        }
+
+        // Flatten: h1 (N, 4, 6, 6) read as (N, 144) in CHW order: the same buffer, nothing to copy.
+
+        // Affine forward (Dense2): a2 = h1·W2 + b2
+        {
+            global::StaticNet.Kernels.Affine.Forward(h1, W2, b2, a2, batch, inputs: 144, outputs: 20);
+        }
+
+        // Tanh forward: h2 = tanh(a2)
+        {
+            global::StaticNet.Kernels.Activation.TanhForward(a2, h2);
+        }
+
+        // Affine forward (Dense3): a3 = h2·W3 + b3
+        {
+            global::StaticNet.Kernels.Affine.Forward(h2, W3, b3, a3, batch, inputs: 20, outputs: 10);
+        }
+
+        // ReLU forward: h3 = max(0, a3)
+        {
+            global::StaticNet.Kernels.Activation.ReluForward(a3, h3);
+        }
+
+        // Affine forward (Dense4): a4 = h3·W4 + b4
+        {
+            global::StaticNet.Kernels.Affine.Forward(h3, W4, b4, a4, batch, inputs: 10, outputs: 5);
+        }
+
+        // ReLU forward: h4 = max(0, a4)
+        {
+            global::StaticNet.Kernels.Activation.ReluForward(a4, h4);
+        }
+
+        // Affine forward (Dense5): a5 = h4·W5 + b5
+        {
+            global::StaticNet.Kernels.Affine.Forward(h4, W5, b5, a5, batch, inputs: 5, outputs: 2);
+        }
+    }
+
+    /// <summary>One part's rows of the batch: Dense5, ReLU, Dense4, ReLU, Dense3, Tanh, Dense2, Flatten, ReLU, Conv2D1.</summary>
+    private void BackwardRows2(int part, int parts, global::System.Span<float> output)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> h1 = new(_h1, row0 * 144, batch * 144);
+        global::System.Span<float> h2 = new(_h2, row0 * 20, batch * 20);
+        global::System.Span<float> h3 = new(_h3, row0 * 10, batch * 10);
+        global::System.Span<float> h4 = new(_h4, row0 * 5, batch * 5);
+        global::System.Span<float> da1 = new(_da1, row0 * 144, batch * 144);
+        global::System.Span<float> dh1 = new(_dh1, row0 * 144, batch * 144);
+        global::System.Span<float> da2 = new(_da2, row0 * 20, batch * 20);
+        global::System.Span<float> dh2 = new(_dh2, row0 * 20, batch * 20);
+        global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
+        global::System.Span<float> dh3 = new(_dh3, row0 * 10, batch * 10);
+        global::System.Span<float> da4 = new(_da4, row0 * 5, batch * 5);
+        global::System.Span<float> dh4 = new(_dh4, row0 * 5, batch * 5);
+        global::System.Span<float> da5 = new(_da5, row0 * 2, batch * 2);
+        global::System.Span<float> scratch = new(_scratch, row0 * 164, batch * 164);
+        global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+        global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+        global::System.Span<float> W1 = new(_parameters, 0, 36);
+        global::System.Span<float> W2 = new(_parameters, 40, 2880);
+        global::System.Span<float> W3 = new(_parameters, 2940, 200);
+        global::System.Span<float> W4 = new(_parameters, 3150, 50);
+        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+
+        // Affine backward, these rows (Dense5): dh4 = da5·W5ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da5, W5, dh4, scratch, batch, inputs: 5, outputs: 2);
+        }
+
+        // ReLU backward: da4 = dh4 where h4 > 0, else 0 (the book's mask: h4 > 0 exactly where a4 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h4, dh4, da4);
+        }
+
+        // Affine backward, these rows (Dense4): dh3 = da4·W4ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da4, W4, dh3, scratch, batch, inputs: 10, outputs: 5);
+        }
+
+        // ReLU backward: da3 = dh3 where h3 > 0, else 0 (the book's mask: h3 > 0 exactly where a3 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h3, dh3, da3);
+        }
+
+        // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, scratch, batch, inputs: 20, outputs: 10);
+        }
+
+        // Tanh backward: da2 = dh2 * (1 - h2²)
+        {
+            global::StaticNet.Kernels.Activation.TanhBackward(h2, dh2, da2);
+        }
+
+        // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, scratch, batch, inputs: 144, outputs: 20);
+        }
+
+        // Flatten backward: dh1 (N, 144) read back as (N, 4, 6, 6): the same buffer, nothing to copy.
+
+        // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+        }
+
+        // Convolution backward, these samples (Conv2D1): inputGradient = col2im(da1·W1) (when asked for)
+        {
+            if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Conv2D.BackwardInput(W1, da1, inputGradient, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+        }
+    }
+
+    /// <summary>One part's share of the parameters, over the whole batch: Dense5, Dense4, Dense3, Dense2, Conv2D1.</summary>
+    private void GradientParts3(int part, int parts)
+    {
+        int batch = _rows; // every part sums its blocks over the whole batch
+        global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
+        global::System.Span<float> h1 = new(_h1, 0 * 144, batch * 144);
+        global::System.Span<float> h2 = new(_h2, 0 * 20, batch * 20);
+        global::System.Span<float> h3 = new(_h3, 0 * 10, batch * 10);
+        global::System.Span<float> h4 = new(_h4, 0 * 5, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
+        global::System.Span<float> da2 = new(_da2, 0 * 20, batch * 20);
+        global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+        global::System.Span<float> da4 = new(_da4, 0 * 5, batch * 5);
+        global::System.Span<float> da5 = new(_da5, 0 * 2, batch * 2);
+        global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+        global::System.Span<float> W1 = new(_parameters, 0, 36);
+        global::System.Span<float> dW1 = new(_gradients, 0, 36);
+        global::System.Span<float> db1 = new(_gradients, 36, 4);
+        global::System.Span<float> dW2 = new(_gradients, 40, 2880);
+        global::System.Span<float> db2 = new(_gradients, 2920, 20);
+        global::System.Span<float> dW3 = new(_gradients, 2940, 200);
+        global::System.Span<float> db3 = new(_gradients, 3140, 10);
+        global::System.Span<float> dW4 = new(_gradients, 3150, 50);
+        global::System.Span<float> db4 = new(_gradients, 3200, 5);
+        global::System.Span<float> dW5 = new(_gradients, 3205, 10);
+        global::System.Span<float> db5 = new(_gradients, 3215, 2);
+
+        // Affine backward, this part's rows of dW5 (Dense5): dW5 = h4ᵀ·da5 over inputs [start5, end5), each summed over the whole batch; db5 = Σ da5 by the part that starts at row 0
+        {
+            var (start5, end5) = global::StaticNet.Kernels.Partition.Share(0, 10, 4436, 5, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h4, da5, dW5, db5, batch, inputs: 5, outputs: 2, start5, end5);
+        }
+
+        // Affine backward, this part's rows of dW4 (Dense4): dW4 = h3ᵀ·da4 over inputs [start4, end4), each summed over the whole batch; db4 = Σ da4 by the part that starts at row 0
+        {
+            var (start4, end4) = global::StaticNet.Kernels.Partition.Share(10, 50, 4436, 10, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h3, da4, dW4, db4, batch, inputs: 10, outputs: 5, start4, end4);
+        }
+
+        // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
+        {
+            var (start3, end3) = global::StaticNet.Kernels.Partition.Share(60, 200, 4436, 20, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h2, da3, dW3, db3, batch, inputs: 20, outputs: 10, start3, end3);
+        }
+
+        // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
+        {
+            var (start2, end2) = global::StaticNet.Kernels.Partition.Share(260, 2880, 4436, 144, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h1, da2, dW2, db2, batch, inputs: 144, outputs: 20, start2, end2);
+        }
+
+        // Convolution backward, whole, by the part whose share holds it (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1
+        {
+            if (global::StaticNet.Kernels.Partition.Owns(3140, 1296, 4436, part, parts)) global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, default, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
+        }
+    }
+
+    /// <summary>One part's rows of the batch: Dense5, ReLU, Dense4, ReLU, Dense3, Tanh, Dense2, Flatten, ReLU, Conv2D1.</summary>
+    private void BackwardSgdRows4(int part, int parts)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> h1 = new(_h1, row0 * 144, batch * 144);
+        global::System.Span<float> h2 = new(_h2, row0 * 20, batch * 20);
+        global::System.Span<float> h3 = new(_h3, row0 * 10, batch * 10);
+        global::System.Span<float> h4 = new(_h4, row0 * 5, batch * 5);
+        global::System.Span<float> da1 = new(_da1, row0 * 144, batch * 144);
+        global::System.Span<float> dh1 = new(_dh1, row0 * 144, batch * 144);
+        global::System.Span<float> da2 = new(_da2, row0 * 20, batch * 20);
+        global::System.Span<float> dh2 = new(_dh2, row0 * 20, batch * 20);
+        global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
+        global::System.Span<float> dh3 = new(_dh3, row0 * 10, batch * 10);
+        global::System.Span<float> da4 = new(_da4, row0 * 5, batch * 5);
+        global::System.Span<float> dh4 = new(_dh4, row0 * 5, batch * 5);
+        global::System.Span<float> da5 = new(_da5, row0 * 2, batch * 2);
+        global::System.Span<float> scratch = new(_scratch, row0 * 164, batch * 164);
+        global::System.Span<float> W2 = new(_parameters, 40, 2880);
+        global::System.Span<float> W3 = new(_parameters, 2940, 200);
+        global::System.Span<float> W4 = new(_parameters, 3150, 50);
+        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+
+        // Affine backward, these rows (Dense5): dh4 = da5·W5ᵀ with W5 before the step, then da5 ← −lr·da5, their share of the step of W5 and b5
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da5, W5, dh4, scratch, batch, inputs: 5, outputs: 2);
+            global::StaticNet.Kernels.Affine.ScaleStep(da5, _stepRate);
+        }
+
+        // ReLU backward: da4 = dh4 where h4 > 0, else 0 (the book's mask: h4 > 0 exactly where a4 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h4, dh4, da4);
+        }
+
+        // Affine backward, these rows (Dense4): dh3 = da4·W4ᵀ with W4 before the step, then da4 ← −lr·da4, their share of the step of W4 and b4
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da4, W4, dh3, scratch, batch, inputs: 10, outputs: 5);
+            global::StaticNet.Kernels.Affine.ScaleStep(da4, _stepRate);
+        }
+
+        // ReLU backward: da3 = dh3 where h3 > 0, else 0 (the book's mask: h3 > 0 exactly where a3 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h3, dh3, da3);
+        }
+
+        // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, scratch, batch, inputs: 20, outputs: 10);
+            global::StaticNet.Kernels.Affine.ScaleStep(da3, _stepRate);
+        }
+
+        // Tanh backward: da2 = dh2 * (1 - h2²)
+        {
+            global::StaticNet.Kernels.Activation.TanhBackward(h2, dh2, da2);
+        }
+
+        // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, scratch, batch, inputs: 144, outputs: 20);
+            global::StaticNet.Kernels.Affine.ScaleStep(da2, _stepRate);
+        }
+
+        // Flatten backward: dh1 (N, 144) read back as (N, 4, 6, 6): the same buffer, nothing to copy.
+
+        // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+        {
+            global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+        }
+
+    }
+
+    /// <summary>One part's share of the parameters, over the whole batch: Dense5, Dense4, Dense3, Dense2, Conv2D1.</summary>
+    private void SgdStepParts5(int part, int parts)
+    {
+        int batch = _rows; // every part sums its blocks over the whole batch
+        global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
+        global::System.Span<float> h1 = new(_h1, 0 * 144, batch * 144);
+        global::System.Span<float> h2 = new(_h2, 0 * 20, batch * 20);
+        global::System.Span<float> h3 = new(_h3, 0 * 10, batch * 10);
+        global::System.Span<float> h4 = new(_h4, 0 * 5, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
+        global::System.Span<float> da2 = new(_da2, 0 * 20, batch * 20);
+        global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+        global::System.Span<float> da4 = new(_da4, 0 * 5, batch * 5);
+        global::System.Span<float> da5 = new(_da5, 0 * 2, batch * 2);
+        global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+        global::System.Span<float> W1 = new(_parameters, 0, 36);
+        global::System.Span<float> b1 = new(_parameters, 36, 4);
+        global::System.Span<float> W2 = new(_parameters, 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+
+        // Affine SGD step, this part's rows of W5 (Dense5): W5 ← W5 − lr·(h4ᵀ·da5 + λ·W5) over inputs [start5, end5); b5 ← b5 − lr·Σ da5 by the part that starts at row 0
+        {
+            var (start5, end5) = global::StaticNet.Kernels.Partition.Share(0, 10, 4436, 5, part, parts);
+            global::StaticNet.Kernels.Affine.SgdStepRows(h4, da5, W5, b5, _stepRate, _weightDecay, batch, inputs: 5, outputs: 2, start5, end5);
+        }
+
+        // Affine SGD step, this part's rows of W4 (Dense4): W4 ← W4 − lr·(h3ᵀ·da4 + λ·W4) over inputs [start4, end4); b4 ← b4 − lr·Σ da4 by the part that starts at row 0
+        {
+            var (start4, end4) = global::StaticNet.Kernels.Partition.Share(10, 50, 4436, 10, part, parts);
+            global::StaticNet.Kernels.Affine.SgdStepRows(h3, da4, W4, b4, _stepRate, _weightDecay, batch, inputs: 10, outputs: 5, start4, end4);
+        }
+
+        // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
+        {
+            var (start3, end3) = global::StaticNet.Kernels.Partition.Share(60, 200, 4436, 20, part, parts);
+            global::StaticNet.Kernels.Affine.SgdStepRows(h2, da3, W3, b3, _stepRate, _weightDecay, batch, inputs: 20, outputs: 10, start3, end3);
+        }
+
+        // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(h1ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
+        {
+            var (start2, end2) = global::StaticNet.Kernels.Partition.Share(260, 2880, 4436, 144, part, parts);
+            global::StaticNet.Kernels.Affine.SgdStepRows(h1, da2, W2, b2, _stepRate, _weightDecay, batch, inputs: 144, outputs: 20, start2, end2);
+        }
+
+        // Convolution SGD step, whole, by the part whose share holds it (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
+        {
+            if (global::StaticNet.Kernels.Partition.Owns(3140, 1296, 4436, part, parts)) global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, _stepRate, _weightDecay, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
         }
     }
 }

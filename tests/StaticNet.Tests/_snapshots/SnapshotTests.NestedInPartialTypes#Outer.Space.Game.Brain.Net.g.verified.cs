@@ -22,10 +22,11 @@ namespace Outer.Space
             /// Total parameters: 9
             /// </code>
             /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-            /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+            /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+            /// over several cores, set <see cref="DegreeOfParallelism"/>.
             /// </remarks>
             [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-            partial class Net : global::StaticNet.ILossNetwork
+            partial class Net : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
             {
                 /// <summary>Floats per input row.</summary>
                 public const int InputSize = 2;
@@ -62,6 +63,12 @@ namespace Outer.Space
                 private readonly float[] _da2; // [batch, 1]
                 // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
                 private readonly float[] _scratch; // [batch, 4]
+                // Every core: the degree of parallelism, and what the stages of a parallel call read.
+                private int _degree = 1;   // DegreeOfParallelism
+                private int _rows;         // the batch of the parallel call running
+                private float _stepRate;   // BackwardSgd's learning rate, for its stages
+                // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+                private const long WorkPerRow = 10;
 
                 /// <summary>
                 /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -137,6 +144,26 @@ namespace Outer.Space
                 /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
                 /// </summary>
                 public bool Training { get; set; } = true;
+
+                /// <summary>
+                /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+                /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+                /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+                /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+                /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+                /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+                /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+                /// </summary>
+                /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+                public int DegreeOfParallelism
+                {
+                    get => _degree;
+                    set
+                    {
+                        global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+                        _degree = value;
+                    }
+                }
 
                 /// <summary>
                 /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -230,6 +257,8 @@ namespace Outer.Space
                 {
                     _batch = batch;
                     _parametersTaken = false;
+                    int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+                    if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
                     global::System.Span<float> x = new(_x, 0, batch * 2);
                     global::System.Span<float> a1 = new(_a1, 0, batch * 2);
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
@@ -451,6 +480,8 @@ namespace Outer.Space
                 /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
                 private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
                 {
+                    int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+                    if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
                     global::System.Span<float> x = new(_x, 0, batch * 2);
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
@@ -483,6 +514,8 @@ namespace Outer.Space
                 /// <summary>As <see cref="BackwardLayers"/>, with each Dense layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
                 private void BackwardLayersSgd(int batch, float learningRate)
                 {
+                    int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+                    if (parts > 1) { BackwardLayersSgdParallel(batch, learningRate, parts); return; }
                     global::System.Span<float> x = new(_x, 0, batch * 2);
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
@@ -508,6 +541,190 @@ namespace Outer.Space
                     {
                         if (_weightDecay != 0f) global::StaticNet.Kernels.L2.Shrink(W1, 1f - learningRate * _weightDecay); // weight decay: W1 ← (1 − lr·λ)·W1
                         global::StaticNet.Kernels.Affine.SgdStep(x, da1, W1, b1, _scratch, learningRate, batch, inputs: 2, outputs: 2);
+                    }
+                }
+
+                // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+                /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+                private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+                {
+                    _rows = batch;
+                    global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Dense1, ReLU, Dense2
+                }
+
+                /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+                private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+                {
+                    _rows = batch;
+                    global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Dense2, ReLU, Dense1
+                    global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense2, Dense1
+                }
+
+                /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
+                private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)
+                {
+                    _rows = batch;
+                    _stepRate = learningRate;
+                    global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense2, ReLU, Dense1
+                    global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense2, Dense1
+                }
+
+                void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+                {
+                    switch (stage)
+                    {
+                        case 0: ForwardRows1(part, parts, input); break;
+                        case 1: BackwardRows2(part, parts, output); break;
+                        case 2: GradientParts3(part, parts); break;
+                        case 3: BackwardSgdRows4(part, parts); break;
+                        case 4: SgdStepParts5(part, parts); break;
+                        default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+                    }
+                }
+
+                /// <summary>One part's rows of the batch: the input copy, Dense1, ReLU, Dense2.</summary>
+                private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+                {
+                    var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+                    int batch = end - row0; // this part's rows
+                    if (batch == 0) return;
+                    global::System.Span<float> x = new(_x, row0 * 2, batch * 2);
+                    global::System.Span<float> a1 = new(_a1, row0 * 2, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, row0 * 2, batch * 2);
+                    global::System.Span<float> a2 = new(_a2, row0 * 1, batch * 1);
+                    global::System.Span<float> W1 = new(_parameters, 0, 4);
+                    global::System.Span<float> b1 = new(_parameters, 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    input.Slice(row0 * 2, batch * 2).CopyTo(x);
+
+                    // Affine forward (Dense1): a1 = x·W1 + b1
+                    {
+                        global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 2, outputs: 2);
+                    }
+
+                    // ReLU forward: h1 = max(0, a1)
+                    {
+                        global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
+                    }
+
+                    // Affine forward (Dense2): a2 = h1·W2 + b2
+                    {
+                        global::StaticNet.Kernels.Affine.Forward(h1, W2, b2, a2, batch, inputs: 2, outputs: 1);
+                    }
+                }
+
+                /// <summary>One part's rows of the batch: Dense2, ReLU, Dense1.</summary>
+                private void BackwardRows2(int part, int parts, global::System.Span<float> output)
+                {
+                    var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+                    int batch = end - row0; // this part's rows
+                    if (batch == 0) return;
+                    global::System.Span<float> h1 = new(_h1, row0 * 2, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, row0 * 2, batch * 2);
+                    global::System.Span<float> dh1 = new(_dh1, row0 * 2, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
+                    global::System.Span<float> scratch = new(_scratch, row0 * 4, batch * 4);
+                    global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+                    global::System.Span<float> W1 = new(_parameters, 0, 4);
+                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+
+                    // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
+                    {
+                        global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, scratch, batch, inputs: 2, outputs: 1);
+                    }
+
+                    // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+                    {
+                        global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+                    }
+
+                    // Affine backward, these rows (Dense1): inputGradient = da1·W1ᵀ (when asked for)
+                    {
+                        if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Affine.BackwardInput(da1, W1, inputGradient, scratch, batch, inputs: 2, outputs: 2);
+                    }
+                }
+
+                /// <summary>One part's share of the parameters, over the whole batch: Dense2, Dense1.</summary>
+                private void GradientParts3(int part, int parts)
+                {
+                    int batch = _rows; // every part sums its blocks over the whole batch
+                    global::System.Span<float> x = new(_x, 0 * 2, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0 * 2, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, 0 * 2, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+                    global::System.Span<float> dW1 = new(_gradients, 0, 4);
+                    global::System.Span<float> db1 = new(_gradients, 4, 2);
+                    global::System.Span<float> dW2 = new(_gradients, 6, 2);
+                    global::System.Span<float> db2 = new(_gradients, 8, 1);
+
+                    // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
+                    {
+                        var (start2, end2) = global::StaticNet.Kernels.Partition.Share(0, 2, 6, 2, part, parts);
+                        global::StaticNet.Kernels.Affine.BackwardWeightRows(h1, da2, dW2, db2, batch, inputs: 2, outputs: 1, start2, end2);
+                    }
+
+                    // Affine backward, this part's rows of dW1 (Dense1): dW1 = xᵀ·da1 over inputs [start1, end1), each summed over the whole batch; db1 = Σ da1 by the part that starts at row 0
+                    {
+                        var (start1, end1) = global::StaticNet.Kernels.Partition.Share(2, 4, 6, 2, part, parts);
+                        global::StaticNet.Kernels.Affine.BackwardWeightRows(x, da1, dW1, db1, batch, inputs: 2, outputs: 2, start1, end1);
+                    }
+                }
+
+                /// <summary>One part's rows of the batch: Dense2, ReLU, Dense1.</summary>
+                private void BackwardSgdRows4(int part, int parts)
+                {
+                    var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+                    int batch = end - row0; // this part's rows
+                    if (batch == 0) return;
+                    global::System.Span<float> h1 = new(_h1, row0 * 2, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, row0 * 2, batch * 2);
+                    global::System.Span<float> dh1 = new(_dh1, row0 * 2, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
+                    global::System.Span<float> scratch = new(_scratch, row0 * 4, batch * 4);
+                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+
+                    // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
+                    {
+                        global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, scratch, batch, inputs: 2, outputs: 1);
+                        global::StaticNet.Kernels.Affine.ScaleStep(da2, _stepRate);
+                    }
+
+                    // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+                    {
+                        global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+                    }
+
+                    // Affine backward, these rows (Dense1): da1 ← −lr·da1, their share of the step of W1 and b1
+                    {
+                        global::StaticNet.Kernels.Affine.ScaleStep(da1, _stepRate);
+                    }
+                }
+
+                /// <summary>One part's share of the parameters, over the whole batch: Dense2, Dense1.</summary>
+                private void SgdStepParts5(int part, int parts)
+                {
+                    int batch = _rows; // every part sums its blocks over the whole batch
+                    global::System.Span<float> x = new(_x, 0 * 2, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0 * 2, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, 0 * 2, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+                    global::System.Span<float> W1 = new(_parameters, 0, 4);
+                    global::System.Span<float> b1 = new(_parameters, 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+
+                    // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(h1ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
+                    {
+                        var (start2, end2) = global::StaticNet.Kernels.Partition.Share(0, 2, 6, 2, part, parts);
+                        global::StaticNet.Kernels.Affine.SgdStepRows(h1, da2, W2, b2, _stepRate, _weightDecay, batch, inputs: 2, outputs: 1, start2, end2);
+                    }
+
+                    // Affine SGD step, this part's rows of W1 (Dense1): W1 ← W1 − lr·(xᵀ·da1 + λ·W1) over inputs [start1, end1); b1 ← b1 − lr·Σ da1 by the part that starts at row 0
+                    {
+                        var (start1, end1) = global::StaticNet.Kernels.Partition.Share(2, 4, 6, 2, part, parts);
+                        global::StaticNet.Kernels.Affine.SgdStepRows(x, da1, W1, b1, _stepRate, _weightDecay, batch, inputs: 2, outputs: 2, start1, end1);
                     }
                 }
             }

@@ -22,10 +22,11 @@ namespace Book
     /// Total parameters: 433,890
     /// </code>
     /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+    /// over several cores, set <see cref="DegreeOfParallelism"/>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-    partial class SimpleConvNet : global::StaticNet.ILossNetwork
+    partial class SimpleConvNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
     {
         /// <summary>Floats per input row.</summary>
         public const int InputSize = 784;
@@ -71,6 +72,13 @@ namespace Book
         private readonly float[] _scratch; // [batch, 4420]
         private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [26, 576], then [W | b] [30, 26]
         private readonly int[] _argmax3; // where each maximum of MaxPool2D(2) was, an index into h1
+        // Every core: the degree of parallelism, and what the stages of a parallel call read.
+        private int _degree = 1;   // DegreeOfParallelism
+        private int _rows;         // the batch of the parallel call running
+        private float _stepRate;   // BackwardSgd's learning rate, for its stages
+        private float[][] _col1Parts; // one col1 per part: [0] is _col1
+        // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+        private const long WorkPerRow = 891804;
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -99,6 +107,7 @@ namespace Book
             _scratch = new float[batchCapacity * 4420];
             _col1 = new float[15756];
             _argmax3 = new int[batchCapacity * 4320];
+            _col1Parts = new[] { _col1 };
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.He(W1, fanIn: 25, ref random); // W1 ~ N(0, σ²), σ = √(2 / 25): He (Init.Auto: ReLU follows)
@@ -166,6 +175,27 @@ namespace Book
         /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
         /// </summary>
         public bool Training { get; set; } = true;
+
+        /// <summary>
+        /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+        /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+        /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+        /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+        /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+        public int DegreeOfParallelism
+        {
+            get => _degree;
+            set
+            {
+                global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+                _col1Parts = global::StaticNet.Kernels.Partition.Copies(_col1Parts, value);
+                _degree = value;
+            }
+        }
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -266,6 +296,8 @@ namespace Book
         {
             _batch = batch;
             _parametersTaken = false;
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> a1 = new(_a1, 0, batch * 17280);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
@@ -576,6 +608,8 @@ namespace Book
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
             global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
@@ -635,6 +669,8 @@ namespace Book
         /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersSgdParallel(batch, learningRate, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 784);
             global::System.Span<float> h1 = new(_h1, 0, batch * 17280);
             global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
@@ -687,6 +723,279 @@ namespace Book
             // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
                 global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
+            }
+        }
+
+        // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+        /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+        private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Conv2D1, ReLU, MaxPool2D, Flatten, Dense2, ReLU, Dense3
+        }
+
+        /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+        private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Dense3, ReLU, Dense2, Flatten, MaxPool2D, ReLU, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense3, Dense2, Conv2D1
+        }
+
+        /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
+        private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)
+        {
+            _rows = batch;
+            _stepRate = learningRate;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense3, ReLU, Dense2, Flatten, MaxPool2D, ReLU, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense3, Dense2, Conv2D1
+        }
+
+        void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            switch (stage)
+            {
+                case 0: ForwardRows1(part, parts, input); break;
+                case 1: BackwardRows2(part, parts, output); break;
+                case 2: GradientParts3(part, parts); break;
+                case 3: BackwardSgdRows4(part, parts); break;
+                case 4: SgdStepParts5(part, parts); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+            }
+        }
+
+        /// <summary>One part's rows of the batch: the input copy, Conv2D1, ReLU, MaxPool2D, Flatten, Dense2, ReLU, Dense3.</summary>
+        private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> x = new(_x, row0 * 784, batch * 784);
+            global::System.Span<float> a1 = new(_a1, row0 * 17280, batch * 17280);
+            global::System.Span<float> h1 = new(_h1, row0 * 17280, batch * 17280);
+            global::System.Span<float> p1 = new(_p1, row0 * 4320, batch * 4320);
+            global::System.Span<float> a2 = new(_a2, row0 * 100, batch * 100);
+            global::System.Span<float> h2 = new(_h2, row0 * 100, batch * 100);
+            global::System.Span<float> a3 = new(_a3, row0 * 10, batch * 10);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
+            global::System.Span<float> W1 = new(_parameters, 0, 750);
+            global::System.Span<float> b1 = new(_parameters, 750, 30);
+            global::System.Span<float> W2 = new(_parameters, 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            input.Slice(row0 * 784, batch * 784).CopyTo(x);
+
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
+            {
+                global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
+            }
+
+            // ReLU forward: h1 = max(0, a1)
+            {
+                global::StaticNet.Kernels.Activation.ReluForward(a1, h1);
+            }
+
+            // Pooling forward (MaxPool2D(2)): p1 = the maximum of each 2×2 window of h1, remembering where it was
+            {
+                global::StaticNet.Kernels.Pool2D.MaxForward(h1, p1, argmax3, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2, origin: row0 * 17280);
+            }
+
+            // Flatten: p1 (N, 30, 12, 12) read as (N, 4320) in CHW order: the same buffer, nothing to copy.
+
+            // Affine forward (Dense2): a2 = p1·W2 + b2
+            {
+                global::StaticNet.Kernels.Affine.Forward(p1, W2, b2, a2, batch, inputs: 4320, outputs: 100);
+            }
+
+            // ReLU forward: h2 = max(0, a2)
+            {
+                global::StaticNet.Kernels.Activation.ReluForward(a2, h2);
+            }
+
+            // Affine forward (Dense3): a3 = h2·W3 + b3
+            {
+                global::StaticNet.Kernels.Affine.Forward(h2, W3, b3, a3, batch, inputs: 100, outputs: 10);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, ReLU, Dense2, Flatten, MaxPool2D, ReLU, Conv2D1.</summary>
+        private void BackwardRows2(int part, int parts, global::System.Span<float> output)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h1 = new(_h1, row0 * 17280, batch * 17280);
+            global::System.Span<float> h2 = new(_h2, row0 * 100, batch * 100);
+            global::System.Span<float> da1 = new(_da1, row0 * 17280, batch * 17280);
+            global::System.Span<float> dh1 = new(_dh1, row0 * 17280, batch * 17280);
+            global::System.Span<float> dp1 = new(_dp1, row0 * 4320, batch * 4320);
+            global::System.Span<float> da2 = new(_da2, row0 * 100, batch * 100);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 100, batch * 100);
+            global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
+            global::System.Span<float> scratch = new(_scratch, row0 * 4420, batch * 4420);
+            global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
+            global::System.Span<float> W1 = new(_parameters, 0, 750);
+            global::System.Span<float> W2 = new(_parameters, 780, 432000);
+            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+
+            // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, scratch, batch, inputs: 100, outputs: 10);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+
+            // Affine backward, these rows (Dense2): dp1 = da2·W2ᵀ
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, scratch, batch, inputs: 4320, outputs: 100);
+            }
+
+            // Flatten backward: dp1 (N, 4320) read back as (N, 30, 12, 12): the same buffer, nothing to copy.
+
+            // Pooling backward (MaxPool2D(2)): dh1 = dp1 at the argmax of each window, else 0
+            {
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp1, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2, origin: row0 * 17280);
+            }
+
+            // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+            }
+
+            // Convolution backward, these samples (Conv2D1): inputGradient = col2im(da1·W1) (when asked for)
+            {
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Conv2D.BackwardInput(W1, da1, inputGradient, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
+            }
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Dense2, Conv2D1.</summary>
+        private void GradientParts3(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
+            global::System.Span<float> p1 = new(_p1, 0 * 4320, batch * 4320);
+            global::System.Span<float> h2 = new(_h2, 0 * 100, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0 * 17280, batch * 17280);
+            global::System.Span<float> da2 = new(_da2, 0 * 100, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 750);
+            global::System.Span<float> dW1 = new(_gradients, 0, 750);
+            global::System.Span<float> db1 = new(_gradients, 750, 30);
+            global::System.Span<float> dW2 = new(_gradients, 780, 432000);
+            global::System.Span<float> db2 = new(_gradients, 432780, 100);
+            global::System.Span<float> dW3 = new(_gradients, 432880, 1000);
+            global::System.Span<float> db3 = new(_gradients, 433880, 10);
+
+            // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 1000, 865000, 100, part, parts);
+                global::StaticNet.Kernels.Affine.BackwardWeightRows(h2, da3, dW3, db3, batch, inputs: 100, outputs: 10, start3, end3);
+            }
+
+            // Affine backward, this part's rows of dW2 (Dense2): dW2 = p1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
+            {
+                var (start2, end2) = global::StaticNet.Kernels.Partition.Share(1000, 432000, 865000, 4320, part, parts);
+                global::StaticNet.Kernels.Affine.BackwardWeightRows(p1, da2, dW2, db2, batch, inputs: 4320, outputs: 100, start2, end2);
+            }
+
+            // Convolution backward, whole, by the part whose share holds it (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(433000, 432000, 865000, part, parts)) global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, default, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, ReLU, Dense2, Flatten, MaxPool2D, ReLU, Conv2D1.</summary>
+        private void BackwardSgdRows4(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h1 = new(_h1, row0 * 17280, batch * 17280);
+            global::System.Span<float> h2 = new(_h2, row0 * 100, batch * 100);
+            global::System.Span<float> da1 = new(_da1, row0 * 17280, batch * 17280);
+            global::System.Span<float> dh1 = new(_dh1, row0 * 17280, batch * 17280);
+            global::System.Span<float> dp1 = new(_dp1, row0 * 4320, batch * 4320);
+            global::System.Span<float> da2 = new(_da2, row0 * 100, batch * 100);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 100, batch * 100);
+            global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
+            global::System.Span<float> scratch = new(_scratch, row0 * 4420, batch * 4420);
+            global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
+            global::System.Span<float> W2 = new(_parameters, 780, 432000);
+            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+
+            // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, scratch, batch, inputs: 100, outputs: 10);
+                global::StaticNet.Kernels.Affine.ScaleStep(da3, _stepRate);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+
+            // Affine backward, these rows (Dense2): dp1 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dp1, scratch, batch, inputs: 4320, outputs: 100);
+                global::StaticNet.Kernels.Affine.ScaleStep(da2, _stepRate);
+            }
+
+            // Flatten backward: dp1 (N, 4320) read back as (N, 30, 12, 12): the same buffer, nothing to copy.
+
+            // Pooling backward (MaxPool2D(2)): dh1 = dp1 at the argmax of each window, else 0
+            {
+                global::StaticNet.Kernels.Pool2D.MaxBackward(dp1, argmax3, dh1, batch, channels: 30, height: 24, width: 24, poolSize: 2, stride: 2, origin: row0 * 17280);
+            }
+
+            // ReLU backward: da1 = dh1 where h1 > 0, else 0 (the book's mask: h1 > 0 exactly where a1 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h1, dh1, da1);
+            }
+
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Dense2, Conv2D1.</summary>
+        private void SgdStepParts5(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
+            global::System.Span<float> p1 = new(_p1, 0 * 4320, batch * 4320);
+            global::System.Span<float> h2 = new(_h2, 0 * 100, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0 * 17280, batch * 17280);
+            global::System.Span<float> da2 = new(_da2, 0 * 100, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 750);
+            global::System.Span<float> b1 = new(_parameters, 750, 30);
+            global::System.Span<float> W2 = new(_parameters, 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+
+            // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 1000, 865000, 100, part, parts);
+                global::StaticNet.Kernels.Affine.SgdStepRows(h2, da3, W3, b3, _stepRate, _weightDecay, batch, inputs: 100, outputs: 10, start3, end3);
+            }
+
+            // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(p1ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
+            {
+                var (start2, end2) = global::StaticNet.Kernels.Partition.Share(1000, 432000, 865000, 4320, part, parts);
+                global::StaticNet.Kernels.Affine.SgdStepRows(p1, da2, W2, b2, _stepRate, _weightDecay, batch, inputs: 4320, outputs: 100, start2, end2);
+            }
+
+            // Convolution SGD step, whole, by the part whose share holds it (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(433000, 432000, 865000, part, parts)) global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, _stepRate, _weightDecay, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
             }
         }
     }

@@ -22,10 +22,11 @@ namespace Layers
     /// Total parameters: 241
     /// </code>
     /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+    /// over several cores, set <see cref="DegreeOfParallelism"/>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-    partial class StridedConvNet : global::StaticNet.ILossNetwork
+    partial class StridedConvNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
     {
         /// <summary>Floats per input row.</summary>
         public const int InputSize = 243;
@@ -70,6 +71,14 @@ namespace Layers
         private readonly float[] _scratch; // [batch, 23]
         private readonly float[] _col1; // Conv2D1's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [28, 25], then [W | b] [4, 28]
         private readonly float[] _col2; // Conv2D2's im2col columns of one sample and a row of ones, [colᵀ; 1] [C·K·K + 1, OH·OW] = [17, 16], then [W | b] [2, 17]
+        // Every core: the degree of parallelism, and what the stages of a parallel call read.
+        private int _degree = 1;   // DegreeOfParallelism
+        private int _rows;         // the batch of the parallel call running
+        private float _stepRate;   // BackwardSgd's learning rate, for its stages
+        private float[][] _col1Parts; // one col1 per part: [0] is _col1
+        private float[][] _col2Parts; // one col2 per part: [0] is _col2
+        // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+        private const long WorkPerRow = 3713;
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -97,6 +106,8 @@ namespace Layers
             _scratch = new float[batchCapacity * 23];
             _col1 = new float[812];
             _col2 = new float[306];
+            _col1Parts = new[] { _col1 };
+            _col2Parts = new[] { _col2 };
 
             var random = new global::StaticNet.Random64(seed);
             global::StaticNet.Initializers.Xavier(W1, fanIn: 27, ref random); // W1 ~ N(0, σ²), σ = √(1 / 27): Xavier (Init.Auto)
@@ -164,6 +175,28 @@ namespace Layers
         /// This network has neither Dropout nor BatchNorm, so it computes the same either way.
         /// </summary>
         public bool Training { get; set; } = true;
+
+        /// <summary>
+        /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+        /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+        /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+        /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+        /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+        public int DegreeOfParallelism
+        {
+            get => _degree;
+            set
+            {
+                global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+                _col1Parts = global::StaticNet.Kernels.Partition.Copies(_col1Parts, value);
+                _col2Parts = global::StaticNet.Kernels.Partition.Copies(_col2Parts, value);
+                _degree = value;
+            }
+        }
 
         /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
@@ -259,6 +292,8 @@ namespace Layers
         {
             _batch = batch;
             _parametersTaken = false;
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 243);
             global::System.Span<float> a1 = new(_a1, 0, batch * 100);
             global::System.Span<float> h1 = new(_h1, 0, batch * 100);
@@ -538,6 +573,8 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 243);
             global::System.Span<float> h1 = new(_h1, 0, batch * 100);
             global::System.Span<float> h2 = new(_h2, 0, batch * 32);
@@ -596,6 +633,8 @@ namespace Layers
         /// <summary>As <see cref="BackwardLayers"/>, with each Dense or Conv2D layer's gradient replaced by its SGD step; stops at the lowest layer with parameters.</summary>
         private void BackwardLayersSgd(int batch, float learningRate)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersSgdParallel(batch, learningRate, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 243);
             global::System.Span<float> h1 = new(_h1, 0, batch * 100);
             global::System.Span<float> h2 = new(_h2, 0, batch * 32);
@@ -646,6 +685,279 @@ namespace Layers
             // Convolution backward with the SGD step (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
             {
                 global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, learningRate, _weightDecay, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
+            }
+        }
+
+        // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+        /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+        private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Conv2D1, Tanh, Conv2D2, ReLU, AvgPool2D, Flatten, Dense3
+        }
+
+        /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+        private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Dense3, Flatten, AvgPool2D, ReLU, Conv2D2, Tanh, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense3, Conv2D2, Conv2D1
+        }
+
+        /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
+        private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)
+        {
+            _rows = batch;
+            _stepRate = learningRate;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense3, Flatten, AvgPool2D, ReLU, Conv2D2, Tanh, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense3, Conv2D2, Conv2D1
+        }
+
+        void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            switch (stage)
+            {
+                case 0: ForwardRows1(part, parts, input); break;
+                case 1: BackwardRows2(part, parts, output); break;
+                case 2: GradientParts3(part, parts); break;
+                case 3: BackwardSgdRows4(part, parts); break;
+                case 4: SgdStepParts5(part, parts); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+            }
+        }
+
+        /// <summary>One part's rows of the batch: the input copy, Conv2D1, Tanh, Conv2D2, ReLU, AvgPool2D, Flatten, Dense3.</summary>
+        private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> x = new(_x, row0 * 243, batch * 243);
+            global::System.Span<float> a1 = new(_a1, row0 * 100, batch * 100);
+            global::System.Span<float> h1 = new(_h1, row0 * 100, batch * 100);
+            global::System.Span<float> a2 = new(_a2, row0 * 32, batch * 32);
+            global::System.Span<float> h2 = new(_h2, row0 * 32, batch * 32);
+            global::System.Span<float> p2 = new(_p2, row0 * 18, batch * 18);
+            global::System.Span<float> a3 = new(_a3, row0 * 5, batch * 5);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> col2 = _col2Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 108);
+            global::System.Span<float> b1 = new(_parameters, 108, 4);
+            global::System.Span<float> W2 = new(_parameters, 112, 32);
+            global::System.Span<float> b2 = new(_parameters, 144, 2);
+            global::System.Span<float> W3 = new(_parameters, 146, 90);
+            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            input.Slice(row0 * 243, batch * 243).CopyTo(x);
+
+            // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 5, 5)
+            {
+                global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
+            }
+
+            // Tanh forward: h1 = tanh(a1)
+            {
+                global::StaticNet.Kernels.Activation.TanhForward(a1, h1);
+            }
+
+            // Convolution forward (Conv2D2): col = im2col(h1), a2 = col·W2ᵀ + b2, read as (N, 2, 4, 4)
+            {
+                global::StaticNet.Kernels.Conv2D.Forward(h1, W2, b2, a2, col2, batch, channels: 4, height: 5, width: 5, filters: 2, kernelSize: 2, stride: 1, padding: 0);
+            }
+
+            // ReLU forward: h2 = max(0, a2)
+            {
+                global::StaticNet.Kernels.Activation.ReluForward(a2, h2);
+            }
+
+            // Pooling forward (AvgPool2D(2, Stride = 1)): p2 = the mean of each 2×2 window of h2
+            {
+                global::StaticNet.Kernels.Pool2D.AvgForward(h2, p2, batch, channels: 2, height: 4, width: 4, poolSize: 2, stride: 1);
+            }
+
+            // Flatten: p2 (N, 2, 3, 3) read as (N, 18) in CHW order: the same buffer, nothing to copy.
+
+            // Affine forward (Dense3): a3 = p2·W3 + b3
+            {
+                global::StaticNet.Kernels.Affine.Forward(p2, W3, b3, a3, batch, inputs: 18, outputs: 5);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, Flatten, AvgPool2D, ReLU, Conv2D2, Tanh, Conv2D1.</summary>
+        private void BackwardRows2(int part, int parts, global::System.Span<float> output)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h1 = new(_h1, row0 * 100, batch * 100);
+            global::System.Span<float> h2 = new(_h2, row0 * 32, batch * 32);
+            global::System.Span<float> da1 = new(_da1, row0 * 100, batch * 100);
+            global::System.Span<float> dh1 = new(_dh1, row0 * 100, batch * 100);
+            global::System.Span<float> da2 = new(_da2, row0 * 32, batch * 32);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 32, batch * 32);
+            global::System.Span<float> dp2 = new(_dp2, row0 * 18, batch * 18);
+            global::System.Span<float> da3 = new(_da3, row0 * 5, batch * 5);
+            global::System.Span<float> scratch = new(_scratch, row0 * 23, batch * 23);
+            global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> col2 = _col2Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 108);
+            global::System.Span<float> W2 = new(_parameters, 112, 32);
+            global::System.Span<float> W3 = new(_parameters, 146, 90);
+
+            // Affine backward, these rows (Dense3): dp2 = da3·W3ᵀ
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dp2, scratch, batch, inputs: 18, outputs: 5);
+            }
+
+            // Flatten backward: dp2 (N, 18) read back as (N, 2, 3, 3): the same buffer, nothing to copy.
+
+            // Pooling backward (AvgPool2D(2, Stride = 1)): dh2 = dp2 / 4 spread evenly over each window, summed where windows overlap
+            {
+                global::StaticNet.Kernels.Pool2D.AvgBackward(dp2, dh2, batch, channels: 2, height: 4, width: 4, poolSize: 2, stride: 1);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+
+            // Convolution backward, these samples (Conv2D2): dh1 = col2im(da2·W2)
+            {
+                global::StaticNet.Kernels.Conv2D.BackwardInput(W2, da2, dh1, col2, batch, channels: 4, height: 5, width: 5, filters: 2, kernelSize: 2, stride: 1, padding: 0);
+            }
+
+            // Tanh backward: da1 = dh1 * (1 - h1²)
+            {
+                global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
+            }
+
+            // Convolution backward, these samples (Conv2D1): inputGradient = col2im(da1·W1) (when asked for)
+            {
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Conv2D.BackwardInput(W1, da1, inputGradient, col1, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
+            }
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Conv2D2, Conv2D1.</summary>
+        private void GradientParts3(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 243, batch * 243);
+            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
+            global::System.Span<float> p2 = new(_p2, 0 * 18, batch * 18);
+            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0 * 32, batch * 32);
+            global::System.Span<float> da3 = new(_da3, 0 * 5, batch * 5);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> col2 = _col2Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 108);
+            global::System.Span<float> dW1 = new(_gradients, 0, 108);
+            global::System.Span<float> db1 = new(_gradients, 108, 4);
+            global::System.Span<float> W2 = new(_parameters, 112, 32);
+            global::System.Span<float> dW2 = new(_gradients, 112, 32);
+            global::System.Span<float> db2 = new(_gradients, 144, 2);
+            global::System.Span<float> dW3 = new(_gradients, 146, 90);
+            global::System.Span<float> db3 = new(_gradients, 236, 5);
+
+            // Affine backward, this part's rows of dW3 (Dense3): dW3 = p2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 90, 3302, 18, part, parts);
+                global::StaticNet.Kernels.Affine.BackwardWeightRows(p2, da3, dW3, db3, batch, inputs: 18, outputs: 5, start3, end3);
+            }
+
+            // Convolution backward, whole, by the part whose share holds it (Conv2D2): dW2 = da2ᵀ·col, db2 = Σ da2
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(90, 512, 3302, part, parts)) global::StaticNet.Kernels.Conv2D.Backward(h1, W2, da2, dW2, db2, default, col2, batch, channels: 4, height: 5, width: 5, filters: 2, kernelSize: 2, stride: 1, padding: 0);
+            }
+
+            // Convolution backward, whole, by the part whose share holds it (Conv2D1): dW1 = da1ᵀ·col, db1 = Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(602, 2700, 3302, part, parts)) global::StaticNet.Kernels.Conv2D.Backward(x, W1, da1, dW1, db1, default, col1, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Dense3, Flatten, AvgPool2D, ReLU, Conv2D2, Tanh, Conv2D1.</summary>
+        private void BackwardSgdRows4(int part, int parts)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h1 = new(_h1, row0 * 100, batch * 100);
+            global::System.Span<float> h2 = new(_h2, row0 * 32, batch * 32);
+            global::System.Span<float> da1 = new(_da1, row0 * 100, batch * 100);
+            global::System.Span<float> dh1 = new(_dh1, row0 * 100, batch * 100);
+            global::System.Span<float> da2 = new(_da2, row0 * 32, batch * 32);
+            global::System.Span<float> dh2 = new(_dh2, row0 * 32, batch * 32);
+            global::System.Span<float> dp2 = new(_dp2, row0 * 18, batch * 18);
+            global::System.Span<float> da3 = new(_da3, row0 * 5, batch * 5);
+            global::System.Span<float> scratch = new(_scratch, row0 * 23, batch * 23);
+            global::System.Span<float> col2 = _col2Parts[part]; // this part's own
+            global::System.Span<float> W2 = new(_parameters, 112, 32);
+            global::System.Span<float> W3 = new(_parameters, 146, 90);
+
+            // Affine backward, these rows (Dense3): dp2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
+            {
+                global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dp2, scratch, batch, inputs: 18, outputs: 5);
+                global::StaticNet.Kernels.Affine.ScaleStep(da3, _stepRate);
+            }
+
+            // Flatten backward: dp2 (N, 18) read back as (N, 2, 3, 3): the same buffer, nothing to copy.
+
+            // Pooling backward (AvgPool2D(2, Stride = 1)): dh2 = dp2 / 4 spread evenly over each window, summed where windows overlap
+            {
+                global::StaticNet.Kernels.Pool2D.AvgBackward(dp2, dh2, batch, channels: 2, height: 4, width: 4, poolSize: 2, stride: 1);
+            }
+
+            // ReLU backward: da2 = dh2 where h2 > 0, else 0 (the book's mask: h2 > 0 exactly where a2 > 0)
+            {
+                global::StaticNet.Kernels.Activation.ReluBackward(h2, dh2, da2);
+            }
+
+            // Convolution backward, these samples (Conv2D2): dh1 = col2im(da2·W2) with W2 before the step
+            {
+                global::StaticNet.Kernels.Conv2D.BackwardInput(W2, da2, dh1, col2, batch, channels: 4, height: 5, width: 5, filters: 2, kernelSize: 2, stride: 1, padding: 0);
+            }
+
+            // Tanh backward: da1 = dh1 * (1 - h1²)
+            {
+                global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
+            }
+
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense3, Conv2D2, Conv2D1.</summary>
+        private void SgdStepParts5(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 243, batch * 243);
+            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
+            global::System.Span<float> p2 = new(_p2, 0 * 18, batch * 18);
+            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0 * 32, batch * 32);
+            global::System.Span<float> da3 = new(_da3, 0 * 5, batch * 5);
+            global::System.Span<float> col1 = _col1Parts[part]; // this part's own
+            global::System.Span<float> col2 = _col2Parts[part]; // this part's own
+            global::System.Span<float> W1 = new(_parameters, 0, 108);
+            global::System.Span<float> b1 = new(_parameters, 108, 4);
+            global::System.Span<float> W2 = new(_parameters, 112, 32);
+            global::System.Span<float> b2 = new(_parameters, 144, 2);
+            global::System.Span<float> W3 = new(_parameters, 146, 90);
+            global::System.Span<float> b3 = new(_parameters, 236, 5);
+
+            // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(p2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
+            {
+                var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 90, 3302, 18, part, parts);
+                global::StaticNet.Kernels.Affine.SgdStepRows(p2, da3, W3, b3, _stepRate, _weightDecay, batch, inputs: 18, outputs: 5, start3, end3);
+            }
+
+            // Convolution SGD step, whole, by the part whose share holds it (Conv2D2): W2 ← W2 − lr·(da2ᵀ·col + λ·W2), b2 ← b2 − lr·Σ da2
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(90, 512, 3302, part, parts)) global::StaticNet.Kernels.Conv2D.SgdStep(h1, da2, W2, b2, global::System.Span<float>.Empty, col2, _stepRate, _weightDecay, batch, channels: 4, height: 5, width: 5, filters: 2, kernelSize: 2, stride: 1, padding: 0);
+            }
+
+            // Convolution SGD step, whole, by the part whose share holds it (Conv2D1): W1 ← W1 − lr·(da1ᵀ·col + λ·W1), b1 ← b1 − lr·Σ da1
+            {
+                if (global::StaticNet.Kernels.Partition.Owns(602, 2700, 3302, part, parts)) global::StaticNet.Kernels.Conv2D.SgdStep(x, da1, W1, b1, global::System.Span<float>.Empty, col1, _stepRate, _weightDecay, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
             }
         }
     }

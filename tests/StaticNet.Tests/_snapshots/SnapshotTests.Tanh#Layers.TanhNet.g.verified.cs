@@ -16,10 +16,11 @@ namespace Layers
     /// Total parameters: 40
     /// </code>
     /// An instance is not thread-safe: one thread at a time (overlapping calls are detected where they overlap).
-    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>.
+    /// To serve many threads from one set of weights, give each a <see cref="Workspace"/>; to spread one call's batch
+    /// over several cores, set <see cref="DegreeOfParallelism"/>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-    partial class TanhNet : global::StaticNet.INetwork
+    partial class TanhNet : global::StaticNet.INetwork, global::StaticNet.Kernels.IPartitioned
     {
         /// <summary>Floats per input row.</summary>
         public const int InputSize = 4;
@@ -52,6 +53,11 @@ namespace Layers
         private readonly float[] _dh1; // [batch, 8]
         // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
         private readonly float[] _scratch; // [batch, 12]
+        // Every core: the degree of parallelism, and what the stages of a parallel call read.
+        private int _degree = 1;   // DegreeOfParallelism
+        private int _rows;         // the batch of the parallel call running
+        // Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.
+        private const long WorkPerRow = 44;
 
         /// <summary>
         /// Allocates every buffer for batches of up to <paramref name="batchCapacity"/> rows and initialises the
@@ -115,6 +121,26 @@ namespace Layers
         public bool Training { get; set; } = true;
 
         /// <summary>
+        /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+        /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+        /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
+        /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
+        /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
+        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+        public int DegreeOfParallelism
+        {
+            get => _degree;
+            set
+            {
+                global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+                _degree = value;
+            }
+        }
+
+        /// <summary>
         /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Forward and Loss throw
         /// <see cref="global::System.ArgumentException"/> for such an input or target, Loss throws
         /// <see cref="global::System.ArithmeticException"/> when the loss is not finite, and a backward pass throws it
@@ -168,6 +194,8 @@ namespace Layers
         {
             _batch = batch;
             _parametersTaken = false;
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 4);
             global::System.Span<float> a1 = new(_a1, 0, batch * 8);
             global::System.Span<float> h1 = new(_h1, 0, batch * 8);
@@ -272,6 +300,8 @@ namespace Layers
         /// <summary>The chain rule, layer by layer from the top: each step turns d(output) into d(input) and the layer's parameter gradients.</summary>
         private void BackwardLayers(int batch, global::System.Span<float> inputGradient)
         {
+            int parts = global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow);
+            if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
             global::System.Span<float> x = new(_x, 0, batch * 4);
             global::System.Span<float> h1 = new(_h1, 0, batch * 8);
             global::System.Span<float> da1 = new(_da1, 0, batch * 8);
@@ -288,6 +318,98 @@ namespace Layers
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 4, outputs: 8);
                 if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Affine.BackwardInput(da1, W1, inputGradient, _scratch, batch, inputs: 4, outputs: 8);
+            }
+        }
+
+        // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+        /// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>
+        private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Dense1, Tanh
+        }
+
+        /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
+        private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
+        {
+            _rows = batch;
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Tanh, Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense1
+        }
+
+        void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            switch (stage)
+            {
+                case 0: ForwardRows1(part, parts, input); break;
+                case 1: BackwardRows2(part, parts, output); break;
+                case 2: GradientParts3(part, parts); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+            }
+        }
+
+        /// <summary>One part's rows of the batch: the input copy, Dense1, Tanh.</summary>
+        private void ForwardRows1(int part, int parts, global::System.ReadOnlySpan<float> input)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> x = new(_x, row0 * 4, batch * 4);
+            global::System.Span<float> a1 = new(_a1, row0 * 8, batch * 8);
+            global::System.Span<float> h1 = new(_h1, row0 * 8, batch * 8);
+            global::System.Span<float> W1 = new(_parameters, 0, 32);
+            global::System.Span<float> b1 = new(_parameters, 32, 8);
+            input.Slice(row0 * 4, batch * 4).CopyTo(x);
+
+            // Affine forward (Dense1): a1 = x·W1 + b1
+            {
+                global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 4, outputs: 8);
+            }
+
+            // Tanh forward: h1 = tanh(a1)
+            {
+                global::StaticNet.Kernels.Activation.TanhForward(a1, h1);
+            }
+        }
+
+        /// <summary>One part's rows of the batch: Tanh, Dense1.</summary>
+        private void BackwardRows2(int part, int parts, global::System.Span<float> output)
+        {
+            var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_rows, part, parts);
+            int batch = end - row0; // this part's rows
+            if (batch == 0) return;
+            global::System.Span<float> h1 = new(_h1, row0 * 8, batch * 8);
+            global::System.Span<float> da1 = new(_da1, row0 * 8, batch * 8);
+            global::System.Span<float> dh1 = new(_dh1, row0 * 8, batch * 8);
+            global::System.Span<float> scratch = new(_scratch, row0 * 12, batch * 12);
+            global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+            global::System.Span<float> W1 = new(_parameters, 0, 32);
+
+            // Tanh backward: da1 = dh1 * (1 - h1²)
+            {
+                global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
+            }
+
+            // Affine backward, these rows (Dense1): inputGradient = da1·W1ᵀ (when asked for)
+            {
+                if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Affine.BackwardInput(da1, W1, inputGradient, scratch, batch, inputs: 4, outputs: 8);
+            }
+        }
+
+        /// <summary>One part's share of the parameters, over the whole batch: Dense1.</summary>
+        private void GradientParts3(int part, int parts)
+        {
+            int batch = _rows; // every part sums its blocks over the whole batch
+            global::System.Span<float> x = new(_x, 0 * 4, batch * 4);
+            global::System.Span<float> da1 = new(_da1, 0 * 8, batch * 8);
+            global::System.Span<float> dW1 = new(_gradients, 0, 32);
+            global::System.Span<float> db1 = new(_gradients, 32, 8);
+
+            // Affine backward, this part's rows of dW1 (Dense1): dW1 = xᵀ·da1 over inputs [start1, end1), each summed over the whole batch; db1 = Σ da1 by the part that starts at row 0
+            {
+                var (start1, end1) = global::StaticNet.Kernels.Partition.Share(0, 32, 32, 4, part, parts);
+                global::StaticNet.Kernels.Affine.BackwardWeightRows(x, da1, dW1, db1, batch, inputs: 4, outputs: 8, start1, end1);
             }
         }
     }

@@ -1,0 +1,345 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using StaticNet.Generator.Layers;
+using StaticNet.Generator.Model;
+
+namespace StaticNet.Generator.Emit;
+
+/// <summary>
+/// Every core: <c>DegreeOfParallelism</c> and the parallel forms of <c>ForwardLayers</c>, <c>BackwardLayers</c> and
+/// <c>BackwardLayersSgd</c>. Each is a sequence of stages, fork-joins over the process's <c>WorkerTeam</c>:
+/// <list type="bullet">
+/// <item>stages of rows: the layers that compute each row alone, every part taking its own rows of every buffer
+/// (the forward pass; the chain of activation gradients);</item>
+/// <item>between them, on the calling thread, the layers whose step spans the batch (Dropout's and BatchNorm's
+/// training forms, BatchNorm's backward pass, the loss);</item>
+/// <item>a last stage of parameters: Dense's dW (or SGD step) split by rows of W, each summed over the whole batch, and
+/// a convolution's whole, to the part whose share of the work holds it.</item>
+/// </list>
+/// Every split gives the numbers of the whole batch on one thread (see <c>StaticNet.Kernels.Partition</c>), so training
+/// with 1 thread or with 8 gives the same weights, bit for bit.
+/// </summary>
+internal static partial class NetworkEmitter
+{
+    private const string KernelsPrefix = "global::StaticNet.Kernels.";
+    private const string Team = "global::StaticNet.Kernels.WorkerTeam.Shared";
+
+    /// <summary>A stage of the parallel plan: its method, what it does (for the comment at its call), and its steps.</summary>
+    private sealed class Stage
+    {
+        public Stage(string method, bool rows) { Method = method; Rows = rows; }
+        public string Method { get; }
+        public bool Rows { get; }
+        public bool CopiesInput { get; set; }
+        public bool WritesInputGradient { get; set; }
+        public List<string> Names { get; } = new();
+        public List<Action<CodeWriter>> Steps { get; } = new();
+        public int Number { get; set; }
+    }
+
+    /// <summary>One item of an orchestrating method: a stage on the team, or steps on the calling thread.</summary>
+    private sealed class PlanItem
+    {
+        public Stage? Stage { get; set; }
+        public List<Action<CodeWriter>> Serial { get; } = new();
+        public List<string> SerialNames { get; } = new();
+    }
+
+    /// <summary>Multiply-adds per row of the forward pass: the input copy and every layer's work.</summary>
+    private static long WorkPerRow(NetworkSpec net) =>
+        net.InputSize + net.Layers.Where(l => !l.Kind.IsLoss).Sum(l => l.Kind.WorkPerRow(l));
+
+    /// <summary>The workspaces that every part needs its own of (not per row: a convolution's columns).</summary>
+    private static IEnumerable<Workspace> PartWorkspaces(NetworkSpec net) =>
+        net.Layers.SelectMany(l => l.Kind.Workspaces(l)).Where(ws => !ws.PerRow);
+
+    private static void WriteParallelStorage(CodeWriter w, NetworkSpec net)
+    {
+        w.Line("// Every core: the degree of parallelism, and what the stages of a parallel call read.");
+        w.Line("private int _degree = 1;   // DegreeOfParallelism");
+        w.Line("private int _rows;         // the batch of the parallel call running");
+        if (net.LossLayer is not null && net.Layers.Any(l => !l.Kind.IsLoss && l.ParameterCount > 0))
+            w.Line("private float _stepRate;   // BackwardSgd's learning rate, for its stages");
+        foreach (Workspace ws in PartWorkspaces(net))
+            w.Line($"private {ws.Type}[][] _{ws.Name}Parts; // one {ws.Name} per part: [0] is _{ws.Name}");
+        w.Line($"// Multiply-adds per row of the forward pass, which Partition.Parts weighs against waking a thread.");
+        w.Line($"private const long WorkPerRow = {WorkPerRow(net).ToString(CultureInfo.InvariantCulture)};");
+    }
+
+    private static void WriteParallelInitialisation(CodeWriter w, NetworkSpec net)
+    {
+        foreach (Workspace ws in PartWorkspaces(net))
+            w.Line($"_{ws.Name}Parts = new[] {{ _{ws.Name} }};");
+    }
+
+    private static void WriteParallelProperty(CodeWriter w, NetworkSpec net)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the");
+        w.Line("/// backward passes split a batch between the calling thread and the process's shared worker threads (started once,");
+        w.Line("/// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the");
+        w.Line("/// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the");
+        w.Line("/// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up");
+        w.Line("/// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it");
+        w.Line("/// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 1 or above {KernelsPrefix}WorkerTeam.MaxDegree.</exception>");
+        w.Line("public int DegreeOfParallelism");
+        w.Open();
+        w.Line("get => _degree;");
+        w.Line("set");
+        w.Open();
+        w.Line($"{KernelsPrefix}WorkerTeam.EnsureDegree(value);");
+        foreach (Workspace ws in PartWorkspaces(net))
+            w.Line($"_{ws.Name}Parts = {KernelsPrefix}Partition.Copies(_{ws.Name}Parts, value);");
+        w.Line("_degree = value;");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The first lines of a method that has a parallel form: hand the batch to it when it splits.</summary>
+    private static void WriteParallelDispatch(CodeWriter w, string call)
+    {
+        w.Line($"int parts = {KernelsPrefix}Partition.Parts(_degree, batch, WorkPerRow);");
+        w.Line($"if (parts > 1) {{ {call}; return; }}");
+    }
+
+    // ---- the plans ----------------------------------------------------------------------------
+
+    private static List<PlanItem> ForwardPlan(NetworkSpec net, List<Stage> stages)
+    {
+        var items = new List<PlanItem>();
+        Stage? current = null;
+        void Rows(string name, Action<CodeWriter> step)
+        {
+            if (current is null)
+            {
+                current = new Stage("ForwardRows" + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = stages.Count };
+                stages.Add(current);
+                items.Add(new PlanItem { Stage = current });
+            }
+            current.Names.Add(name);
+            current.Steps.Add(step);
+        }
+        void Serial(string name, Action<CodeWriter> step)
+        {
+            current = null;
+            if (items.Count == 0 || items[items.Count - 1].Stage is not null) items.Add(new PlanItem());
+            items[items.Count - 1].Serial.Add(step);
+            items[items.Count - 1].SerialNames.Add(name);
+        }
+        Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);"));
+        current!.CopiesInput = true;
+        foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
+        {
+            LayerSpec layer = l;
+            if (l.Kind.ForwardRowWise) Rows(l.DisplayName, b => { b.Line(); layer.Kind.EmitForward(b, layer); });
+            else Serial(l.DisplayName, b => { b.Line(); EmitLayerForward(b, layer); });
+        }
+        return items;
+    }
+
+    private static (List<PlanItem> Items, List<LayerSpec> Parameters) BackwardPlan(NetworkSpec net, List<Stage> stages, bool sgd)
+    {
+        List<LayerSpec> layers = net.Layers.Where(l => !l.Kind.IsLoss).ToList();
+        int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
+        var items = new List<PlanItem>();
+        var parameters = new List<LayerSpec>();
+        Stage? current = null;
+        string prefix = sgd ? "BackwardSgdRows" : "BackwardRows";
+        void Rows(string name, Action<CodeWriter> step, bool writesInputGradient)
+        {
+            if (current is null)
+            {
+                current = new Stage(prefix + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = stages.Count };
+                stages.Add(current);
+                items.Add(new PlanItem { Stage = current });
+            }
+            current.Names.Add(name);
+            current.Steps.Add(step);
+            if (writesInputGradient) current.WritesInputGradient = true;
+        }
+        void Serial(string name, Action<CodeWriter> step)
+        {
+            current = null;
+            if (items.Count == 0 || items[items.Count - 1].Stage is not null) items.Add(new PlanItem());
+            items[items.Count - 1].Serial.Add(step);
+            items[items.Count - 1].SerialNames.Add(name);
+        }
+        int last = sgd ? firstWithParameters : 0;
+        for (int i = layers.Count - 1; i >= last && i >= 0; i--)
+        {
+            LayerSpec l = layers[i];
+            string dx = l.Input == "x" ? "inputGradient" : "d" + l.Input;
+            string? condition = firstWithParameters >= 0 && firstWithParameters < i ? null : "!inputGradient.IsEmpty";
+            bool dxNeeded = i > firstWithParameters;
+            bool writes = dx == "inputGradient";
+            if (l.Kind.SplitsBackward && l.ParameterCount > 0)
+            {
+                if (sgd) Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dxNeeded ? dx : null, null, sgd: true); }, false);
+                else Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dx, condition, sgd: false); }, writes);
+                parameters.Add(l);
+            }
+            else
+            {
+                Action<CodeWriter> step = sgd
+                    ? b => { b.Line(); l.Kind.EmitBackwardSgd(b, l, dx, dxNeeded); }
+                    : b => { b.Line(); l.Kind.EmitBackward(b, l, dx, condition); };
+                if (l.Kind.BackwardRowWise) Rows(l.DisplayName, step, writes && !sgd);
+                else Serial(l.DisplayName, step);
+            }
+        }
+        if (parameters.Count > 0)
+        {
+            var gradients = new Stage((sgd ? "SgdStepParts" : "GradientParts") + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: false) { Number = stages.Count };
+            stages.Add(gradients);
+            long offset = 0, total = parameters.Sum(p => p.Kind.ParameterWork(p));
+            foreach (LayerSpec p in parameters)
+            {
+                long at = offset;
+                gradients.Names.Add(p.DisplayName);
+                gradients.Steps.Add(b => { b.Line(); p.Kind.EmitParameterPart(b, p, sgd, at, total); });
+                offset += p.Kind.ParameterWork(p);
+            }
+            items.Add(new PlanItem { Stage = gradients });
+        }
+        return (items, parameters);
+    }
+
+    // ---- writing them -------------------------------------------------------------------------
+
+    private static void WriteParallel(CodeWriter w, NetworkSpec net)
+    {
+        var stages = new List<Stage>();
+        List<LayerSpec> layers = net.Layers.Where(l => !l.Kind.IsLoss).ToList();
+        bool hasBackwardLayers = layers.Count > 0;
+        int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
+
+        w.Line();
+        w.Line("// ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----");
+        w.Line();
+        List<PlanItem> forward = ForwardPlan(net, stages);
+        w.Line("/// <summary>ForwardLayers with the batch split between the parts: stages of rows on the worker team, the rest on this thread.</summary>");
+        w.Open($"private void ForwardLayersParallel({ReadOnlySpan} input, int batch, int parts)");
+        w.Line("_rows = batch;");
+        WriteItems(w, net, forward, "input", "default");
+        w.Close();
+
+        if (hasBackwardLayers)
+        {
+            var (backward, _) = BackwardPlan(net, stages, sgd: false);
+            w.Line();
+            w.Line("/// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>");
+            w.Open($"private void BackwardLayersParallel(int batch, {Span} inputGradient, int parts)");
+            w.Line("_rows = batch;");
+            WriteItems(w, net, backward, "default", "inputGradient");
+            w.Close();
+        }
+        if (net.LossLayer is not null && firstWithParameters >= 0)
+        {
+            var (backwardSgd, _) = BackwardPlan(net, stages, sgd: true);
+            w.Line();
+            w.Line("/// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>");
+            w.Open("private void BackwardLayersSgdParallel(int batch, float learningRate, int parts)");
+            w.Line("_rows = batch;");
+            w.Line("_stepRate = learningRate;");
+            WriteItems(w, net, backwardSgd, "default", "default");
+            w.Close();
+        }
+
+        w.Line();
+        w.Line($"void {KernelsPrefix}IPartitioned.RunPart(int stage, int part, int parts, {ReadOnlySpan} input, {Span} output)");
+        w.Open();
+        w.Open("switch (stage)");
+        foreach (Stage s in stages)
+        {
+            string arguments = "part, parts" + (s.CopiesInput ? ", input" : "") + (s.WritesInputGradient ? ", output" : "");
+            w.Line($"case {Literal(s.Number)}: {s.Method}({arguments}); break;");
+        }
+        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));");
+        w.Close();
+        w.Close();
+
+        foreach (Stage s in stages)
+        {
+            w.Line();
+            WriteStage(w, net, s);
+        }
+    }
+
+    private static void WriteItems(CodeWriter w, NetworkSpec net, List<PlanItem> items, string input, string output)
+    {
+        foreach (PlanItem item in items)
+        {
+            if (item.Stage is { } s)
+            {
+                string what = string.Join(", ", s.Names);
+                string call = $"{Team}.Run(this, {Literal(s.Number)}, parts" +
+                    (s.CopiesInput ? $", {input}" : s.WritesInputGradient ? ", default" : "") +
+                    (s.WritesInputGradient ? $", {output}" : "") + ");";
+                w.Line(call + (s.Rows ? $" // rows: {what}" : $" // parameters: {what}"));
+                continue;
+            }
+            w.Line($"// On this thread, the whole batch: {string.Join(", ", item.SerialNames)}");
+            w.Open();
+            WithViews(w, net, b => { foreach (Action<CodeWriter> step in item.Serial) step(b); });
+            w.Close();
+        }
+    }
+
+    private static void WriteStage(CodeWriter w, NetworkSpec net, Stage s)
+    {
+        string parameters = "int part, int parts" + (s.CopiesInput ? $", {ReadOnlySpan} input" : "") + (s.WritesInputGradient ? $", {Span} output" : "");
+        w.Line(s.Rows
+            ? $"/// <summary>One part's rows of the batch: {string.Join(", ", s.Names)}.</summary>"
+            : $"/// <summary>One part's share of the parameters, over the whole batch: {string.Join(", ", s.Names)}.</summary>");
+        w.Open($"private void {s.Method}({parameters})");
+        if (s.Rows)
+        {
+            w.Line($"var (row0, end) = {KernelsPrefix}Partition.Rows(_rows, part, parts);");
+            w.Line("int batch = end - row0; // this part's rows");
+            w.Line("if (batch == 0) return;");
+        }
+        else
+        {
+            w.Line("int batch = _rows; // every part sums its blocks over the whole batch");
+        }
+        var inner = new CodeWriter { FirstRow = s.Rows ? "row0" : null };
+        foreach (Action<CodeWriter> step in s.Steps) step(inner);
+        PartViews(w, net, inner.ToString(), s.Rows);
+        w.Close();
+    }
+
+    /// <summary>As <see cref="WithViews"/>, for a part: each buffer's view is the part's rows (or, for the parameter stage, the whole batch); a workspace not kept per row is the part's own.</summary>
+    private static void PartViews(CodeWriter w, NetworkSpec net, string text, bool rows)
+    {
+        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
+        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        string first = rows ? "row0" : "0";
+        foreach (var (name, width) in Buffers(net).Distinct())
+            if (Uses(name))
+                w.Line($"{Span} {name} = new(_{name}, {first} * {Literal(width)}, batch * {Literal(width)});");
+        if (Uses("scratch"))
+            w.Line($"{Span} scratch = new(_scratch, {first} * {Literal(ScratchWidth(net))}, batch * {Literal(ScratchWidth(net))});");
+        if (Uses("inputGradient"))
+            w.Line($"{Span} inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);");
+        foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
+        {
+            if (!Uses(ws.Name)) continue;
+            if (!ws.PerRow)
+                w.Line($"global::System.Span<{ws.Type}> {ws.Name} = _{ws.Name}Parts[part]; // this part's own");
+            else
+                w.Line($"global::System.Span<{ws.Type}> {ws.Name} = new(_{ws.Name}, {first} * {Literal((int)ws.Length)}, batch * {Literal((int)ws.Length)});");
+        }
+        foreach (var (name, block, offset, length) in ParameterViews(net))
+            if (Uses(name))
+                w.Line($"{Span} {name} = new({block}, {Literal(offset)}, {Literal(length)});");
+        foreach (var (name, offset, length, _) in StateViews(net))
+            if (Uses(name))
+                w.Line($"{Span} {name} = new(_state, {Literal(offset)}, {Literal(length)});");
+        w.Raw(text);
+    }
+}
