@@ -47,6 +47,39 @@ internal static partial class NetworkEmitter
         public List<string> SerialNames { get; } = new();
     }
 
+    /// <summary>Builds a plan step by step: consecutive row steps share one stage, consecutive whole-batch steps one block.</summary>
+    private sealed class PlanBuilder
+    {
+        private readonly List<Stage> _stages;
+        private readonly string _prefix;
+        private Stage? _current;
+
+        public PlanBuilder(List<Stage> stages, string prefix) { _stages = stages; _prefix = prefix; }
+
+        public List<PlanItem> Items { get; } = new();
+
+        public Stage Rows(string name, Action<CodeWriter> step)
+        {
+            if (_current is null)
+            {
+                _current = new Stage(_prefix + (_stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = _stages.Count };
+                _stages.Add(_current);
+                Items.Add(new PlanItem { Stage = _current });
+            }
+            _current.Names.Add(name);
+            _current.Steps.Add(step);
+            return _current;
+        }
+
+        public void Serial(string name, Action<CodeWriter> step)
+        {
+            _current = null;
+            if (Items.Count == 0 || Items[Items.Count - 1].Stage is not null) Items.Add(new PlanItem());
+            Items[Items.Count - 1].Serial.Add(step);
+            Items[Items.Count - 1].SerialNames.Add(name);
+        }
+    }
+
     /// <summary>Multiply-adds per row of the forward pass: the input copy and every layer's work.</summary>
     private static long WorkPerRow(NetworkSpec net) =>
         net.InputSize + net.Layers.Where(l => !l.Kind.IsLoss).Sum(l => l.Kind.WorkPerRow(l));
@@ -111,63 +144,26 @@ internal static partial class NetworkEmitter
 
     private static List<PlanItem> ForwardPlan(NetworkSpec net, List<Stage> stages)
     {
-        var items = new List<PlanItem>();
-        Stage? current = null;
-        void Rows(string name, Action<CodeWriter> step)
-        {
-            if (current is null)
-            {
-                current = new Stage("ForwardRows" + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = stages.Count };
-                stages.Add(current);
-                items.Add(new PlanItem { Stage = current });
-            }
-            current.Names.Add(name);
-            current.Steps.Add(step);
-        }
-        void Serial(string name, Action<CodeWriter> step)
-        {
-            current = null;
-            if (items.Count == 0 || items[items.Count - 1].Stage is not null) items.Add(new PlanItem());
-            items[items.Count - 1].Serial.Add(step);
-            items[items.Count - 1].SerialNames.Add(name);
-        }
-        Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);"));
-        current!.CopiesInput = true;
+        var plan = new PlanBuilder(stages, "ForwardRows");
+        plan.Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);")).CopiesInput = true;
         foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
         {
-            LayerSpec layer = l;
-            if (l.Kind.ForwardRowWise) Rows(l.DisplayName, b => { b.Line(); layer.Kind.EmitForward(b, layer); });
-            else Serial(l.DisplayName, b => { b.Line(); EmitLayerForward(b, layer); });
+            if (l.Kind.ForwardRowWise) plan.Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitForward(b, l); });
+            else plan.Serial(l.DisplayName, b => { b.Line(); EmitLayerForward(b, l); });
         }
-        return items;
+        return plan.Items;
     }
 
     private static (List<PlanItem> Items, List<LayerSpec> Parameters) BackwardPlan(NetworkSpec net, List<Stage> stages, bool sgd)
     {
         List<LayerSpec> layers = net.Layers.Where(l => !l.Kind.IsLoss).ToList();
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
-        var items = new List<PlanItem>();
         var parameters = new List<LayerSpec>();
-        Stage? current = null;
-        string prefix = sgd ? "BackwardSgdRows" : "BackwardRows";
+        var plan = new PlanBuilder(stages, sgd ? "BackwardSgdRows" : "BackwardRows");
         void Rows(string name, Action<CodeWriter> step, bool writesInputGradient)
         {
-            if (current is null)
-            {
-                current = new Stage(prefix + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = stages.Count };
-                stages.Add(current);
-                items.Add(new PlanItem { Stage = current });
-            }
-            current.Names.Add(name);
-            current.Steps.Add(step);
-            if (writesInputGradient) current.WritesInputGradient = true;
-        }
-        void Serial(string name, Action<CodeWriter> step)
-        {
-            current = null;
-            if (items.Count == 0 || items[items.Count - 1].Stage is not null) items.Add(new PlanItem());
-            items[items.Count - 1].Serial.Add(step);
-            items[items.Count - 1].SerialNames.Add(name);
+            Stage stage = plan.Rows(name, step);
+            if (writesInputGradient) stage.WritesInputGradient = true;
         }
         int last = sgd ? firstWithParameters : 0;
         for (int i = layers.Count - 1; i >= last && i >= 0; i--)
@@ -189,7 +185,7 @@ internal static partial class NetworkEmitter
                     ? b => { b.Line(); l.Kind.EmitBackwardSgd(b, l, dx, dxNeeded); }
                     : b => { b.Line(); l.Kind.EmitBackward(b, l, dx, condition); };
                 if (l.Kind.BackwardRowWise) Rows(l.DisplayName, step, writes && !sgd);
-                else Serial(l.DisplayName, step);
+                else plan.Serial(l.DisplayName, step);
             }
         }
         if (parameters.Count > 0)
@@ -204,9 +200,9 @@ internal static partial class NetworkEmitter
                 gradients.Steps.Add(b => { b.Line(); p.Kind.EmitParameterPart(b, p, sgd, at, total); });
                 offset += p.Kind.ParameterWork(p);
             }
-            items.Add(new PlanItem { Stage = gradients });
+            plan.Items.Add(new PlanItem { Stage = gradients });
         }
-        return (items, parameters);
+        return (plan.Items, parameters);
     }
 
     // ---- writing them -------------------------------------------------------------------------

@@ -240,13 +240,7 @@ public static partial class Conv2D
         {
             // Stride 1, no padding: dW summed over the whole batch straight from x; then db, and dx sample by sample.
             WeightGradientDirect<TW, TV>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dout), ref dw, db, batch, in g, 1f, add: false);
-            if (dx.IsEmpty) return;
-            for (int n = 0; n < batch; n++)
-            {
-                Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref Unsafe.AsRef(in dout[n * g.OutputSize]), ref col, ref Unsafe.NullRef<float>(), hasBias: false,
-                    m: g.Patch, n: g.Pixels, k: filters);
-                Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
-            }
+            if (!dx.IsEmpty) BackwardInput<TW, TV>(W, dout, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
             return;
         }
         for (int n = 0; n < batch; n++)
@@ -290,16 +284,8 @@ public static partial class Conv2D
         Check.AtLeast(columns, g.Patch * g.Pixels, nameof(columns));
         ref float col = ref MemoryMarshal.GetReference(columns);
         ref float w = ref MemoryMarshal.GetReference(W);
-        if (!dx.IsEmpty)
-        {
-            // dx[n] = col2im(Wᵀ·dout[n]) for every sample while W is still the W of the forward pass.
-            for (int n = 0; n < batch; n++)
-            {
-                Gemm.RunUpTo<TW, TV>(ref w, 1, g.Patch, ref Unsafe.AsRef(in dout[n * g.OutputSize]), ref col, ref Unsafe.NullRef<float>(), hasBias: false,
-                    m: g.Patch, n: g.Pixels, k: filters);
-                Col2Im<TW, TV>(ref col, ref dx[n * g.InputSize], in g);
-            }
-        }
+        // dx[n] = col2im(Wᵀ·dout[n]) for every sample while W is still the W of the forward pass.
+        if (!dx.IsEmpty) BackwardInput<TW, TV>(W, dout, dx, columns, batch, channels, height, width, filters, kernelSize, stride, padding);
         // Weight decay: W ← (1 − lr·λ)·W, after dx took W and before the gradient step.
         if (shrink != 1f) L2.Shrink(W, shrink);
         if (DirectApplies<TW, TV>(in g) && filters <= 1024)

@@ -160,10 +160,52 @@ public sealed class ParallelTests : IDisposable
             net.BackwardSgd(0.01f);
             net.Forward(input, y);
         }
-        Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Step();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        WarmUpBothPaths(Step);
+        Assert.Equal(0, LeastAllocated(Step));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> once with the team free and once while another thread holds it (so that every part
+    /// runs on this thread), so that neither path is compiled for the first time while allocations are counted.
+    /// </summary>
+    internal static void WarmUpBothPaths(Action step)
+    {
+        step();
+        var blocker = new Blocker();
+        var holder = new Thread(() => WorkerTeam.Shared.Run(blocker, 0, 2));
+        holder.Start();
+        while (Volatile.Read(ref blocker.Running) == 0) Thread.Yield();
+        step();
+        Volatile.Write(ref blocker.Release, 1);
+        holder.Join();
+    }
+
+    /// <summary>
+    /// The bytes this thread allocates over 20 calls of <paramref name="step"/>, the least of 3 rounds: an allocation
+    /// per call shows in every round, a one-time one of the runtime's (a method compiled late) in one at most.
+    /// </summary>
+    internal static long LeastAllocated(Action step)
+    {
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) step();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
+    }
+
+    private sealed class Blocker : IPartitioned
+    {
+        public int Running, Release;
+
+        public void RunPart(int stage, int part, int parts, ReadOnlySpan<float> input, Span<float> output)
+        {
+            if (part != 0) return;
+            Volatile.Write(ref Running, 1);
+            while (Volatile.Read(ref Release) == 0) Thread.Yield();
+        }
     }
 
     [Fact]
