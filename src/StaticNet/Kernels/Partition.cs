@@ -21,8 +21,10 @@ public static class Partition
     public const int Granule = 16;
 
     /// <summary>
-    /// The least work one part is given, in multiply-adds: below it, waking a worker and waiting for it costs more than
-    /// the half of the work it takes. Measured, not guessed: see BENCHMARKS.md's parallel section.
+    /// The least work one part is given, in multiply-adds: below it, waking a worker and waiting for it would cost more
+    /// than the share of the work it takes. Not yet swept for the break-even: the fork-join costs about 2 µs here
+    /// (BENCHMARKS.md's parallel section), and 150,000 multiply-adds take about 1.2 µs at the one-core peak, so this floor
+    /// errs towards splitting. Every batch under 32 rows (16 a part) stays on the caller, batch 1 included.
     /// </summary>
     public const long MinWorkPerPart = 150_000;
 
