@@ -312,8 +312,7 @@ internal static partial class NetworkEmitter
     /// <summary>As <see cref="WithViews"/>, for a part: each buffer's view is the part's rows (or, for the parameter stage, the whole batch); a workspace not kept per row is the part's own.</summary>
     private static void PartViews(CodeWriter w, NetworkSpec net, string text, bool rows)
     {
-        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        Func<string, bool> Uses = Names(text);
         string first = rows ? "row0" : "0";
         foreach (var (name, width) in Buffers(net).Distinct())
             if (Uses(name))
@@ -330,12 +329,7 @@ internal static partial class NetworkEmitter
             else
                 w.Line($"global::System.Span<{ws.Type}> {ws.Name} = new(_{ws.Name}, {first} * {Literal((int)ws.Length)}, batch * {Literal((int)ws.Length)});");
         }
-        foreach (var (name, block, offset, length) in ParameterViews(net))
-            if (Uses(name))
-                w.Line($"{Span} {name} = new({block}, {Literal(offset)}, {Literal(length)});");
-        foreach (var (name, offset, length, _) in StateViews(net))
-            if (Uses(name))
-                w.Line($"{Span} {name} = new(_state, {Literal(offset)}, {Literal(length)});");
+        WriteWeightViews(w, net, Uses);
         w.Raw(text);
     }
 }

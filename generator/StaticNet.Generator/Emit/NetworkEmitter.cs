@@ -310,8 +310,7 @@ internal static partial class NetworkEmitter
         var inner = new CodeWriter();
         body(inner);
         string text = inner.ToString();
-        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        Func<string, bool> Uses = Names(text);
         foreach (var (name, width) in Buffers(net).Distinct())
         {
             if (!Uses(name)) continue;
@@ -326,14 +325,29 @@ internal static partial class NetworkEmitter
         foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
             if (Uses(ws.Name))
                 w.Line($"global::System.Span<{ws.Type}> {ws.Name} = {(workspace is null ? "" : workspace + ".")}_{ws.Name};");
-        // The weights through local views, not the public properties (taking those forgets the activations).
+        WriteWeightViews(w, net, Uses);
+        w.Raw(text);
+    }
+
+    /// <summary>Whether the code of <paramref name="text"/>, its comments aside, names a given identifier.</summary>
+    private static Func<string, bool> Names(string text)
+    {
+        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
+        return name => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+    }
+
+    /// <summary>
+    /// The views of the weights and of the state that <paramref name="uses"/> says a method names, through local views,
+    /// not the public properties (taking those forgets the activations).
+    /// </summary>
+    private static void WriteWeightViews(CodeWriter w, NetworkSpec net, Func<string, bool> uses)
+    {
         foreach (var (name, block, offset, length) in ParameterViews(net))
-            if (Uses(name))
+            if (uses(name))
                 w.Line($"{Span} {name} = new({block}, {Literal(offset)}, {Literal(length)});");
         foreach (var (name, offset, length, _) in StateViews(net))
-            if (Uses(name))
+            if (uses(name))
                 w.Line($"{Span} {name} = new(_state, {Literal(offset)}, {Literal(length)});");
-        w.Raw(text);
     }
 
     /// <summary>Each layer's weight and bias views and their gradients: name, array, offset, length.</summary>
