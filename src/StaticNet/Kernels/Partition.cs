@@ -49,6 +49,14 @@ public static class Partition
         (Bound((long)rows * part / parts, rows, part), Bound((long)rows * (part + 1) / parts, rows, part + 1 == parts ? int.MaxValue : part + 1));
 
     /// <summary>
+    /// Items <c>[start, end)</c> of <paramref name="count"/> for part <paramref name="part"/> of <paramref name="parts"/>:
+    /// nearly equal shares, on no granule. For work whose items are computed alone with the same kernels whatever the
+    /// split, such as the sequences of a recurrent network, each run through time by one thread.
+    /// </summary>
+    public static (int Start, int End) Range(int count, int part, int parts) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    /// <summary>
     /// The rows <c>[start, end)</c> of a splittable block that part <paramref name="part"/> of <paramref name="parts"/> takes,
     /// when the blocks of a stage lie one after the other on a line of <paramref name="total"/> units of work and this one
     /// covers <c>[offset, offset + cost)</c> of it: each part takes what lies in its equal share of the line, in

@@ -215,6 +215,170 @@ public static class Recurrent
         TransposedMatVec(W_hh, da, dhCarry, G, H, accumulate: false);
     }
 
+    // ---- backpropagation through time in two passes: the steps, then the weight gradients ----------------
+
+    /// <summary>
+    /// One GRU step backward through the gates, as <see cref="GruBackward"/> but with the weight gradients left for
+    /// later: <paramref name="dgi"/> and <paramref name="dgh"/> receive this step's pre-activation gradients on the input
+    /// side (<c>[dar, daz, dan]</c>) and on the hidden side (<c>[dar, daz, dan ⊙ r]</c>), which
+    /// <see cref="InputWeightGradientRows"/> and <see cref="HiddenWeightGradientRows"/> sum over every step afterwards.
+    /// <paramref name="dx"/> receives dL/dx (unless empty) and <paramref name="dhCarry"/> becomes dL/dh₋₁.
+    /// </summary>
+    /// <param name="hPrev">The hidden state before this step [hidden].</param>
+    /// <param name="gates">What <see cref="GruForward"/> kept: r, z, n, hn [4·hidden].</param>
+    /// <param name="dOut">dL/dh from the layer above at this step [hidden], or empty for none.</param>
+    /// <param name="dhCarry">In: dL/dh from the next step (zero at the last). Out: dL/dh₋₁ [hidden].</param>
+    /// <param name="dx">Receives dL/dx [inputs] (overwritten), or empty to skip it.</param>
+    /// <param name="W_ih">Input weights [3·hidden, inputs].</param>
+    /// <param name="W_hh">Recurrent weights [3·hidden, hidden].</param>
+    /// <param name="dgi">Receives the input-side gate gradients of this step [3·hidden].</param>
+    /// <param name="dgh">Receives the hidden-side gate gradients of this step [3·hidden].</param>
+    /// <param name="inputs">Floats per input.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    public static void GruBackwardStep(ReadOnlySpan<float> hPrev, ReadOnlySpan<float> gates, ReadOnlySpan<float> dOut, Span<float> dhCarry, Span<float> dx,
+        ReadOnlySpan<float> W_ih, ReadOnlySpan<float> W_hh, Span<float> dgi, Span<float> dgh, int inputs, int hidden)
+    {
+        int H = hidden, G = 3 * hidden;
+        Check.Length(hPrev, H, nameof(hPrev));
+        Check.Length(gates, 4 * H, nameof(gates));
+        if (!dOut.IsEmpty) Check.Length(dOut, H, nameof(dOut));
+        Check.Length(dhCarry, H, nameof(dhCarry));
+        if (!dx.IsEmpty) Check.Length(dx, inputs, nameof(dx));
+        Check.Length(W_ih, G * inputs, nameof(W_ih));
+        Check.Length(W_hh, G * H, nameof(W_hh));
+        Check.Length(dgi, G, nameof(dgi));
+        Check.Length(dgh, G, nameof(dgh));
+
+        GruGateGradients(gates, hPrev, dOut, dhCarry, dgi, dgh, H);
+        // dx = W_ihᵀ·dgi; dh₋₁ = dh ⊙ z (already in dhCarry) + W_hhᵀ·dgh
+        if (!dx.IsEmpty) TransposedMatVec(W_ih, dgi, dx, G, inputs, accumulate: false);
+        TransposedMatVec(W_hh, dgh, dhCarry, G, H, accumulate: true);
+    }
+
+    /// <summary>
+    /// One LSTM step backward through the gates, as <see cref="LstmBackward"/> but with the weight gradients left for
+    /// later: <paramref name="da"/> receives this step's pre-activation gradients (the same on the input and the hidden
+    /// side), which <see cref="InputWeightGradientRows"/> and <see cref="HiddenWeightGradientRows"/> sum over every step
+    /// afterwards. <paramref name="dx"/> receives dL/dx (unless empty), <paramref name="dhCarry"/> becomes dL/dh₋₁ and
+    /// <paramref name="dcCarry"/> dL/dc₋₁.
+    /// </summary>
+    /// <param name="cPrev">The cell state before this step [hidden].</param>
+    /// <param name="gates">What <see cref="LstmForward"/> kept: i, f, g, o, c, tanh(c) [6·hidden].</param>
+    /// <param name="dOut">dL/dh from the layer above at this step [hidden], or empty for none.</param>
+    /// <param name="dhCarry">In: dL/dh from the next step. Out: dL/dh₋₁ [hidden].</param>
+    /// <param name="dcCarry">In: dL/dc from the next step. Out: dL/dc₋₁ [hidden].</param>
+    /// <param name="dx">Receives dL/dx [inputs] (overwritten), or empty to skip it.</param>
+    /// <param name="W_ih">Input weights [4·hidden, inputs].</param>
+    /// <param name="W_hh">Recurrent weights [4·hidden, hidden].</param>
+    /// <param name="da">Receives the gate gradients of this step [4·hidden].</param>
+    /// <param name="inputs">Floats per input.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    public static void LstmBackwardStep(ReadOnlySpan<float> cPrev, ReadOnlySpan<float> gates, ReadOnlySpan<float> dOut, Span<float> dhCarry, Span<float> dcCarry,
+        Span<float> dx, ReadOnlySpan<float> W_ih, ReadOnlySpan<float> W_hh, Span<float> da, int inputs, int hidden)
+    {
+        int H = hidden, G = 4 * hidden;
+        Check.Length(cPrev, H, nameof(cPrev));
+        Check.Length(gates, 6 * H, nameof(gates));
+        if (!dOut.IsEmpty) Check.Length(dOut, H, nameof(dOut));
+        Check.Length(dhCarry, H, nameof(dhCarry));
+        Check.Length(dcCarry, H, nameof(dcCarry));
+        if (!dx.IsEmpty) Check.Length(dx, inputs, nameof(dx));
+        Check.Length(W_ih, G * inputs, nameof(W_ih));
+        Check.Length(W_hh, G * H, nameof(W_hh));
+        Check.Length(da, G, nameof(da));
+
+        LstmGateGradients(gates, cPrev, dOut, dhCarry, dcCarry, da, H);
+        // dx = W_ihᵀ·da; dh₋₁ = W_hhᵀ·da
+        if (!dx.IsEmpty) TransposedMatVec(W_ih, da, dx, G, inputs, accumulate: false);
+        TransposedMatVec(W_hh, da, dhCarry, G, H, accumulate: false);
+    }
+
+    /// <summary>
+    /// Rows <c>[rowStart, rowEnd)</c> (gate rows) of the input-side weight gradients, summed over every time step of every
+    /// sequence at once: <c>dW_ih = dGᵀ·x</c>, i.e. <c>dW_ih[g, i] = Σ_r dG[r, g]·x[r, i]</c>, and
+    /// <c>db_ih[g] = Σ_r dG[r, g]</c>, both overwritten. One matrix product instead of a rank-1 update per step, and
+    /// each element the same sum whatever rows of dW a call takes, so parts on other threads add up to the whole call.
+    /// </summary>
+    /// <param name="dG">The gate gradients of every step [rows, gates] (from the backward steps).</param>
+    /// <param name="x">The layer's input at every step [rows, inputs].</param>
+    /// <param name="dW">dL/dW_ih [gates, inputs].</param>
+    /// <param name="db">dL/db_ih [gates].</param>
+    /// <param name="rows">Sequences × steps.</param>
+    /// <param name="gates">Gate rows of the weights (3·hidden for GRU, 4·hidden for LSTM).</param>
+    /// <param name="inputs">Floats per input.</param>
+    /// <param name="rowStart">The first gate row to write.</param>
+    /// <param name="rowEnd">One past the last.</param>
+    public static void InputWeightGradientRows(ReadOnlySpan<float> dG, ReadOnlySpan<float> x, Span<float> dW, Span<float> db, int rows, int gates, int inputs, int rowStart, int rowEnd)
+    {
+        Check.Length(dG, rows * gates, nameof(dG));
+        Check.Length(x, rows * inputs, nameof(x));
+        Check.Length(dW, gates * inputs, nameof(dW));
+        Check.Length(db, gates, nameof(db));
+        CheckGateRows(rowStart, rowEnd, gates);
+        if (rowEnd <= rowStart) return;
+        // A = dGᵀ: element [g, r] is dG[r * gates + g].
+        Gemm.Run(ref Unsafe.Add(ref MemoryMarshal.GetReference(dG), rowStart), 1, gates, ref MemoryMarshal.GetReference(x),
+            ref dW[rowStart * inputs], ref Unsafe.NullRef<float>(), hasBias: false, m: rowEnd - rowStart, n: inputs, k: rows);
+        ColumnSums(dG, db, rows, gates, rowStart, rowEnd);
+    }
+
+    /// <summary>
+    /// Rows <c>[rowStart, rowEnd)</c> of the hidden-side weight gradients: <c>dW_hh[g, i] = Σ_s Σ_{t ≥ 1} dG[s, t, g]·h[s, t − 1, i]</c>
+    /// (h₋₁ is zero at each sequence's first step) and <c>db_hh[g] = Σ_r dG[r, g]</c>, both overwritten; each sequence's
+    /// product summed on its own and added in sequence order, the same sums whatever rows of dW a call takes.
+    /// </summary>
+    /// <param name="dG">The hidden-side gate gradients of every step [sequences·steps, gates].</param>
+    /// <param name="h">The layer's output at every step [sequences·steps, hidden]: h₋₁ of the step after.</param>
+    /// <param name="dW">dL/dW_hh [gates, hidden].</param>
+    /// <param name="db">dL/db_hh [gates].</param>
+    /// <param name="sequences">The sequences.</param>
+    /// <param name="steps">Their time steps.</param>
+    /// <param name="gates">Gate rows of the weights.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="rowStart">The first gate row to write.</param>
+    /// <param name="rowEnd">One past the last.</param>
+    public static void HiddenWeightGradientRows(ReadOnlySpan<float> dG, ReadOnlySpan<float> h, Span<float> dW, Span<float> db, int sequences, int steps, int gates, int hidden, int rowStart, int rowEnd)
+    {
+        int rows = sequences * steps;
+        Check.Length(dG, rows * gates, nameof(dG));
+        Check.Length(h, rows * hidden, nameof(h));
+        Check.Length(dW, gates * hidden, nameof(dW));
+        Check.Length(db, gates, nameof(db));
+        CheckGateRows(rowStart, rowEnd, gates);
+        if (rowEnd <= rowStart) return;
+        if (steps == 1)
+        {
+            dW.Slice(rowStart * hidden, (rowEnd - rowStart) * hidden).Clear(); // every step is a first step: h₋₁ = 0
+        }
+        else
+        {
+            ref float g = ref MemoryMarshal.GetReference(dG);
+            ref float hr = ref MemoryMarshal.GetReference(h);
+            for (int s = 0; s < sequences; s++)
+            {
+                // Steps 1 to steps − 1 of sequence s against h at steps 0 to steps − 2.
+                Gemm.Run(ref Unsafe.Add(ref g, (s * steps + 1) * gates + rowStart), 1, gates, ref Unsafe.Add(ref hr, s * steps * hidden),
+                    ref dW[rowStart * hidden], ref Unsafe.NullRef<float>(), hasBias: false, m: rowEnd - rowStart, n: hidden, k: steps - 1, addToC: s > 0);
+            }
+        }
+        ColumnSums(dG, db, rows, gates, rowStart, rowEnd);
+    }
+
+    // sums[j] = Σ_r m[r, j] for the columns j in [start, end), row after row (the same sums for any range).
+    private static void ColumnSums(ReadOnlySpan<float> m, Span<float> sums, int rows, int columns, int start, int end)
+    {
+        Span<float> part = sums.Slice(start, end - start);
+        part.Clear();
+        for (int r = 0; r < rows; r++)
+            Elementwise.AddInPlace(part, m.Slice(r * columns + start, end - start));
+    }
+
+    private static void CheckGateRows(int rowStart, int rowEnd, int gates)
+    {
+        if (rowStart < 0 || rowEnd > gates || rowStart > rowEnd)
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"Expected gate rows within [0, {gates}), got [{rowStart}, {rowEnd}).");
+    }
+
     /// <summary>
     /// PyTorch's initialisation of <c>nn.GRU</c> and <c>nn.LSTM</c>: every weight and bias drawn from
     /// <c>U(−1/√hidden, 1/√hidden)</c>.
