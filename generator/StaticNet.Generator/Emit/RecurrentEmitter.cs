@@ -18,7 +18,7 @@ namespace StaticNet.Generator.Emit;
 /// inside (for an audio callback); <c>Forward</c>, <c>Loss</c> and <c>Backward</c> run whole sequences, from a zero
 /// state, and backpropagate through time.
 /// </summary>
-internal static class RecurrentEmitter
+internal static partial class RecurrentEmitter
 {
     private const string Span = "global::System.Span<float>";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
@@ -65,7 +65,7 @@ internal static class RecurrentEmitter
         var n = new Net(net);
         WriteClassDocumentation(w, n);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{NetworkEmitter.Version}\")]");
-        w.Open($"partial class {net.ClassName} : global::StaticNet.{(n.Loss is null ? "INetwork" : "ILossNetwork")}");
+        w.Open($"partial class {net.ClassName} : global::StaticNet.{(n.Loss is null ? "INetwork" : "ILossNetwork")}, global::StaticNet.Kernels.IPartitioned");
         WriteConstants(w, n);
         WriteStorage(w, n);
         WriteConstructor(w, n);
@@ -75,6 +75,7 @@ internal static class RecurrentEmitter
         WriteForward(w, n);
         if (n.Loss is not null) WriteLoss(w, n);
         WriteBackward(w, n);
+        WriteParallel(w, n);
         w.Close();
 
         foreach (ContainingType _ in net.ContainingTypes) w.Close();
@@ -92,6 +93,7 @@ internal static class RecurrentEmitter
         public readonly string Top;                // the tensor the loss (or the caller) reads
         public readonly List<(string Name, int Width)> Activations = new();
         public readonly List<(string Name, int Width)> Gradients = new();
+        public readonly List<(string Name, int Width)> GateGradients = new(); // each step's, until the weight gradients sum them
         public readonly int MaxHidden;
         public readonly int MaxGateWidth;
         public readonly int ScratchWidth;          // Affine backward's transposes, per row
@@ -119,6 +121,7 @@ internal static class RecurrentEmitter
                 if (Loss is not null && Loss.OwnsOutput && Loss.Output == name) continue;
                 Gradients.Add(("d" + name, width));
             }
+            foreach (LayerSpec l in Recurrent) GateGradients.AddRange(((RecurrentKind)l.Kind).GateGradientBuffers(l));
             MaxHidden = Recurrent.Max(l => l.Units);
             MaxGateWidth = Recurrent.Max(l => ((RecurrentKind)l.Kind).GateWidth(l.Units));
             ScratchWidth = PerStep.Where(l => l.Kind == Dense.Instance).Select(l => l.InputSize + l.OutputSize).DefaultIfEmpty(0).Max();
@@ -128,7 +131,10 @@ internal static class RecurrentEmitter
         public int Out => Spec.OutputSize;
 
         /// <summary>The widest row of any buffer: what bounds the rows (sequences × steps).</summary>
-        public int Widest => Math.Max(ScratchWidth, Activations.Concat(Gradients).Max(a => a.Width));
+        public int Widest => Math.Max(ScratchWidth, Activations.Concat(Gradients).Concat(GateGradients).Max(a => a.Width));
+
+        /// <summary>Multiply-adds per row (one step of one sequence) of the forward pass: the input copy and every layer's work.</summary>
+        public long WorkPerRow => In + Spec.Layers.Where(l => !l.Kind.IsLoss).Sum(l => l.Kind.WorkPerRow(l));
 
         /// <summary>Floats per row of <c>_t</c>, <c>_aLast</c>: the loss layer's input.</summary>
         public IEnumerable<(string Name, int Width)> Buffers()
@@ -142,6 +148,7 @@ internal static class RecurrentEmitter
                 yield return ("dLast", Out);
             }
             foreach (var g in Gradients) yield return g;
+            foreach (var g in GateGradients) yield return g;
         }
     }
 
@@ -244,9 +251,12 @@ internal static class RecurrentEmitter
         w.Line("// Their gradients.");
         foreach (var (name, width) in n.Gradients)
             w.Line($"private readonly float[] _{name}; // [sequences, steps, {I(width)}]");
+        w.Line("// The gate gradients of every step, kept by the pass back through time for the weight gradients.");
+        foreach (var (name, width) in n.GateGradients)
+            w.Line($"private readonly float[] _{name}; // [sequences, steps, {I(width)}]");
         w.Line("// Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).");
         w.Line($"private readonly float[] _scratch; // [sequences, steps, {I(n.ScratchWidth)}]");
-        w.Line($"private readonly float[] _cellScratch = new float[{I(Math.Max(6 * n.MaxHidden, n.MaxGateWidth))}]; // one step's pre-activations and their gradients");
+        w.Line($"private readonly float[] _cellScratch = new float[{I(CellScratch(n))}]; // one step's W_hh·h₋₁ + b_hh (GRU)");
         w.Line($"private readonly float[] _dhCarry = new float[{I(n.MaxHidden)}]; // dLoss/dh₋₁, carried to the step before");
         if (n.Recurrent.Any(l => ((RecurrentKind)l.Kind).HasCell))
             w.Line($"private readonly float[] _dcCarry = new float[{I(n.MaxHidden)}]; // dLoss/dc₋₁, carried to the step before");
@@ -254,7 +264,12 @@ internal static class RecurrentEmitter
         w.Line();
         w.Line("private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)");
         w.Line();
+        WriteParallelStorage(w, n);
+        w.Line();
     }
+
+    /// <summary>Floats of a step's scratch: GRU's forward keeps W_hh·h₋₁ + b_hh there (3H).</summary>
+    private static int CellScratch(Net n) => 3 * n.MaxHidden;
 
     private static void WriteConstructor(CodeWriter w, Net n)
     {
@@ -279,9 +294,10 @@ internal static class RecurrentEmitter
             if (n.Loss.OwnsOutput) w.Line($"_yLast = new float[batchCapacity * {I(n.Out)}];");
             w.Line($"_dLast = new float[batchCapacity * {I(n.Out)}];");
         }
-        foreach (var (name, width) in n.Gradients)
+        foreach (var (name, width) in n.Gradients.Concat(n.GateGradients))
             w.Line($"_{name} = new float[rows * {I(width)}];");
         w.Line($"_scratch = new float[rows * {I(n.ScratchWidth)}];");
+        WriteParallelInitialisation(w, n);
         w.Line();
         w.Line("var random = new global::StaticNet.Random64(seed);");
         foreach (LayerSpec l in n.Spec.Layers.Where(l => l.Number > 0))
@@ -359,6 +375,7 @@ internal static class RecurrentEmitter
         SharedEmit.WriteForgetActivations(w, "_sequences", n.Loss is not null);
         w.Line();
         SharedEmit.WriteInterfaceSizes(w);
+        WriteParallelProperty(w, n);
         w.Line();
     }
 
@@ -370,18 +387,34 @@ internal static class RecurrentEmitter
     {
         var inner = new CodeWriter();
         body(inner);
-        string text = inner.ToString();
+        Views(w, n, inner.ToString(), "0", rows, rowsOf, part: false);
+    }
+
+    /// <summary>
+    /// The views <paramref name="text"/> names, then the text: each buffer's rows <c>[first, first + rows)</c>; the weight
+    /// views; the step's scratch and carries, the part's own when <paramref name="part"/> (a stage on the worker team).
+    /// </summary>
+    private static void Views(CodeWriter w, Net n, string text, string first, string rows, Func<string, string?>? rowsOf, bool part)
+    {
         string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
         bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
         foreach (var (name, width) in n.Buffers())
             if (Uses(name))
-                w.Line($"{Span} {name} = new(_{name}, 0, {rowsOf?.Invoke(name) ?? rows} * {I(width)});");
+                w.Line(first == "0"
+                    ? $"{Span} {name} = new(_{name}, 0, {rowsOf?.Invoke(name) ?? rows} * {I(width)});"
+                    : $"{Span} {name} = new(_{name}, {first} * {I(width)}, {rows} * {I(width)});");
+        if (part && Uses("inputGradient"))
+            w.Line($"{Span} inputGradient = output.IsEmpty ? default : output.Slice({first} * InputSize, {rows} * InputSize);");
+        if (part && Uses("scratch"))
+            w.Line($"{Span} scratch = new(_scratch, {first} * {I(n.ScratchWidth)}, {rows} * {I(n.ScratchWidth)});");
         foreach (var (name, _, _, offset, length, _, _) in Blocks(n))
         {
             if (Uses(name)) w.Line($"{Span} {name} = new(_parameters, {I(offset)}, {I(length)});");
             if (Uses("d" + name)) w.Line($"{Span} d{name} = new(_gradients, {I(offset)}, {I(length)});");
         }
-        if (Uses("cellScratch")) w.Line($"{Span} cellScratch = _cellScratch;");
+        foreach (string carry in new[] { "cellScratch", "dhCarry", "dcCarry" })
+            if (Uses(carry))
+                w.Line(part ? $"{Span} {carry} = _{carry}Parts[part]; // this part's own" : $"{Span} {carry} = _{carry};");
         if (Uses("zeros")) w.Line($"{ReadOnlySpan} zeros = _zeros;");
         w.Raw(text);
     }
@@ -402,7 +435,7 @@ internal static class RecurrentEmitter
             yield return ("_step_" + l.Output, l.OutputSize, l.DisplayName + "'s output of this step");
         if (n.Loss is not null && n.Loss.OwnsOutput && n.Loss.Output != "y")
             yield return ("_step_" + n.Loss.Output, n.Out, "the softmax of this step");
-        yield return ("_cellScratch", Math.Max(6 * n.MaxHidden, n.MaxGateWidth), "one step's pre-activations");
+        yield return ("_cellScratch", CellScratch(n), "one step's W_hh·h₋₁ + b_hh (GRU)");
     }
 
     private static void WriteWorkspace(CodeWriter w, Net n)
@@ -563,6 +596,7 @@ internal static class RecurrentEmitter
         w.Line("_steps = steps;");
         w.Line("_parametersTaken = false;");
         w.Line("int batch = sequences * steps; // the rows of every buffer: one per (sequence, step)");
+        WriteParallelDispatch(w, "ForwardLayersParallel(input, parts)");
         WithViews(w, n, "batch", b =>
         {
             b.Line("input.CopyTo(x);");
@@ -826,6 +860,7 @@ internal static class RecurrentEmitter
         w.Line("/// <summary>The chain rule from the top: the per-step layers over all rows, then each recurrent layer back through time.</summary>");
         w.Open($"private void BackwardLayers(int sequences, int steps, {Span} inputGradient)");
         w.Line("int batch = sequences * steps;");
+        WriteParallelDispatch(w, "BackwardLayersParallel(inputGradient, parts)");
         var layers = n.Spec.Layers.Where(l => !l.Kind.IsLoss).ToList();
         WithViews(w, n, "batch", b =>
         {

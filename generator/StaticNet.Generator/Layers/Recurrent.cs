@@ -1,3 +1,5 @@
+using System;
+using System.Linq;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 using StaticNet.Generator.Diagnostics;
@@ -75,14 +77,17 @@ internal abstract class RecurrentKind : LayerKind
     /// <summary>The cell's equations, one comment line each.</summary>
     protected abstract string[] ForwardMath(LayerSpec l);
 
-    /// <summary>The backward pass through the gates, one comment line each.</summary>
-    protected abstract string[] BackwardMath(LayerSpec l, string dx);
+    /// <summary>
+    /// The backward pass through the gates, one comment line each: with <paramref name="perStep"/>, the weight gradients
+    /// added to at every step (the reference pass); without, the gate gradients each step keeps for them.
+    /// </summary>
+    protected abstract string[] BackwardMath(LayerSpec l, string dx, bool perStep);
 
     /// <summary>The call of the forward kernel for one step: <paramref name="hPrev"/>, <paramref name="cPrev"/> (LSTM) → <paramref name="h"/>.</summary>
     protected abstract string ForwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string h);
 
-    /// <summary>The call of the backward kernel for one step.</summary>
-    protected abstract string BackwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string dOut, string dx);
+    /// <summary>The call of the backward kernel for one step: the gate gradients into <paramref name="dgi"/> (and <paramref name="dgh"/>).</summary>
+    protected abstract string BackwardStepCall(LayerSpec l, string gates, string dOut, string dx, string dgi, string dgh);
 
     public override void EmitForward(CodeWriter w, LayerSpec l)
     {
@@ -129,34 +134,100 @@ internal abstract class RecurrentKind : LayerKind
         w.Close();
     }
 
+    /// <summary>
+    /// The per-row buffers the backward pass keeps the gate gradients of every step in, until the weight gradients sum
+    /// them: name, floats per row (GRU: the input and the hidden side, 3H each; LSTM: one, 4H).
+    /// </summary>
+    public (string Name, int Width)[] GateGradientBuffers(LayerSpec l)
+    {
+        var (input, hidden) = GateGradients(l);
+        return input == hidden
+            ? new[] { (input, Gates * l.Units) }
+            : new[] { (input, Gates * l.Units), (hidden, Gates * l.Units) };
+    }
+
+    /// <summary>
+    /// The serial backward pass: back through time over every sequence (<see cref="EmitBackwardThroughTime"/>), then the
+    /// weight gradients over every step at once (<see cref="EmitWeightGradients"/>). The parallel form runs the first
+    /// by sequences and the second by gate rows of the weights, with the same sums.
+    /// </summary>
     public override void EmitBackward(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
     {
-        int H = l.Units, n = l.InputSize, gw = GateWidth(H);
+        EmitBackwardThroughTime(w, l, dx, dxWanted);
+        w.Line();
+        EmitWeightGradients(w, l, "0", I(Gates * l.Units), whole: true);
+    }
+
+    /// <summary>
+    /// Writes the loop back through time over <c>sequences</c> (the views' sequences: all of them, or a part's): each step's
+    /// gate gradients into the per-row buffers of <see cref="GateGradientBuffers"/>, its dx, and dh₋₁ (and dc₋₁) carried
+    /// to the step before in <c>dhCarry</c> (and <c>dcCarry</c>), the caller's (or the part's) own.
+    /// </summary>
+    public void EmitBackwardThroughTime(CodeWriter w, LayerSpec l, string dx, string? dxWanted)
+    {
+        int H = l.Units, n = l.InputSize, gw = GateWidth(H), G = Gates * H;
         string dOut = "d" + l.Output;
+        var (gi, gh) = GateGradients(l);
         w.Line($"// {Name} backward through time ({l.DisplayName}), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)");
         w.Line("// carry the gradient to the step before, zero after the last step:");
-        foreach (string line in BackwardMath(l, dx)) w.Line("//   " + line);
+        foreach (string line in BackwardMath(l, dx, perStep: false)) w.Line("//   " + line);
         if (dxWanted is not null) w.Line($"// ({dx} only when asked for: no parameters lie below {l.DisplayName})");
         w.Open();
-        w.Line($"d{Wih(l)}.Clear(); d{Whh(l)}.Clear(); d{Bih(l)}.Clear(); d{Bhh(l)}.Clear(); // the steps add into them");
-        w.Line($"global::System.Span<float> dhCarry = new(_dhCarry, 0, {I(H)});");
-        if (HasCell) w.Line($"global::System.Span<float> dcCarry = new(_dcCarry, 0, {I(H)});");
+        w.Line($"global::System.Span<float> carry = dhCarry.Slice(0, {I(H)}); // dh₋₁, to the step before");
+        if (HasCell) w.Line($"global::System.Span<float> cellCarry = dcCarry.Slice(0, {I(H)}); // dc₋₁, to the step before");
         w.Open("for (int s = 0; s < sequences; s++)");
-        w.Line(HasCell ? "dhCarry.Clear(); dcCarry.Clear();" : "dhCarry.Clear();");
+        w.Line(HasCell ? "carry.Clear(); cellCarry.Clear();" : "carry.Clear();");
         w.Open("for (int step = steps - 1; step >= 0; step--)");
         w.Line("int row = s * steps + step;");
-        w.Line($"global::System.ReadOnlySpan<float> hPrev = step > 0 ? {l.Output}.Slice((row - 1) * {I(H)}, {I(H)}) : zeros.Slice(0, {I(H)});");
         if (HasCell)
             w.Line($"global::System.ReadOnlySpan<float> cPrev = step > 0 ? {GatesName(l)}.Slice((row - 1) * {I(gw)} + {I(4 * H)}, {I(H)}) : zeros.Slice(0, {I(H)});");
+        else
+            w.Line($"global::System.ReadOnlySpan<float> hPrev = step > 0 ? {l.Output}.Slice((row - 1) * {I(H)}, {I(H)}) : zeros.Slice(0, {I(H)});");
         string dxRow = dxWanted is null
             ? $"{dx}.Slice(row * {I(n)}, {I(n)})"
             : $"{dxWanted} ? {dx}.Slice(row * {I(n)}, {I(n)}) : default";
         w.Line($"global::System.Span<float> dxRow = {dxRow};");
-        w.Line(BackwardCall(l, $"{l.Input}.Slice(row * {I(n)}, {I(n)})", "hPrev", "cPrev", $"{GatesName(l)}.Slice(row * {I(gw)}, {I(gw)})",
-            $"{dOut}.Slice(row * {I(H)}, {I(H)})", "dxRow"));
+        w.Line(BackwardStepCall(l, $"{GatesName(l)}.Slice(row * {I(gw)}, {I(gw)})", $"{dOut}.Slice(row * {I(H)}, {I(H)})", "dxRow",
+            $"{gi}.Slice(row * {I(G)}, {I(G)})", $"{gh}.Slice(row * {I(G)}, {I(G)})"));
         w.Close();
         w.Close();
         w.Close();
+    }
+
+    /// <summary>
+    /// Writes the weight gradients of gate rows <c>[start, end)</c>, each summed over every step of every sequence:
+    /// <c>dW_ih = Σ dgᵢ ⊗ x</c>, <c>db_ih = Σ dgᵢ</c>, <c>dW_hh = Σ dgₕ ⊗ h₋₁</c>, <c>db_hh = Σ dgₕ</c>.
+    /// </summary>
+    public void EmitWeightGradients(CodeWriter w, LayerSpec l, string start, string end, bool whole, Action<CodeWriter>? share = null)
+    {
+        int H = l.Units, n = l.InputSize, G = Gates * H;
+        var (gi, gh) = GateGradients(l);
+        string k = I(l.Number);
+        string rows = whole ? "" : $", this part's gate rows [{start}, {end})";
+        w.Line($"// The weight gradients of {l.DisplayName}{rows}, each summed over every step of every sequence:");
+        w.Line($"//   dW_ih{k} = Σ {gi}[s, t] ⊗ {l.Input}[s, t]     db_ih{k} = Σ {gi}[s, t]");
+        w.Line($"//   dW_hh{k} = Σ {gh}[s, t] ⊗ {l.Output}[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh{k} = Σ {gh}[s, t]");
+        w.Open();
+        share?.Invoke(w);
+        w.Line($"{Kernel}InputWeightGradientRows({gi}, {l.Input}, d{Wih(l)}, d{Bih(l)}, batch, gates: {I(G)}, inputs: {I(n)}, {start}, {end});");
+        w.Line($"{Kernel}HiddenWeightGradientRows({gh}, {l.Output}, d{Whh(l)}, d{Bhh(l)}, sequences, steps, gates: {I(G)}, hidden: {I(H)}, {start}, {end});");
+        w.Close();
+    }
+
+    // ---- the parallel form ------------------------------------------------------------------
+
+    /// <summary>Multiply-adds per row (one step of one sequence): W_ih·x and W_hh·h₋₁.</summary>
+    public override long WorkPerRow(LayerSpec l) => (long)Gates * l.Units * (l.InputSize + l.Units);
+
+    public override bool SplitsBackward => true;
+
+    public override long ParameterWork(LayerSpec l) => (long)Gates * l.Units * (l.InputSize + l.Units);
+
+    public override void EmitParameterPart(CodeWriter w, LayerSpec l, bool sgd, long offset, long total)
+    {
+        string k = I(l.Number);
+        EmitWeightGradients(w, l, "start" + k, "end" + k, whole: false, share: b =>
+            b.Line($"var (start{k}, end{k}) = global::StaticNet.Kernels.Partition.Share({offset.ToString(CultureInfo.InvariantCulture)}, {ParameterWork(l).ToString(CultureInfo.InvariantCulture)}, {total.ToString(CultureInfo.InvariantCulture)}, {I(Gates * l.Units)}, part, parts);"));
     }
 
     // ---- the reference pass: the gate equations as plain loops in double --------------------------------
@@ -181,7 +252,7 @@ internal abstract class RecurrentKind : LayerKind
     protected abstract void EmitReferenceCellBackward(CodeWriter w, LayerSpec l);
 
     /// <summary>The gate gradients on the input side and on the hidden side (the same array for LSTM).</summary>
-    protected abstract (string Input, string Hidden) GateGradients(LayerSpec l);
+    public abstract (string Input, string Hidden) GateGradients(LayerSpec l);
 
     public override void EmitReferenceForward(CodeWriter w, LayerSpec l)
     {
@@ -206,7 +277,7 @@ internal abstract class RecurrentKind : LayerKind
         string x = l.Input, h = l.Output, carry = DhCarry(l);
         w.Line($"// {Name} backward through time ({l.DisplayName}), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)");
         w.Line("// carry the gradient to the step before, zero after the last step:");
-        foreach (string line in BackwardMath(l, dx)) w.Line("//   " + line);
+        foreach (string line in BackwardMath(l, dx, perStep: true)) w.Line("//   " + line);
         if (dxWanted is not null) w.Line($"// ({dx} only when asked for: no parameters lie below {l.DisplayName})");
         w.Open();
         w.Line($"d{Wih(l)}.Clear(); d{Whh(l)}.Clear(); d{Bih(l)}.Clear(); d{Bhh(l)}.Clear(); // the steps add into them");
@@ -274,25 +345,29 @@ internal sealed class GRU : RecurrentKind
         };
     }
 
-    protected override string[] BackwardMath(LayerSpec l, string dx)
+    protected override string[] BackwardMath(LayerSpec l, string dx, bool perStep)
     {
         string k = l.Number.ToString(CultureInfo.InvariantCulture);
+        var (gi, gh) = GateGradients(l);
+        string[] weights = perStep
+            ? new[] { $"dW_ih{k} += [dar, daz, dan] ⊗ {l.Input}             db_ih{k} += [dar, daz, dan]", $"dW_hh{k} += [dar, daz, dan ⊙ r] ⊗ h₋₁       db_hh{k} += [dar, daz, dan ⊙ r]" }
+            : new[] { $"{gi}[s, t] = [dar, daz, dan]        {gh}[s, t] = [dar, daz, dan ⊙ r]   (kept: the weight gradients sum them afterwards)" };
         return new[]
         {
             $"dh  = d{l.Output}[s, t] + dh₋₁ of step t + 1",
             "dn  = dh ⊙ (1 − z)              dz  = dh ⊙ (h₋₁ − n)",
             "dan = dn ⊙ (1 − n²)             dr  = dan ⊙ (W_hn·h₋₁ + b_hn)     (an: n before its tanh)",
             "dar = dr ⊙ r ⊙ (1 − r)          daz = dz ⊙ z ⊙ (1 − z)            (ar, az: r, z before their σ)",
-            $"dW_ih{k} += [dar, daz, dan] ⊗ {l.Input}             db_ih{k} += [dar, daz, dan]",
-            $"dW_hh{k} += [dar, daz, dan ⊙ r] ⊗ h₋₁       db_hh{k} += [dar, daz, dan ⊙ r]",
+        }.Concat(weights).Concat(new[]
+        {
             $"{dx}[s, t] = W_ih{k}ᵀ·[dar, daz, dan]        dh₋₁ = dh ⊙ z + W_hh{k}ᵀ·[dar, daz, dan ⊙ r]",
-        };
+        }).ToArray();
     }
 
     public override (string Name, int Length)[] ReferenceTemporaries(LayerSpec l) =>
         new[] { (DhCarry(l), l.Units), ("dgi" + l.Number, 3 * l.Units), ("dgh" + l.Number, 3 * l.Units) };
 
-    protected override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgi" + l.Number, "dgh" + l.Number);
+    public override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgi" + l.Number, "dgh" + l.Number);
 
     protected override void EmitReferenceCell(CodeWriter w, LayerSpec l)
     {
@@ -343,8 +418,8 @@ internal sealed class GRU : RecurrentKind
     protected override string ForwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string h) =>
         $"{Kernel}GruForward({x}, {hPrev}, {Wih(l)}, {Whh(l)}, {Bih(l)}, {Bhh(l)}, {gates}, {h}, cellScratch, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
 
-    protected override string BackwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string dOut, string dx) =>
-        $"{Kernel}GruBackward({x}, {hPrev}, {gates}, {dOut}, dhCarry, {dx}, {Wih(l)}, {Whh(l)}, d{Wih(l)}, d{Whh(l)}, d{Bih(l)}, d{Bhh(l)}, cellScratch, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
+    protected override string BackwardStepCall(LayerSpec l, string gates, string dOut, string dx, string dgi, string dgh) =>
+        $"{Kernel}GruBackwardStep(hPrev, {gates}, {dOut}, carry, {dx}, {Wih(l)}, {Whh(l)}, {dgi}, {dgh}, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
 }
 
 /// <summary>PyTorch's <c>nn.LSTM</c>: gates i, f, g, o; <c>c = f ⊙ c₋₁ + i ⊙ g</c>, <c>h = o ⊙ tanh(c)</c>.</summary>
@@ -372,16 +447,19 @@ internal sealed class LSTM : RecurrentKind
         };
     }
 
-    protected override string[] BackwardMath(LayerSpec l, string dx)
+    protected override string[] BackwardMath(LayerSpec l, string dx, bool perStep)
     {
         string k = l.Number.ToString(CultureInfo.InvariantCulture);
+        string weights = perStep
+            ? $"dW_ih{k} += da ⊗ {l.Input}     db_ih{k} += da     dW_hh{k} += da ⊗ h₋₁     db_hh{k} += da"
+            : $"{GateGradients(l).Input}[s, t] = da   (kept: the weight gradients sum it afterwards)";
         return new[]
         {
             $"dh = d{l.Output}[s, t] + dh₋₁ of step t + 1",
             "do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))",
             "di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f",
             "da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)",
-            $"dW_ih{k} += da ⊗ {l.Input}     db_ih{k} += da     dW_hh{k} += da ⊗ h₋₁     db_hh{k} += da",
+            weights,
             $"{dx}[s, t] = W_ih{k}ᵀ·da      dh₋₁ = W_hh{k}ᵀ·da",
         };
     }
@@ -389,7 +467,7 @@ internal sealed class LSTM : RecurrentKind
     public override (string Name, int Length)[] ReferenceTemporaries(LayerSpec l) =>
         new[] { (DhCarry(l), l.Units), ("dcCarry" + l.Number, l.Units), ("dgates" + l.Number, 4 * l.Units) };
 
-    protected override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgates" + l.Number, "dgates" + l.Number);
+    public override (string Input, string Hidden) GateGradients(LayerSpec l) => ("dgates" + l.Number, "dgates" + l.Number);
 
     protected override void EmitReferenceCell(CodeWriter w, LayerSpec l)
     {
@@ -449,6 +527,6 @@ internal sealed class LSTM : RecurrentKind
     protected override string ForwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string h) =>
         $"{Kernel}LstmForward({x}, {hPrev}, {cPrev}, {Wih(l)}, {Whh(l)}, {Bih(l)}, {Bhh(l)}, {gates}, {h}, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
 
-    protected override string BackwardCall(LayerSpec l, string x, string hPrev, string cPrev, string gates, string dOut, string dx) =>
-        $"{Kernel}LstmBackward({x}, {hPrev}, {cPrev}, {gates}, {dOut}, dhCarry, dcCarry, {dx}, {Wih(l)}, {Whh(l)}, d{Wih(l)}, d{Whh(l)}, d{Bih(l)}, d{Bhh(l)}, cellScratch, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
+    protected override string BackwardStepCall(LayerSpec l, string gates, string dOut, string dx, string dgi, string dgh) =>
+        $"{Kernel}LstmBackwardStep(cPrev, {gates}, {dOut}, carry, cellCarry, {dx}, {Wih(l)}, {Whh(l)}, {dgi}, inputs: {I(l.InputSize)}, hidden: {I(l.Units)});";
 }

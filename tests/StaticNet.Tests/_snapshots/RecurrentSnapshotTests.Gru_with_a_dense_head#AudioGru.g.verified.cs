@@ -24,7 +24,7 @@
 /// its own <see cref="Workspace"/> and call <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-partial class AudioGru : global::StaticNet.ILossNetwork
+partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
 {
     /// <summary>Floats per time step of an input sequence.</summary>
     public const int InputSize = 1;
@@ -64,13 +64,23 @@ partial class AudioGru : global::StaticNet.ILossNetwork
     // Their gradients.
     private readonly float[] _dh1; // [sequences, steps, 16]
     private readonly float[] _da2; // [sequences, steps, 1]
+    // The gate gradients of every step, kept by the pass back through time for the weight gradients.
+    private readonly float[] _dgi1; // [sequences, steps, 48]
+    private readonly float[] _dgh1; // [sequences, steps, 48]
     // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
     private readonly float[] _scratch; // [sequences, steps, 17]
-    private readonly float[] _cellScratch = new float[96]; // one step's pre-activations and their gradients
+    private readonly float[] _cellScratch = new float[48]; // one step's W_hh·h₋₁ + b_hh (GRU)
     private readonly float[] _dhCarry = new float[16]; // dLoss/dh₋₁, carried to the step before
     private readonly float[] _zeros = new float[16]; // h₋₁ (and c₋₁) before the first step
 
     private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)
+
+    // Every core: the degree of parallelism, and each part's own scratch and carries.
+    private int _degree = 1; // DegreeOfParallelism
+    private float[][] _cellScratchParts; // one per part: [0] is _cellScratch
+    private float[][] _dhCarryParts; // one per part: [0] is _dhCarry
+    // Multiply-adds per row (one step of one sequence) of the forward pass, which Partition.Parts weighs against waking a thread.
+    private const long WorkPerRow = 833;
 
     /// <summary>
     /// Allocates every buffer for up to <paramref name="batchCapacity"/> sequences of up to <paramref name="maxSteps"/>
@@ -94,7 +104,11 @@ partial class AudioGru : global::StaticNet.ILossNetwork
         _dLast = new float[batchCapacity * 1];
         _dh1 = new float[rows * 16];
         _da2 = new float[rows * 1];
+        _dgi1 = new float[rows * 48];
+        _dgh1 = new float[rows * 48];
         _scratch = new float[rows * 17];
+        _cellScratchParts = new[] { _cellScratch };
+        _dhCarryParts = new[] { _dhCarry };
 
         var random = new global::StaticNet.Random64(seed);
         global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 0, 48), hidden: 16, ref random); // W_ih1
@@ -184,6 +198,29 @@ partial class AudioGru : global::StaticNet.ILossNetwork
     string global::StaticNet.INetwork.Architecture => Architecture;
 
     /// <summary>
+    /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+    /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+    /// when a degree first asks for them): sequences for the recurrent layers (each sequence runs through time on one
+    /// thread), rows of (sequence, step) for the layers after them, blocks of the weights for the parameter gradients,
+    /// each summed over every step of every sequence in the order one thread sums it. So the results are the same, bit
+    /// for bit, whatever the degree. A batch too small to pay for a thread's wake-up (under 16 rows a part, one
+    /// sequence, or too little work) runs on the calling thread alone. Allocates nothing per call; set it between
+    /// calls. <c>Step</c> always runs on its caller's thread.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+    public int DegreeOfParallelism
+    {
+        get => _degree;
+        set
+        {
+            global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+            _cellScratchParts = global::StaticNet.Kernels.Partition.Copies(_cellScratchParts, value);
+            _dhCarryParts = global::StaticNet.Kernels.Partition.Copies(_dhCarryParts, value);
+            _degree = value;
+        }
+    }
+
+    /// <summary>
     /// The streaming state of one caller of <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
     /// every recurrent layer's h (and an LSTM's c) and one step's buffers, nothing else. With one workspace per stream
     /// (an audio channel, a voice, a thread), one network's weights serve every stream. It starts at the zero state;
@@ -195,7 +232,7 @@ partial class AudioGru : global::StaticNet.ILossNetwork
         internal readonly float[] _h1State = new float[16]; // GRU1's h: the state carried from step to step
         internal readonly float[] _stepGates1 = new float[64]; // GRU1's gates of this step
         internal readonly float[] _step_a2 = new float[1]; // Dense2's output of this step
-        internal readonly float[] _cellScratch = new float[96]; // one step's pre-activations
+        internal readonly float[] _cellScratch = new float[48]; // one step's W_hh·h₋₁ + b_hh (GRU)
 
         /// <summary>Allocates the state (zero) and the buffers of one stream; nothing is allocated after this.</summary>
         public Workspace() { }
@@ -319,6 +356,8 @@ partial class AudioGru : global::StaticNet.ILossNetwork
         _steps = steps;
         _parametersTaken = false;
         int batch = sequences * steps; // the rows of every buffer: one per (sequence, step)
+        int parts = global::System.Math.Min(sequences, global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow));
+        if (parts > 1) { ForwardLayersParallel(input, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 1);
         global::System.Span<float> h1 = new(_h1, 0, batch * 16);
         global::System.Span<float> gates1 = new(_gates1, 0, batch * 64);
@@ -570,11 +609,15 @@ partial class AudioGru : global::StaticNet.ILossNetwork
     private void BackwardLayers(int sequences, int steps, global::System.Span<float> inputGradient)
     {
         int batch = sequences * steps;
+        int parts = global::System.Math.Min(sequences, global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow));
+        if (parts > 1) { BackwardLayersParallel(inputGradient, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 1);
         global::System.Span<float> h1 = new(_h1, 0, batch * 16);
         global::System.Span<float> gates1 = new(_gates1, 0, batch * 64);
         global::System.Span<float> dh1 = new(_dh1, 0, batch * 16);
         global::System.Span<float> da2 = new(_da2, 0, batch * 1);
+        global::System.Span<float> dgi1 = new(_dgi1, 0, batch * 48);
+        global::System.Span<float> dgh1 = new(_dgh1, 0, batch * 48);
         global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
         global::System.Span<float> dW_ih1 = new(_gradients, 0, 48);
         global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
@@ -584,7 +627,7 @@ partial class AudioGru : global::StaticNet.ILossNetwork
         global::System.Span<float> W2 = new(_parameters, 912, 16);
         global::System.Span<float> dW2 = new(_gradients, 912, 16);
         global::System.Span<float> db2 = new(_gradients, 928, 1);
-        global::System.Span<float> cellScratch = _cellScratch;
+        global::System.Span<float> dhCarry = _dhCarry;
         global::System.ReadOnlySpan<float> zeros = _zeros;
         // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
         {
@@ -598,24 +641,207 @@ partial class AudioGru : global::StaticNet.ILossNetwork
         //   dn  = dh ⊙ (1 − z)              dz  = dh ⊙ (h₋₁ − n)
         //   dan = dn ⊙ (1 − n²)             dr  = dan ⊙ (W_hn·h₋₁ + b_hn)     (an: n before its tanh)
         //   dar = dr ⊙ r ⊙ (1 − r)          daz = dz ⊙ z ⊙ (1 − z)            (ar, az: r, z before their σ)
-        //   dW_ih1 += [dar, daz, dan] ⊗ x             db_ih1 += [dar, daz, dan]
-        //   dW_hh1 += [dar, daz, dan ⊙ r] ⊗ h₋₁       db_hh1 += [dar, daz, dan ⊙ r]
+        //   dgi1[s, t] = [dar, daz, dan]        dgh1[s, t] = [dar, daz, dan ⊙ r]   (kept: the weight gradients sum them afterwards)
         //   inputGradient[s, t] = W_ih1ᵀ·[dar, daz, dan]        dh₋₁ = dh ⊙ z + W_hh1ᵀ·[dar, daz, dan ⊙ r]
         // (inputGradient only when asked for: no parameters lie below GRU1)
         {
-            dW_ih1.Clear(); dW_hh1.Clear(); db_ih1.Clear(); db_hh1.Clear(); // the steps add into them
-            global::System.Span<float> dhCarry = new(_dhCarry, 0, 16);
+            global::System.Span<float> carry = dhCarry.Slice(0, 16); // dh₋₁, to the step before
             for (int s = 0; s < sequences; s++)
             {
-                dhCarry.Clear();
+                carry.Clear();
                 for (int step = steps - 1; step >= 0; step--)
                 {
                     int row = s * steps + step;
                     global::System.ReadOnlySpan<float> hPrev = step > 0 ? h1.Slice((row - 1) * 16, 16) : zeros.Slice(0, 16);
                     global::System.Span<float> dxRow = !inputGradient.IsEmpty ? inputGradient.Slice(row * 1, 1) : default;
-                    global::StaticNet.Kernels.Recurrent.GruBackward(x.Slice(row * 1, 1), hPrev, gates1.Slice(row * 64, 64), dh1.Slice(row * 16, 16), dhCarry, dxRow, W_ih1, W_hh1, dW_ih1, dW_hh1, db_ih1, db_hh1, cellScratch, inputs: 1, hidden: 16);
+                    global::StaticNet.Kernels.Recurrent.GruBackwardStep(hPrev, gates1.Slice(row * 64, 64), dh1.Slice(row * 16, 16), carry, dxRow, W_ih1, W_hh1, dgi1.Slice(row * 48, 48), dgh1.Slice(row * 48, 48), inputs: 1, hidden: 16);
                 }
             }
+        }
+
+        // The weight gradients of GRU1, each summed over every step of every sequence:
+        //   dW_ih1 = Σ dgi1[s, t] ⊗ x[s, t]     db_ih1 = Σ dgi1[s, t]
+        //   dW_hh1 = Σ dgh1[s, t] ⊗ h1[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh1 = Σ dgh1[s, t]
+        {
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgi1, x, dW_ih1, db_ih1, batch, gates: 48, inputs: 1, 0, 48);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgh1, h1, dW_hh1, db_hh1, sequences, steps, gates: 48, hidden: 16, 0, 48);
+        }
+    }
+
+    // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+    /// <summary>ForwardLayers with the batch split between the parts: the recurrent layers by sequences, the layers after them by rows.</summary>
+    private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int parts)
+    {
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // sequences: the input copy, GRU1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts); // rows: Dense2
+    }
+
+    /// <summary>BackwardLayers with the batch split: the layers after the recurrent ones by rows, back through time by sequences, then the weight gradients by blocks of the weights.</summary>
+    private void BackwardLayersParallel(global::System.Span<float> inputGradient, int parts)
+    {
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // rows: Dense2
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts, default, inputGradient); // sequences: GRU1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense2, GRU1
+    }
+
+    void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+    {
+        switch (stage)
+        {
+            case 0: ForwardSequences1(part, parts, input); break;
+            case 1: ForwardRows2(part, parts); break;
+            case 2: BackwardRows3(part, parts); break;
+            case 3: BackwardSequences4(part, parts, output); break;
+            case 4: GradientParts5(part, parts); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+        }
+    }
+
+    /// <summary>One part's sequences, each through all its steps: the input copy, GRU1.</summary>
+    private void ForwardSequences1(int part, int parts, global::System.ReadOnlySpan<float> input)
+    {
+        var (s0, s1) = global::StaticNet.Kernels.Partition.Range(_sequences, part, parts);
+        int sequences = s1 - s0, steps = _steps; // this part's sequences
+        int row0 = s0 * steps, batch = sequences * steps; // and their rows
+        if (sequences == 0) return;
+        global::System.Span<float> x = new(_x, row0 * 1, batch * 1);
+        global::System.Span<float> h1 = new(_h1, row0 * 16, batch * 16);
+        global::System.Span<float> gates1 = new(_gates1, row0 * 64, batch * 64);
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
+        global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
+        global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
+        global::System.Span<float> cellScratch = _cellScratchParts[part]; // this part's own
+        global::System.ReadOnlySpan<float> zeros = _zeros;
+        input.Slice(row0 * InputSize, batch * InputSize).CopyTo(x);
+
+        // GRU forward (GRU1), for each sequence s and step t (PyTorch's nn.GRU; x[s, t] is the step's input):
+        //   r = σ(W_ir1·x + b_ir1 + W_hr1·h₋₁ + b_hr1)          (rows [0, H) of W_ih1, W_hh1, b_ih1, b_hh1)
+        //   z = σ(W_iz1·x + b_iz1 + W_hz1·h₋₁ + b_hz1)          (rows [H, 2H))
+        //   n = tanh(W_in1·x + b_in1 + r ⊙ (W_hn1·h₋₁ + b_hn1))  (rows [2H, 3H))
+        //   h = (1 − z) ⊙ n + z ⊙ h₋₁
+        // with h₋₁ = 0 at the first step. Each step keeps its gates for the backward pass.
+        for (int s = 0; s < sequences; s++)
+        {
+            global::System.ReadOnlySpan<float> hPrev = zeros.Slice(0, 16);
+            for (int step = 0; step < steps; step++)
+            {
+                int row = s * steps + step;
+                global::System.Span<float> h = h1.Slice(row * 16, 16);
+                global::System.Span<float> g = gates1.Slice(row * 64, 64);
+                global::StaticNet.Kernels.Recurrent.GruForward(x.Slice(row * 1, 1), hPrev, W_ih1, W_hh1, b_ih1, b_hh1, g, h, cellScratch, inputs: 1, hidden: 16);
+                hPrev = h;
+            }
+        }
+    }
+
+    /// <summary>One part's rows of (sequence, step): Dense2.</summary>
+    private void ForwardRows2(int part, int parts)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_sequences * _steps, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> h1 = new(_h1, row0 * 16, batch * 16);
+        global::System.Span<float> a2 = new(_a2, row0 * 1, batch * 1);
+        global::System.Span<float> W2 = new(_parameters, 912, 16);
+        global::System.Span<float> b2 = new(_parameters, 928, 1);
+
+        // Affine forward (Dense2): a2 = h1·W2 + b2
+        {
+            global::StaticNet.Kernels.Affine.Forward(h1, W2, b2, a2, batch, inputs: 16, outputs: 1);
+        }
+    }
+
+    /// <summary>One part's rows of (sequence, step): Dense2.</summary>
+    private void BackwardRows3(int part, int parts)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_sequences * _steps, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> dh1 = new(_dh1, row0 * 16, batch * 16);
+        global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
+        global::System.Span<float> scratch = new(_scratch, row0 * 17, batch * 17);
+        global::System.Span<float> W2 = new(_parameters, 912, 16);
+
+        // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, scratch, batch, inputs: 16, outputs: 1);
+        }
+    }
+
+    /// <summary>One part's sequences, each through all its steps: GRU1.</summary>
+    private void BackwardSequences4(int part, int parts, global::System.Span<float> output)
+    {
+        var (s0, s1) = global::StaticNet.Kernels.Partition.Range(_sequences, part, parts);
+        int sequences = s1 - s0, steps = _steps; // this part's sequences
+        int row0 = s0 * steps, batch = sequences * steps; // and their rows
+        if (sequences == 0) return;
+        global::System.Span<float> h1 = new(_h1, row0 * 16, batch * 16);
+        global::System.Span<float> gates1 = new(_gates1, row0 * 64, batch * 64);
+        global::System.Span<float> dh1 = new(_dh1, row0 * 16, batch * 16);
+        global::System.Span<float> dgi1 = new(_dgi1, row0 * 48, batch * 48);
+        global::System.Span<float> dgh1 = new(_dgh1, row0 * 48, batch * 48);
+        global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
+        global::System.Span<float> dhCarry = _dhCarryParts[part]; // this part's own
+        global::System.ReadOnlySpan<float> zeros = _zeros;
+
+        // GRU backward through time (GRU1), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)
+        // carry the gradient to the step before, zero after the last step:
+        //   dh  = dh1[s, t] + dh₋₁ of step t + 1
+        //   dn  = dh ⊙ (1 − z)              dz  = dh ⊙ (h₋₁ − n)
+        //   dan = dn ⊙ (1 − n²)             dr  = dan ⊙ (W_hn·h₋₁ + b_hn)     (an: n before its tanh)
+        //   dar = dr ⊙ r ⊙ (1 − r)          daz = dz ⊙ z ⊙ (1 − z)            (ar, az: r, z before their σ)
+        //   dgi1[s, t] = [dar, daz, dan]        dgh1[s, t] = [dar, daz, dan ⊙ r]   (kept: the weight gradients sum them afterwards)
+        //   inputGradient[s, t] = W_ih1ᵀ·[dar, daz, dan]        dh₋₁ = dh ⊙ z + W_hh1ᵀ·[dar, daz, dan ⊙ r]
+        // (inputGradient only when asked for: no parameters lie below GRU1)
+        {
+            global::System.Span<float> carry = dhCarry.Slice(0, 16); // dh₋₁, to the step before
+            for (int s = 0; s < sequences; s++)
+            {
+                carry.Clear();
+                for (int step = steps - 1; step >= 0; step--)
+                {
+                    int row = s * steps + step;
+                    global::System.ReadOnlySpan<float> hPrev = step > 0 ? h1.Slice((row - 1) * 16, 16) : zeros.Slice(0, 16);
+                    global::System.Span<float> dxRow = !inputGradient.IsEmpty ? inputGradient.Slice(row * 1, 1) : default;
+                    global::StaticNet.Kernels.Recurrent.GruBackwardStep(hPrev, gates1.Slice(row * 64, 64), dh1.Slice(row * 16, 16), carry, dxRow, W_ih1, W_hh1, dgi1.Slice(row * 48, 48), dgh1.Slice(row * 48, 48), inputs: 1, hidden: 16);
+                }
+            }
+        }
+    }
+
+    /// <summary>One part's share of the weight gradients, over every step of every sequence: Dense2, GRU1.</summary>
+    private void GradientParts5(int part, int parts)
+    {
+        int sequences = _sequences, steps = _steps, batch = sequences * steps; // every part sums its blocks over the whole batch
+        global::System.Span<float> x = new(_x, 0, batch * 1);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 16);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 1);
+        global::System.Span<float> dgi1 = new(_dgi1, 0, batch * 48);
+        global::System.Span<float> dgh1 = new(_dgh1, 0, batch * 48);
+        global::System.Span<float> dW_ih1 = new(_gradients, 0, 48);
+        global::System.Span<float> dW_hh1 = new(_gradients, 48, 768);
+        global::System.Span<float> db_ih1 = new(_gradients, 816, 48);
+        global::System.Span<float> db_hh1 = new(_gradients, 864, 48);
+        global::System.Span<float> dW2 = new(_gradients, 912, 16);
+        global::System.Span<float> db2 = new(_gradients, 928, 1);
+
+        // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
+        {
+            var (start2, end2) = global::StaticNet.Kernels.Partition.Share(0, 16, 832, 16, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h1, da2, dW2, db2, batch, inputs: 16, outputs: 1, start2, end2);
+        }
+
+        // The weight gradients of GRU1, this part's gate rows [start1, end1), each summed over every step of every sequence:
+        //   dW_ih1 = Σ dgi1[s, t] ⊗ x[s, t]     db_ih1 = Σ dgi1[s, t]
+        //   dW_hh1 = Σ dgh1[s, t] ⊗ h1[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh1 = Σ dgh1[s, t]
+        {
+            var (start1, end1) = global::StaticNet.Kernels.Partition.Share(16, 816, 832, 48, part, parts);
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgi1, x, dW_ih1, db_ih1, batch, gates: 48, inputs: 1, start1, end1);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgh1, h1, dW_hh1, db_hh1, sequences, steps, gates: 48, hidden: 16, start1, end1);
         }
     }
 }

@@ -25,7 +25,7 @@
 /// its own <see cref="Workspace"/> and call <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "{version}")]
-partial class LstmClassifier : global::StaticNet.ILossNetwork
+partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet.Kernels.IPartitioned
 {
     /// <summary>Floats per time step of an input sequence.</summary>
     public const int InputSize = 2;
@@ -70,14 +70,25 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
     private readonly float[] _dh1; // [sequences, steps, 8]
     private readonly float[] _dh2; // [sequences, steps, 4]
     private readonly float[] _da3; // [sequences, steps, 3]
+    // The gate gradients of every step, kept by the pass back through time for the weight gradients.
+    private readonly float[] _dgates1; // [sequences, steps, 32]
+    private readonly float[] _dgates2; // [sequences, steps, 16]
     // Room for the transposes of Affine backward (dx = dout·Wᵀ is computed as dxᵀ = W·doutᵀ).
     private readonly float[] _scratch; // [sequences, steps, 7]
-    private readonly float[] _cellScratch = new float[48]; // one step's pre-activations and their gradients
+    private readonly float[] _cellScratch = new float[24]; // one step's W_hh·h₋₁ + b_hh (GRU)
     private readonly float[] _dhCarry = new float[8]; // dLoss/dh₋₁, carried to the step before
     private readonly float[] _dcCarry = new float[8]; // dLoss/dc₋₁, carried to the step before
     private readonly float[] _zeros = new float[8]; // h₋₁ (and c₋₁) before the first step
 
     private readonly Workspace _stream = new Workspace(); // the streaming state of Step(x, y): each recurrent layer's h (and c)
+
+    // Every core: the degree of parallelism, and each part's own scratch and carries.
+    private int _degree = 1; // DegreeOfParallelism
+    private float[][] _cellScratchParts; // one per part: [0] is _cellScratch
+    private float[][] _dhCarryParts; // one per part: [0] is _dhCarry
+    private float[][] _dcCarryParts; // one per part: [0] is _dcCarry
+    // Multiply-adds per row (one step of one sequence) of the forward pass, which Partition.Parts weighs against waking a thread.
+    private const long WorkPerRow = 526;
 
     /// <summary>
     /// Allocates every buffer for up to <paramref name="batchCapacity"/> sequences of up to <paramref name="maxSteps"/>
@@ -106,7 +117,12 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         _dh1 = new float[rows * 8];
         _dh2 = new float[rows * 4];
         _da3 = new float[rows * 3];
+        _dgates1 = new float[rows * 32];
+        _dgates2 = new float[rows * 16];
         _scratch = new float[rows * 7];
+        _cellScratchParts = new[] { _cellScratch };
+        _dhCarryParts = new[] { _dhCarry };
+        _dcCarryParts = new[] { _dcCarry };
 
         var random = new global::StaticNet.Random64(seed);
         global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 0, 64), hidden: 8, ref random); // W_ih1
@@ -220,6 +236,30 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
     string global::StaticNet.INetwork.Architecture => Architecture;
 
     /// <summary>
+    /// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the
+    /// backward passes split a batch between the calling thread and the process's shared worker threads (started once,
+    /// when a degree first asks for them): sequences for the recurrent layers (each sequence runs through time on one
+    /// thread), rows of (sequence, step) for the layers after them, blocks of the weights for the parameter gradients,
+    /// each summed over every step of every sequence in the order one thread sums it. So the results are the same, bit
+    /// for bit, whatever the degree. A batch too small to pay for a thread's wake-up (under 16 rows a part, one
+    /// sequence, or too little work) runs on the calling thread alone. Allocates nothing per call; set it between
+    /// calls. <c>Step</c> always runs on its caller's thread.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
+    public int DegreeOfParallelism
+    {
+        get => _degree;
+        set
+        {
+            global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);
+            _cellScratchParts = global::StaticNet.Kernels.Partition.Copies(_cellScratchParts, value);
+            _dhCarryParts = global::StaticNet.Kernels.Partition.Copies(_dhCarryParts, value);
+            _dcCarryParts = global::StaticNet.Kernels.Partition.Copies(_dcCarryParts, value);
+            _degree = value;
+        }
+    }
+
+    /// <summary>
     /// The streaming state of one caller of <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float}, Workspace)"/>:
     /// every recurrent layer's h (and an LSTM's c) and one step's buffers, nothing else. With one workspace per stream
     /// (an audio channel, a voice, a thread), one network's weights serve every stream. It starts at the zero state;
@@ -235,7 +275,7 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         internal readonly float[] _c2State = new float[4]; // LSTM2's c: the cell state carried from step to step
         internal readonly float[] _stepGates2 = new float[24]; // LSTM2's gates of this step
         internal readonly float[] _step_a3 = new float[3]; // Dense3's output of this step
-        internal readonly float[] _cellScratch = new float[48]; // one step's pre-activations
+        internal readonly float[] _cellScratch = new float[24]; // one step's W_hh·h₋₁ + b_hh (GRU)
 
         /// <summary>Allocates the state (zero) and the buffers of one stream; nothing is allocated after this.</summary>
         public Workspace() { }
@@ -388,6 +428,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         _steps = steps;
         _parametersTaken = false;
         int batch = sequences * steps; // the rows of every buffer: one per (sequence, step)
+        int parts = global::System.Math.Min(sequences, global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow));
+        if (parts > 1) { ForwardLayersParallel(input, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 2);
         global::System.Span<float> h1 = new(_h1, 0, batch * 8);
         global::System.Span<float> gates1 = new(_gates1, 0, batch * 48);
@@ -728,6 +770,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
     private void BackwardLayers(int sequences, int steps, global::System.Span<float> inputGradient)
     {
         int batch = sequences * steps;
+        int parts = global::System.Math.Min(sequences, global::StaticNet.Kernels.Partition.Parts(_degree, batch, WorkPerRow));
+        if (parts > 1) { BackwardLayersParallel(inputGradient, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 2);
         global::System.Span<float> h1 = new(_h1, 0, batch * 8);
         global::System.Span<float> gates1 = new(_gates1, 0, batch * 48);
@@ -736,6 +780,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         global::System.Span<float> dh1 = new(_dh1, 0, batch * 8);
         global::System.Span<float> dh2 = new(_dh2, 0, batch * 4);
         global::System.Span<float> da3 = new(_da3, 0, batch * 3);
+        global::System.Span<float> dgates1 = new(_dgates1, 0, batch * 32);
+        global::System.Span<float> dgates2 = new(_dgates2, 0, batch * 16);
         global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
         global::System.Span<float> dW_ih1 = new(_gradients, 0, 64);
         global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
@@ -751,7 +797,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         global::System.Span<float> W3 = new(_parameters, 608, 12);
         global::System.Span<float> dW3 = new(_gradients, 608, 12);
         global::System.Span<float> db3 = new(_gradients, 620, 3);
-        global::System.Span<float> cellScratch = _cellScratch;
+        global::System.Span<float> dhCarry = _dhCarry;
+        global::System.Span<float> dcCarry = _dcCarry;
         global::System.ReadOnlySpan<float> zeros = _zeros;
         // Affine backward (Dense3): dW3 = h2ᵀ·da3, db3 = Σ da3, dh2 = da3·W3ᵀ
         {
@@ -765,22 +812,238 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         //   do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))
         //   di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f
         //   da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)
-        //   dW_ih2 += da ⊗ h1     db_ih2 += da     dW_hh2 += da ⊗ h₋₁     db_hh2 += da
+        //   dgates2[s, t] = da   (kept: the weight gradients sum it afterwards)
         //   dh1[s, t] = W_ih2ᵀ·da      dh₋₁ = W_hh2ᵀ·da
         {
-            dW_ih2.Clear(); dW_hh2.Clear(); db_ih2.Clear(); db_hh2.Clear(); // the steps add into them
-            global::System.Span<float> dhCarry = new(_dhCarry, 0, 4);
-            global::System.Span<float> dcCarry = new(_dcCarry, 0, 4);
+            global::System.Span<float> carry = dhCarry.Slice(0, 4); // dh₋₁, to the step before
+            global::System.Span<float> cellCarry = dcCarry.Slice(0, 4); // dc₋₁, to the step before
             for (int s = 0; s < sequences; s++)
             {
-                dhCarry.Clear(); dcCarry.Clear();
+                carry.Clear(); cellCarry.Clear();
                 for (int step = steps - 1; step >= 0; step--)
                 {
                     int row = s * steps + step;
-                    global::System.ReadOnlySpan<float> hPrev = step > 0 ? h2.Slice((row - 1) * 4, 4) : zeros.Slice(0, 4);
                     global::System.ReadOnlySpan<float> cPrev = step > 0 ? gates2.Slice((row - 1) * 24 + 16, 4) : zeros.Slice(0, 4);
                     global::System.Span<float> dxRow = dh1.Slice(row * 8, 8);
-                    global::StaticNet.Kernels.Recurrent.LstmBackward(h1.Slice(row * 8, 8), hPrev, cPrev, gates2.Slice(row * 24, 24), dh2.Slice(row * 4, 4), dhCarry, dcCarry, dxRow, W_ih2, W_hh2, dW_ih2, dW_hh2, db_ih2, db_hh2, cellScratch, inputs: 8, hidden: 4);
+                    global::StaticNet.Kernels.Recurrent.LstmBackwardStep(cPrev, gates2.Slice(row * 24, 24), dh2.Slice(row * 4, 4), carry, cellCarry, dxRow, W_ih2, W_hh2, dgates2.Slice(row * 16, 16), inputs: 8, hidden: 4);
+                }
+            }
+        }
+
+        // The weight gradients of LSTM2, each summed over every step of every sequence:
+        //   dW_ih2 = Σ dgates2[s, t] ⊗ h1[s, t]     db_ih2 = Σ dgates2[s, t]
+        //   dW_hh2 = Σ dgates2[s, t] ⊗ h2[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh2 = Σ dgates2[s, t]
+        {
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgates2, h1, dW_ih2, db_ih2, batch, gates: 16, inputs: 8, 0, 16);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgates2, h2, dW_hh2, db_hh2, sequences, steps, gates: 16, hidden: 4, 0, 16);
+        }
+
+        // LSTM backward through time (LSTM1), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)
+        // carry the gradient to the step before, zero after the last step:
+        //   dh = dh1[s, t] + dh₋₁ of step t + 1
+        //   do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))
+        //   di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f
+        //   da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)
+        //   dgates1[s, t] = da   (kept: the weight gradients sum it afterwards)
+        //   inputGradient[s, t] = W_ih1ᵀ·da      dh₋₁ = W_hh1ᵀ·da
+        // (inputGradient only when asked for: no parameters lie below LSTM1)
+        {
+            global::System.Span<float> carry = dhCarry.Slice(0, 8); // dh₋₁, to the step before
+            global::System.Span<float> cellCarry = dcCarry.Slice(0, 8); // dc₋₁, to the step before
+            for (int s = 0; s < sequences; s++)
+            {
+                carry.Clear(); cellCarry.Clear();
+                for (int step = steps - 1; step >= 0; step--)
+                {
+                    int row = s * steps + step;
+                    global::System.ReadOnlySpan<float> cPrev = step > 0 ? gates1.Slice((row - 1) * 48 + 32, 8) : zeros.Slice(0, 8);
+                    global::System.Span<float> dxRow = !inputGradient.IsEmpty ? inputGradient.Slice(row * 2, 2) : default;
+                    global::StaticNet.Kernels.Recurrent.LstmBackwardStep(cPrev, gates1.Slice(row * 48, 48), dh1.Slice(row * 8, 8), carry, cellCarry, dxRow, W_ih1, W_hh1, dgates1.Slice(row * 32, 32), inputs: 2, hidden: 8);
+                }
+            }
+        }
+
+        // The weight gradients of LSTM1, each summed over every step of every sequence:
+        //   dW_ih1 = Σ dgates1[s, t] ⊗ x[s, t]     db_ih1 = Σ dgates1[s, t]
+        //   dW_hh1 = Σ dgates1[s, t] ⊗ h1[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh1 = Σ dgates1[s, t]
+        {
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgates1, x, dW_ih1, db_ih1, batch, gates: 32, inputs: 2, 0, 32);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgates1, h1, dW_hh1, db_hh1, sequences, steps, gates: 32, hidden: 8, 0, 32);
+        }
+    }
+
+    // ---- every core: the parallel forms, used when DegreeOfParallelism and the batch call for them ----
+
+    /// <summary>ForwardLayers with the batch split between the parts: the recurrent layers by sequences, the layers after them by rows.</summary>
+    private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int parts)
+    {
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // sequences: the input copy, LSTM1, LSTM2
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts); // rows: Dense3
+    }
+
+    /// <summary>BackwardLayers with the batch split: the layers after the recurrent ones by rows, back through time by sequences, then the weight gradients by blocks of the weights.</summary>
+    private void BackwardLayersParallel(global::System.Span<float> inputGradient, int parts)
+    {
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // rows: Dense3
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts, default, inputGradient); // sequences: LSTM2, LSTM1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense3, LSTM2, LSTM1
+    }
+
+    void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+    {
+        switch (stage)
+        {
+            case 0: ForwardSequences1(part, parts, input); break;
+            case 1: ForwardRows2(part, parts); break;
+            case 2: BackwardRows3(part, parts); break;
+            case 3: BackwardSequences4(part, parts, output); break;
+            case 4: GradientParts5(part, parts); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));
+        }
+    }
+
+    /// <summary>One part's sequences, each through all its steps: the input copy, LSTM1, LSTM2.</summary>
+    private void ForwardSequences1(int part, int parts, global::System.ReadOnlySpan<float> input)
+    {
+        var (s0, s1) = global::StaticNet.Kernels.Partition.Range(_sequences, part, parts);
+        int sequences = s1 - s0, steps = _steps; // this part's sequences
+        int row0 = s0 * steps, batch = sequences * steps; // and their rows
+        if (sequences == 0) return;
+        global::System.Span<float> x = new(_x, row0 * 2, batch * 2);
+        global::System.Span<float> h1 = new(_h1, row0 * 8, batch * 8);
+        global::System.Span<float> gates1 = new(_gates1, row0 * 48, batch * 48);
+        global::System.Span<float> h2 = new(_h2, row0 * 4, batch * 4);
+        global::System.Span<float> gates2 = new(_gates2, row0 * 24, batch * 24);
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
+        global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
+        global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
+        global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
+        global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
+        global::System.ReadOnlySpan<float> zeros = _zeros;
+        input.Slice(row0 * InputSize, batch * InputSize).CopyTo(x);
+
+        // LSTM forward (LSTM1), for each sequence s and step t (PyTorch's nn.LSTM; x[s, t] is the step's input):
+        //   a = W_ih1·x + b_ih1 + W_hh1·h₋₁ + b_hh1   (4H: blocks i, f, g, o)
+        //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
+        //   c = f ⊙ c₋₁ + i ⊙ g
+        //   h = o ⊙ tanh(c)
+        // with h₋₁ = 0 and c₋₁ = 0 at the first step. Each step keeps its gates (and c) for the backward pass.
+        for (int s = 0; s < sequences; s++)
+        {
+            global::System.ReadOnlySpan<float> hPrev = zeros.Slice(0, 8);
+            global::System.ReadOnlySpan<float> cPrev = zeros.Slice(0, 8);
+            for (int step = 0; step < steps; step++)
+            {
+                int row = s * steps + step;
+                global::System.Span<float> h = h1.Slice(row * 8, 8);
+                global::System.Span<float> g = gates1.Slice(row * 48, 48);
+                global::StaticNet.Kernels.Recurrent.LstmForward(x.Slice(row * 2, 2), hPrev, cPrev, W_ih1, W_hh1, b_ih1, b_hh1, g, h, inputs: 2, hidden: 8);
+                hPrev = h;
+                cPrev = g.Slice(32, 8); // c
+            }
+        }
+
+        // LSTM forward (LSTM2), for each sequence s and step t (PyTorch's nn.LSTM; h1[s, t] is the step's input):
+        //   a = W_ih2·h1 + b_ih2 + W_hh2·h₋₁ + b_hh2   (4H: blocks i, f, g, o)
+        //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
+        //   c = f ⊙ c₋₁ + i ⊙ g
+        //   h = o ⊙ tanh(c)
+        // with h₋₁ = 0 and c₋₁ = 0 at the first step. Each step keeps its gates (and c) for the backward pass.
+        for (int s = 0; s < sequences; s++)
+        {
+            global::System.ReadOnlySpan<float> hPrev = zeros.Slice(0, 4);
+            global::System.ReadOnlySpan<float> cPrev = zeros.Slice(0, 4);
+            for (int step = 0; step < steps; step++)
+            {
+                int row = s * steps + step;
+                global::System.Span<float> h = h2.Slice(row * 4, 4);
+                global::System.Span<float> g = gates2.Slice(row * 24, 24);
+                global::StaticNet.Kernels.Recurrent.LstmForward(h1.Slice(row * 8, 8), hPrev, cPrev, W_ih2, W_hh2, b_ih2, b_hh2, g, h, inputs: 8, hidden: 4);
+                hPrev = h;
+                cPrev = g.Slice(16, 4); // c
+            }
+        }
+    }
+
+    /// <summary>One part's rows of (sequence, step): Dense3.</summary>
+    private void ForwardRows2(int part, int parts)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_sequences * _steps, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> h2 = new(_h2, row0 * 4, batch * 4);
+        global::System.Span<float> a3 = new(_a3, row0 * 3, batch * 3);
+        global::System.Span<float> W3 = new(_parameters, 608, 12);
+        global::System.Span<float> b3 = new(_parameters, 620, 3);
+
+        // Affine forward (Dense3): a3 = h2·W3 + b3
+        {
+            global::StaticNet.Kernels.Affine.Forward(h2, W3, b3, a3, batch, inputs: 4, outputs: 3);
+        }
+    }
+
+    /// <summary>One part's rows of (sequence, step): Dense3.</summary>
+    private void BackwardRows3(int part, int parts)
+    {
+        var (row0, end) = global::StaticNet.Kernels.Partition.Rows(_sequences * _steps, part, parts);
+        int batch = end - row0; // this part's rows
+        if (batch == 0) return;
+        global::System.Span<float> dh2 = new(_dh2, row0 * 4, batch * 4);
+        global::System.Span<float> da3 = new(_da3, row0 * 3, batch * 3);
+        global::System.Span<float> scratch = new(_scratch, row0 * 7, batch * 7);
+        global::System.Span<float> W3 = new(_parameters, 608, 12);
+
+        // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ
+        {
+            global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, scratch, batch, inputs: 4, outputs: 3);
+        }
+    }
+
+    /// <summary>One part's sequences, each through all its steps: LSTM2, LSTM1.</summary>
+    private void BackwardSequences4(int part, int parts, global::System.Span<float> output)
+    {
+        var (s0, s1) = global::StaticNet.Kernels.Partition.Range(_sequences, part, parts);
+        int sequences = s1 - s0, steps = _steps; // this part's sequences
+        int row0 = s0 * steps, batch = sequences * steps; // and their rows
+        if (sequences == 0) return;
+        global::System.Span<float> gates1 = new(_gates1, row0 * 48, batch * 48);
+        global::System.Span<float> gates2 = new(_gates2, row0 * 24, batch * 24);
+        global::System.Span<float> dh1 = new(_dh1, row0 * 8, batch * 8);
+        global::System.Span<float> dh2 = new(_dh2, row0 * 4, batch * 4);
+        global::System.Span<float> dgates1 = new(_dgates1, row0 * 32, batch * 32);
+        global::System.Span<float> dgates2 = new(_dgates2, row0 * 16, batch * 16);
+        global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
+        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
+        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
+        global::System.Span<float> dhCarry = _dhCarryParts[part]; // this part's own
+        global::System.Span<float> dcCarry = _dcCarryParts[part]; // this part's own
+        global::System.ReadOnlySpan<float> zeros = _zeros;
+
+        // LSTM backward through time (LSTM2), for each sequence from its last step to its first; dh₋₁ (and dc₋₁)
+        // carry the gradient to the step before, zero after the last step:
+        //   dh = dh2[s, t] + dh₋₁ of step t + 1
+        //   do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))
+        //   di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f
+        //   da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)
+        //   dgates2[s, t] = da   (kept: the weight gradients sum it afterwards)
+        //   dh1[s, t] = W_ih2ᵀ·da      dh₋₁ = W_hh2ᵀ·da
+        {
+            global::System.Span<float> carry = dhCarry.Slice(0, 4); // dh₋₁, to the step before
+            global::System.Span<float> cellCarry = dcCarry.Slice(0, 4); // dc₋₁, to the step before
+            for (int s = 0; s < sequences; s++)
+            {
+                carry.Clear(); cellCarry.Clear();
+                for (int step = steps - 1; step >= 0; step--)
+                {
+                    int row = s * steps + step;
+                    global::System.ReadOnlySpan<float> cPrev = step > 0 ? gates2.Slice((row - 1) * 24 + 16, 4) : zeros.Slice(0, 4);
+                    global::System.Span<float> dxRow = dh1.Slice(row * 8, 8);
+                    global::StaticNet.Kernels.Recurrent.LstmBackwardStep(cPrev, gates2.Slice(row * 24, 24), dh2.Slice(row * 4, 4), carry, cellCarry, dxRow, W_ih2, W_hh2, dgates2.Slice(row * 16, 16), inputs: 8, hidden: 4);
                 }
             }
         }
@@ -791,25 +1054,69 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork
         //   do = dh ⊙ tanh(c)               dc = dc₋₁ of step t + 1 + dh ⊙ o ⊙ (1 − tanh²(c))
         //   di = dc ⊙ g     df = dc ⊙ c₋₁     dg = dc ⊙ i     dc₋₁ = dc ⊙ f
         //   da = [di ⊙ i(1 − i), df ⊙ f(1 − f), dg ⊙ (1 − g²), do ⊙ o(1 − o)]   (a: the gates before σ, tanh)
-        //   dW_ih1 += da ⊗ x     db_ih1 += da     dW_hh1 += da ⊗ h₋₁     db_hh1 += da
+        //   dgates1[s, t] = da   (kept: the weight gradients sum it afterwards)
         //   inputGradient[s, t] = W_ih1ᵀ·da      dh₋₁ = W_hh1ᵀ·da
         // (inputGradient only when asked for: no parameters lie below LSTM1)
         {
-            dW_ih1.Clear(); dW_hh1.Clear(); db_ih1.Clear(); db_hh1.Clear(); // the steps add into them
-            global::System.Span<float> dhCarry = new(_dhCarry, 0, 8);
-            global::System.Span<float> dcCarry = new(_dcCarry, 0, 8);
+            global::System.Span<float> carry = dhCarry.Slice(0, 8); // dh₋₁, to the step before
+            global::System.Span<float> cellCarry = dcCarry.Slice(0, 8); // dc₋₁, to the step before
             for (int s = 0; s < sequences; s++)
             {
-                dhCarry.Clear(); dcCarry.Clear();
+                carry.Clear(); cellCarry.Clear();
                 for (int step = steps - 1; step >= 0; step--)
                 {
                     int row = s * steps + step;
-                    global::System.ReadOnlySpan<float> hPrev = step > 0 ? h1.Slice((row - 1) * 8, 8) : zeros.Slice(0, 8);
                     global::System.ReadOnlySpan<float> cPrev = step > 0 ? gates1.Slice((row - 1) * 48 + 32, 8) : zeros.Slice(0, 8);
                     global::System.Span<float> dxRow = !inputGradient.IsEmpty ? inputGradient.Slice(row * 2, 2) : default;
-                    global::StaticNet.Kernels.Recurrent.LstmBackward(x.Slice(row * 2, 2), hPrev, cPrev, gates1.Slice(row * 48, 48), dh1.Slice(row * 8, 8), dhCarry, dcCarry, dxRow, W_ih1, W_hh1, dW_ih1, dW_hh1, db_ih1, db_hh1, cellScratch, inputs: 2, hidden: 8);
+                    global::StaticNet.Kernels.Recurrent.LstmBackwardStep(cPrev, gates1.Slice(row * 48, 48), dh1.Slice(row * 8, 8), carry, cellCarry, dxRow, W_ih1, W_hh1, dgates1.Slice(row * 32, 32), inputs: 2, hidden: 8);
                 }
             }
+        }
+    }
+
+    /// <summary>One part's share of the weight gradients, over every step of every sequence: Dense3, LSTM2, LSTM1.</summary>
+    private void GradientParts5(int part, int parts)
+    {
+        int sequences = _sequences, steps = _steps, batch = sequences * steps; // every part sums its blocks over the whole batch
+        global::System.Span<float> x = new(_x, 0, batch * 2);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 8);
+        global::System.Span<float> h2 = new(_h2, 0, batch * 4);
+        global::System.Span<float> da3 = new(_da3, 0, batch * 3);
+        global::System.Span<float> dgates1 = new(_dgates1, 0, batch * 32);
+        global::System.Span<float> dgates2 = new(_dgates2, 0, batch * 16);
+        global::System.Span<float> dW_ih1 = new(_gradients, 0, 64);
+        global::System.Span<float> dW_hh1 = new(_gradients, 64, 256);
+        global::System.Span<float> db_ih1 = new(_gradients, 320, 32);
+        global::System.Span<float> db_hh1 = new(_gradients, 352, 32);
+        global::System.Span<float> dW_ih2 = new(_gradients, 384, 128);
+        global::System.Span<float> dW_hh2 = new(_gradients, 512, 64);
+        global::System.Span<float> db_ih2 = new(_gradients, 576, 16);
+        global::System.Span<float> db_hh2 = new(_gradients, 592, 16);
+        global::System.Span<float> dW3 = new(_gradients, 608, 12);
+        global::System.Span<float> db3 = new(_gradients, 620, 3);
+
+        // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
+        {
+            var (start3, end3) = global::StaticNet.Kernels.Partition.Share(0, 12, 524, 4, part, parts);
+            global::StaticNet.Kernels.Affine.BackwardWeightRows(h2, da3, dW3, db3, batch, inputs: 4, outputs: 3, start3, end3);
+        }
+
+        // The weight gradients of LSTM2, this part's gate rows [start2, end2), each summed over every step of every sequence:
+        //   dW_ih2 = Σ dgates2[s, t] ⊗ h1[s, t]     db_ih2 = Σ dgates2[s, t]
+        //   dW_hh2 = Σ dgates2[s, t] ⊗ h2[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh2 = Σ dgates2[s, t]
+        {
+            var (start2, end2) = global::StaticNet.Kernels.Partition.Share(12, 192, 524, 16, part, parts);
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgates2, h1, dW_ih2, db_ih2, batch, gates: 16, inputs: 8, start2, end2);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgates2, h2, dW_hh2, db_hh2, sequences, steps, gates: 16, hidden: 4, start2, end2);
+        }
+
+        // The weight gradients of LSTM1, this part's gate rows [start1, end1), each summed over every step of every sequence:
+        //   dW_ih1 = Σ dgates1[s, t] ⊗ x[s, t]     db_ih1 = Σ dgates1[s, t]
+        //   dW_hh1 = Σ dgates1[s, t] ⊗ h1[s, t − 1] (h₋₁ = 0 at t = 0)     db_hh1 = Σ dgates1[s, t]
+        {
+            var (start1, end1) = global::StaticNet.Kernels.Partition.Share(204, 320, 524, 32, part, parts);
+            global::StaticNet.Kernels.Recurrent.InputWeightGradientRows(dgates1, x, dW_ih1, db_ih1, batch, gates: 32, inputs: 2, start1, end1);
+            global::StaticNet.Kernels.Recurrent.HiddenWeightGradientRows(dgates1, h1, dW_hh1, db_hh1, sequences, steps, gates: 32, hidden: 8, start1, end1);
         }
     }
 }
