@@ -6,10 +6,11 @@ using System.Runtime.InteropServices;
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// The kernels of the recurrent layers, one time step of one sequence per call: the GRU and LSTM cells of
-/// PyTorch's <c>nn.GRU</c> and <c>nn.LSTM</c> (gate order r, z, n and i, f, g, o; weights <c>W_ih [gates·H, in]</c>,
-/// <c>W_hh [gates·H, H]</c> row-major, biases <c>b_ih</c>, <c>b_hh</c> of <c>gates·H</c>), forward and backward
-/// through time. The matrix-vector products and the element-wise gate arithmetic run on <see cref="Vector{T}"/>.
+/// The kernels of the recurrent layers: the GRU and LSTM cells of PyTorch's <c>nn.GRU</c> and <c>nn.LSTM</c> (gate
+/// order r, z, n and i, f, g, o; weights <c>W_ih [gates·H, in]</c>, <c>W_hh [gates·H, H]</c> row-major, biases
+/// <c>b_ih</c>, <c>b_hh</c> of <c>gates·H</c>), one time step of one sequence per call forward and backward through
+/// time, and the weight gradients over every step at once. The matrix-vector products and the element-wise gate
+/// arithmetic run on <see cref="Vector{T}"/>, the weight gradients as matrix products.
 /// Nothing is allocated; the caller passes every buffer.
 /// </summary>
 public static class Recurrent
