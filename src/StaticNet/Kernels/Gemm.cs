@@ -33,6 +33,14 @@ internal static class Gemm
     /// </summary>
     public static void Run(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC = false)
     {
+        if (k == 1 && !hasBias && m > 1)
+        {
+            // An outer product (dW = xᵀ·dout, or its SGD step, at batch 1): see OuterProduct.
+            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
+            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
+            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
+            return;
+        }
         // The widest vectors first; what they leave (fewer columns than one vector) goes to the next width.
         int j = 0;
         if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
@@ -730,6 +738,110 @@ internal static class Gemm
         }
     }
 
+    /// <summary>
+    /// <c>C = a ⊗ b</c> (or <c>C += a ⊗ b</c>) for one step of k: row r of C is <c>a[r·aRow]·b</c>. B's row is held in
+    /// registers, up to 8 vectors of <typeparamref name="TW"/> a panel, and the rows of C go by in one sequential pass,
+    /// each row's columns written out straight (no loop over them), the few columns after the last whole vector with
+    /// narrower vectors and scalars (no lane added twice). The same bits as the tiles give (each term x·b rounded once,
+    /// then added to C once). Measured on Zen 5 for the batch-1 SGD step of a 784 × 100 layer (313 KB of W read and
+    /// written once): 5.0 µs through 3 × 7 tiles, 3.9 µs as a loop over each row's vectors (whose exit, once a row, is
+    /// about 2 ns), 2.3 µs written out.
+    /// </summary>
+    private static void OuterProduct<TW, TV>(ref float a, int aRow, ref float b, ref float c, int m, int n, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int w = TW.Count;
+        for (int j = 0; j < n;)
+        {
+            int vectors = Math.Min(8, (n - j) / w);
+            int tail = vectors < 8 ? n - j - vectors * w : 0; // the last panel takes the columns after its vectors
+            switch (vectors)
+            {
+                case 0: OuterPanel<TW, TV, Count0>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 1: OuterPanel<TW, TV, Count1>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 2: OuterPanel<TW, TV, Count2>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 3: OuterPanel<TW, TV, Count3>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 4: OuterPanel<TW, TV, Count4>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 5: OuterPanel<TW, TV, Count5>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 6: OuterPanel<TW, TV, Count6>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 7: OuterPanel<TW, TV, Count7>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                default: OuterPanel<TW, TV, Count8>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+            }
+            j += vectors * w + tail;
+        }
+    }
+
+    /// <summary>Columns <c>[j, j + TC·w + tail)</c> of <see cref="OuterProduct{TW, TV}"/>, every row.</summary>
+    private static void OuterPanel<TW, TV, TC>(ref float a, int aRow, ref float b, ref float c, int m, int n, int j, int tail, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
+    {
+        int vectors = TC.Value;
+        nint w = TW.Count;
+        ref float bj = ref Unsafe.Add(ref b, j);
+        TV b0 = vectors > 0 ? TW.Load(ref bj, 0 * w) : default;
+        TV b1 = vectors > 1 ? TW.Load(ref bj, 1 * w) : default;
+        TV b2 = vectors > 2 ? TW.Load(ref bj, 2 * w) : default;
+        TV b3 = vectors > 3 ? TW.Load(ref bj, 3 * w) : default;
+        TV b4 = vectors > 4 ? TW.Load(ref bj, 4 * w) : default;
+        TV b5 = vectors > 5 ? TW.Load(ref bj, 5 * w) : default;
+        TV b6 = vectors > 6 ? TW.Load(ref bj, 6 * w) : default;
+        TV b7 = vectors > 7 ? TW.Load(ref bj, 7 * w) : default;
+        ref float bTail = ref Unsafe.Add(ref bj, vectors * w);
+        for (int r = 0; r < m; r++)
+        {
+            float xs = Unsafe.Add(ref a, r * aRow);
+            TV x = TW.Broadcast(xs);
+            ref float cr = ref Unsafe.Add(ref c, r * n + j);
+            if (addToC)
+            {
+                if (vectors > 0) TW.Store(TW.Add(TW.Load(ref cr, 0 * w), TW.Multiply(x, b0)), ref cr, 0 * w);
+                if (vectors > 1) TW.Store(TW.Add(TW.Load(ref cr, 1 * w), TW.Multiply(x, b1)), ref cr, 1 * w);
+                if (vectors > 2) TW.Store(TW.Add(TW.Load(ref cr, 2 * w), TW.Multiply(x, b2)), ref cr, 2 * w);
+                if (vectors > 3) TW.Store(TW.Add(TW.Load(ref cr, 3 * w), TW.Multiply(x, b3)), ref cr, 3 * w);
+                if (vectors > 4) TW.Store(TW.Add(TW.Load(ref cr, 4 * w), TW.Multiply(x, b4)), ref cr, 4 * w);
+                if (vectors > 5) TW.Store(TW.Add(TW.Load(ref cr, 5 * w), TW.Multiply(x, b5)), ref cr, 5 * w);
+                if (vectors > 6) TW.Store(TW.Add(TW.Load(ref cr, 6 * w), TW.Multiply(x, b6)), ref cr, 6 * w);
+                if (vectors > 7) TW.Store(TW.Add(TW.Load(ref cr, 7 * w), TW.Multiply(x, b7)), ref cr, 7 * w);
+            }
+            else
+            {
+                if (vectors > 0) TW.Store(TW.Multiply(x, b0), ref cr, 0 * w);
+                if (vectors > 1) TW.Store(TW.Multiply(x, b1), ref cr, 1 * w);
+                if (vectors > 2) TW.Store(TW.Multiply(x, b2), ref cr, 2 * w);
+                if (vectors > 3) TW.Store(TW.Multiply(x, b3), ref cr, 3 * w);
+                if (vectors > 4) TW.Store(TW.Multiply(x, b4), ref cr, 4 * w);
+                if (vectors > 5) TW.Store(TW.Multiply(x, b5), ref cr, 5 * w);
+                if (vectors > 6) TW.Store(TW.Multiply(x, b6), ref cr, 6 * w);
+                if (vectors > 7) TW.Store(TW.Multiply(x, b7), ref cr, 7 * w);
+            }
+            if (tail > 0) OuterTail(xs, ref bTail, ref Unsafe.Add(ref cr, vectors * w), tail, addToC);
+        }
+    }
+
+    /// <summary>The last columns of a row of <see cref="OuterProduct{TW, TV}"/>, fewer than one vector: 8 and 4 wide, then scalars.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OuterTail(float x, ref float b, ref float c, int count, bool addToC)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated && count - j >= 8)
+        {
+            var p = Vector256.Multiply(Vector256.Create(x), Vector256.LoadUnsafe(ref b));
+            (addToC ? Vector256.Add(Vector256.LoadUnsafe(ref c), p) : p).StoreUnsafe(ref c);
+            j = 8;
+        }
+        if (Vector128.IsHardwareAccelerated && count - j >= 4)
+        {
+            var p = Vector128.Multiply(Vector128.Create(x), Vector128.LoadUnsafe(ref b, (nuint)j));
+            (addToC ? Vector128.Add(Vector128.LoadUnsafe(ref c, (nuint)j), p) : p).StoreUnsafe(ref c, (nuint)j);
+            j += 4;
+        }
+        for (; j < count; j++)
+        {
+            float p = x * Unsafe.Add(ref b, j);
+            Unsafe.Add(ref c, j) = addToC ? Unsafe.Add(ref c, j) + p : p;
+        }
+    }
+
     /// <summary>Columns <paramref name="j0"/> to n, fewer than 4: plain loops.</summary>
     private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC)
     {
@@ -986,6 +1098,7 @@ internal interface ICount
     static abstract int Value { get; }
 }
 
+internal readonly struct Count0 : ICount { public static int Value => 0; }
 internal readonly struct Count1 : ICount { public static int Value => 1; }
 internal readonly struct Count2 : ICount { public static int Value => 2; }
 internal readonly struct Count3 : ICount { public static int Value => 3; }
