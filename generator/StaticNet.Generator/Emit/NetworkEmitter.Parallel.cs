@@ -24,25 +24,11 @@ namespace StaticNet.Generator.Emit;
 internal static partial class NetworkEmitter
 {
     private const string KernelsPrefix = "global::StaticNet.Kernels.";
-    private const string Team = "global::StaticNet.Kernels.WorkerTeam.Shared";
-
-    /// <summary>A stage of the parallel plan: its method, what it does (for the comment at its call), and its steps.</summary>
-    private sealed class Stage
-    {
-        public Stage(string method, bool rows) { Method = method; Rows = rows; }
-        public string Method { get; }
-        public bool Rows { get; }
-        public bool CopiesInput { get; set; }
-        public bool WritesInputGradient { get; set; }
-        public List<string> Names { get; } = new();
-        public List<Action<CodeWriter>> Steps { get; } = new();
-        public int Number { get; set; }
-    }
 
     /// <summary>One item of an orchestrating method: a stage on the team, or steps on the calling thread.</summary>
     private sealed class PlanItem
     {
-        public Stage? Stage { get; set; }
+        public ParallelStage? Stage { get; set; }
         public List<Action<CodeWriter>> Serial { get; } = new();
         public List<string> SerialNames { get; } = new();
     }
@@ -50,20 +36,19 @@ internal static partial class NetworkEmitter
     /// <summary>Builds a plan step by step: consecutive row steps share one stage, consecutive whole-batch steps one block.</summary>
     private sealed class PlanBuilder
     {
-        private readonly List<Stage> _stages;
+        private readonly List<ParallelStage> _stages;
         private readonly string _prefix;
-        private Stage? _current;
+        private ParallelStage? _current;
 
-        public PlanBuilder(List<Stage> stages, string prefix) { _stages = stages; _prefix = prefix; }
+        public PlanBuilder(List<ParallelStage> stages, string prefix) { _stages = stages; _prefix = prefix; }
 
         public List<PlanItem> Items { get; } = new();
 
-        public Stage Rows(string name, Action<CodeWriter> step)
+        public ParallelStage Rows(string name, Action<CodeWriter> step)
         {
             if (_current is null)
             {
-                _current = new Stage(_prefix + (_stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: true) { Number = _stages.Count };
-                _stages.Add(_current);
+                _current = ParallelStage.Add(_stages, _prefix, "rows");
                 Items.Add(new PlanItem { Stage = _current });
             }
             _current.Names.Add(name);
@@ -107,31 +92,17 @@ internal static partial class NetworkEmitter
             w.Line($"_{ws.Name}Parts = new[] {{ _{ws.Name} }};");
     }
 
-    private static void WriteParallelProperty(CodeWriter w, NetworkSpec net)
-    {
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the");
-        w.Line("/// backward passes split a batch between the calling thread and the process's shared worker threads (started once,");
-        w.Line("/// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the");
-        w.Line("/// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the");
-        w.Line("/// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up");
-        w.Line("/// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it");
-        w.Line("/// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.");
-        w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 1 or above {KernelsPrefix}WorkerTeam.MaxDegree.</exception>");
-        w.Line("public int DegreeOfParallelism");
-        w.Open();
-        w.Line("get => _degree;");
-        w.Line("set");
-        w.Open();
-        w.Line($"{KernelsPrefix}WorkerTeam.EnsureDegree(value);");
-        foreach (Workspace ws in PartWorkspaces(net))
-            w.Line($"_{ws.Name}Parts = {KernelsPrefix}Partition.Copies(_{ws.Name}Parts, value);");
-        w.Line("_degree = value;");
-        w.Close();
-        w.Close();
-    }
+    private static void WriteParallelProperty(CodeWriter w, NetworkSpec net) =>
+        SharedEmit.WriteDegreeOfParallelism(w, new[]
+        {
+            "How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the",
+            "backward passes split a batch between the calling thread and the process's shared worker threads (started once,",
+            "when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the",
+            "weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the",
+            "results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up",
+            "(under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it",
+            "between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.",
+        }, PartWorkspaces(net).Select(ws => ws.Name));
 
     /// <summary>The first lines of a method that has a parallel form: hand the batch to it when it splits.</summary>
     private static void WriteParallelDispatch(CodeWriter w, string call)
@@ -142,7 +113,7 @@ internal static partial class NetworkEmitter
 
     // ---- the plans ----------------------------------------------------------------------------
 
-    private static List<PlanItem> ForwardPlan(NetworkSpec net, List<Stage> stages)
+    private static List<PlanItem> ForwardPlan(NetworkSpec net, List<ParallelStage> stages)
     {
         var plan = new PlanBuilder(stages, "ForwardRows");
         plan.Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);")).CopiesInput = true;
@@ -154,7 +125,7 @@ internal static partial class NetworkEmitter
         return plan.Items;
     }
 
-    private static (List<PlanItem> Items, List<LayerSpec> Parameters) BackwardPlan(NetworkSpec net, List<Stage> stages, bool sgd)
+    private static (List<PlanItem> Items, List<LayerSpec> Parameters) BackwardPlan(NetworkSpec net, List<ParallelStage> stages, bool sgd)
     {
         List<LayerSpec> layers = net.Layers.Where(l => !l.Kind.IsLoss).ToList();
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
@@ -162,7 +133,7 @@ internal static partial class NetworkEmitter
         var plan = new PlanBuilder(stages, sgd ? "BackwardSgdRows" : "BackwardRows");
         void Rows(string name, Action<CodeWriter> step, bool writesInputGradient)
         {
-            Stage stage = plan.Rows(name, step);
+            ParallelStage stage = plan.Rows(name, step);
             if (writesInputGradient) stage.WritesInputGradient = true;
         }
         int last = sgd ? firstWithParameters : 0;
@@ -190,8 +161,7 @@ internal static partial class NetworkEmitter
         }
         if (parameters.Count > 0)
         {
-            var gradients = new Stage((sgd ? "SgdStepParts" : "GradientParts") + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), rows: false) { Number = stages.Count };
-            stages.Add(gradients);
+            ParallelStage gradients = ParallelStage.Add(stages, sgd ? "SgdStepParts" : "GradientParts", "parameters");
             long offset = 0, total = parameters.Sum(p => p.Kind.ParameterWork(p));
             foreach (LayerSpec p in parameters)
             {
@@ -209,7 +179,7 @@ internal static partial class NetworkEmitter
 
     private static void WriteParallel(CodeWriter w, NetworkSpec net)
     {
-        var stages = new List<Stage>();
+        var stages = new List<ParallelStage>();
         List<LayerSpec> layers = net.Layers.Where(l => !l.Kind.IsLoss).ToList();
         bool hasBackwardLayers = layers.Count > 0;
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
@@ -247,19 +217,9 @@ internal static partial class NetworkEmitter
         }
 
         w.Line();
-        w.Line($"void {KernelsPrefix}IPartitioned.RunPart(int stage, int part, int parts, {ReadOnlySpan} input, {Span} output)");
-        w.Open();
-        w.Open("switch (stage)");
-        foreach (Stage s in stages)
-        {
-            string arguments = "part, parts" + (s.CopiesInput ? ", input" : "") + (s.WritesInputGradient ? ", output" : "");
-            w.Line($"case {Literal(s.Number)}: {s.Method}({arguments}); break;");
-        }
-        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));");
-        w.Close();
-        w.Close();
+        ParallelStage.WriteRunPart(w, stages, Span, ReadOnlySpan);
 
-        foreach (Stage s in stages)
+        foreach (ParallelStage s in stages)
         {
             w.Line();
             WriteStage(w, net, s);
@@ -272,11 +232,7 @@ internal static partial class NetworkEmitter
         {
             if (item.Stage is { } s)
             {
-                string what = string.Join(", ", s.Names);
-                string call = $"{Team}.Run(this, {Literal(s.Number)}, parts" +
-                    (s.CopiesInput ? $", {input}" : s.WritesInputGradient ? ", default" : "") +
-                    (s.WritesInputGradient ? $", {output}" : "") + ");";
-                w.Line(call + (s.Rows ? $" // rows: {what}" : $" // parameters: {what}"));
+                s.WriteRun(w, input, output);
                 continue;
             }
             w.Line($"// On this thread, the whole batch: {string.Join(", ", item.SerialNames)}");
@@ -286,14 +242,15 @@ internal static partial class NetworkEmitter
         }
     }
 
-    private static void WriteStage(CodeWriter w, NetworkSpec net, Stage s)
+    private static void WriteStage(CodeWriter w, NetworkSpec net, ParallelStage s)
     {
-        string parameters = "int part, int parts" + (s.CopiesInput ? $", {ReadOnlySpan} input" : "") + (s.WritesInputGradient ? $", {Span} output" : "");
-        w.Line(s.Rows
+        bool rows = s.Split == "rows";
+        string parameters = s.Parameters(Span, ReadOnlySpan);
+        w.Line(rows
             ? $"/// <summary>One part's rows of the batch: {string.Join(", ", s.Names)}.</summary>"
             : $"/// <summary>One part's share of the parameters, over the whole batch: {string.Join(", ", s.Names)}.</summary>");
         w.Open($"private void {s.Method}({parameters})");
-        if (s.Rows)
+        if (rows)
         {
             w.Line($"var (row0, end) = {KernelsPrefix}Partition.Rows(_rows, part, parts);");
             w.Line("int batch = end - row0; // this part's rows");
@@ -303,9 +260,9 @@ internal static partial class NetworkEmitter
         {
             w.Line("int batch = _rows; // every part sums its blocks over the whole batch");
         }
-        var inner = new CodeWriter { FirstRow = s.Rows ? "row0" : null };
+        var inner = new CodeWriter { FirstRow = rows ? "row0" : null };
         foreach (Action<CodeWriter> step in s.Steps) step(inner);
-        PartViews(w, net, inner.ToString(), s.Rows);
+        PartViews(w, net, inner.ToString(), rows);
         w.Close();
     }
 

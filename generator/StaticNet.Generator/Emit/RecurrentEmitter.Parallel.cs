@@ -23,20 +23,6 @@ namespace StaticNet.Generator.Emit;
 internal static partial class RecurrentEmitter
 {
     private const string Partition = "global::StaticNet.Kernels.Partition";
-    private const string Team = "global::StaticNet.Kernels.WorkerTeam.Shared";
-
-    /// <summary>A stage: its method, what kind of split, the layers it runs (for the comments) and its steps.</summary>
-    private sealed class Stage
-    {
-        public Stage(string method, string split) { Method = method; Split = split; }
-        public string Method { get; }
-        public string Split { get; } // "sequences", "rows" or "parameters"
-        public int Number { get; set; }
-        public bool CopiesInput { get; set; }
-        public bool WritesInputGradient { get; set; }
-        public List<string> Names { get; } = new();
-        public List<Action<CodeWriter>> Steps { get; } = new();
-    }
 
     /// <summary>What each part needs its own of: the step's scratch and the carries back through time.</summary>
     private static IEnumerable<string> PartArrays(Net n)
@@ -62,32 +48,18 @@ internal static partial class RecurrentEmitter
             w.Line($"_{a}Parts = new[] {{ _{a} }};");
     }
 
-    private static void WriteParallelProperty(CodeWriter w, Net n)
-    {
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the");
-        w.Line("/// backward passes split a batch between the calling thread and the process's shared worker threads (started once,");
-        w.Line("/// when a degree first asks for them): sequences for the recurrent layers (each sequence runs through time on one");
-        w.Line("/// thread), rows of (sequence, step) for the layers after them, blocks of the weights for the parameter gradients,");
-        w.Line("/// each summed over every step of every sequence in the order one thread sums it. So the results are the same, bit");
-        w.Line("/// for bit, whatever the degree. A batch too small to pay for a thread's wake-up (under 16 rows a part, one");
-        w.Line("/// sequence, or too little work) runs on the calling thread alone. Allocates nothing per call; set it between");
-        w.Line("/// calls. <c>Step</c> always runs on its caller's thread.");
-        w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>");
-        w.Line("public int DegreeOfParallelism");
-        w.Open();
-        w.Line("get => _degree;");
-        w.Line("set");
-        w.Open();
-        w.Line("global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);");
-        foreach (string a in PartArrays(n))
-            w.Line($"_{a}Parts = {Partition}.Copies(_{a}Parts, value);");
-        w.Line("_degree = value;");
-        w.Close();
-        w.Close();
-    }
+    private static void WriteParallelProperty(CodeWriter w, Net n) =>
+        SharedEmit.WriteDegreeOfParallelism(w, new[]
+        {
+            "How many threads a call may use, 1 (the calling thread only) by default. Above 1, <c>Forward</c>, <c>Loss</c> and the",
+            "backward passes split a batch between the calling thread and the process's shared worker threads (started once,",
+            "when a degree first asks for them): sequences for the recurrent layers (each sequence runs through time on one",
+            "thread), rows of (sequence, step) for the layers after them, blocks of the weights for the parameter gradients,",
+            "each summed over every step of every sequence in the order one thread sums it. So the results are the same, bit",
+            "for bit, whatever the degree. A batch too small to pay for a thread's wake-up (under 16 rows a part, one",
+            "sequence, or too little work) runs on the calling thread alone. Allocates nothing per call; set it between",
+            "calls. <c>Step</c> always runs on its caller's thread.",
+        }, PartArrays(n));
 
     /// <summary>The first lines of a method that has a parallel form: hand the batch to it when it splits.</summary>
     private static void WriteParallelDispatch(CodeWriter w, string call)
@@ -98,18 +70,11 @@ internal static partial class RecurrentEmitter
 
     // ---- the plan -----------------------------------------------------------------------------
 
-    private static Stage NewStage(List<Stage> stages, string name, string split)
+    private static (List<ParallelStage> Forward, List<ParallelStage> Backward) Plan(Net n)
     {
-        var s = new Stage(name + (stages.Count + 1).ToString(CultureInfo.InvariantCulture), split) { Number = stages.Count };
-        stages.Add(s);
-        return s;
-    }
-
-    private static (List<Stage> Forward, List<Stage> Backward) Plan(Net n)
-    {
-        var stages = new List<Stage>();
-        var forward = new List<Stage>();
-        Stage sequences = NewStage(stages, "ForwardSequences", "sequences");
+        var stages = new List<ParallelStage>();
+        var forward = new List<ParallelStage>();
+        ParallelStage sequences = ParallelStage.Add(stages, "ForwardSequences", "sequences");
         sequences.CopiesInput = true;
         sequences.Names.Add("the input copy");
         sequences.Steps.Add(b => b.Line($"input.Slice(row0 * InputSize, batch * InputSize).CopyTo(x);"));
@@ -121,7 +86,7 @@ internal static partial class RecurrentEmitter
         forward.Add(sequences);
         if (n.PerStep.Count > 0)
         {
-            Stage rows = NewStage(stages, "ForwardRows", "rows");
+            ParallelStage rows = ParallelStage.Add(stages, "ForwardRows", "rows");
             foreach (LayerSpec l in n.PerStep)
             {
                 rows.Names.Add(l.DisplayName);
@@ -130,10 +95,10 @@ internal static partial class RecurrentEmitter
             forward.Add(rows);
         }
 
-        var backward = new List<Stage>();
+        var backward = new List<ParallelStage>();
         if (n.PerStep.Count > 0)
         {
-            Stage rows = NewStage(stages, "BackwardRows", "rows");
+            ParallelStage rows = ParallelStage.Add(stages, "BackwardRows", "rows");
             for (int i = n.PerStep.Count - 1; i >= 0; i--)
             {
                 LayerSpec l = n.PerStep[i];
@@ -144,7 +109,7 @@ internal static partial class RecurrentEmitter
             }
             backward.Add(rows);
         }
-        Stage through = NewStage(stages, "BackwardSequences", "sequences");
+        ParallelStage through = ParallelStage.Add(stages, "BackwardSequences", "sequences");
         through.WritesInputGradient = true;
         for (int i = n.Recurrent.Count - 1; i >= 0; i--)
         {
@@ -159,7 +124,7 @@ internal static partial class RecurrentEmitter
         }
         backward.Add(through);
 
-        Stage gradients = NewStage(stages, "GradientParts", "parameters");
+        ParallelStage gradients = ParallelStage.Add(stages, "GradientParts", "parameters");
         var withParameters = n.PerStep.Where(l => l.ParameterCount > 0).Reverse().Concat(n.Recurrent.AsEnumerable().Reverse()).ToList();
         long offset = 0, total = withParameters.Sum(l => l.Kind.ParameterWork(l));
         foreach (LayerSpec l in withParameters)
@@ -183,46 +148,28 @@ internal static partial class RecurrentEmitter
         w.Line();
         w.Line("/// <summary>ForwardLayers with the batch split between the parts: the recurrent layers by sequences, the layers after them by rows.</summary>");
         w.Open($"private void ForwardLayersParallel({ReadOnlySpan} input, int parts)");
-        foreach (Stage s in forward) WriteCall(w, s, "input", "default");
+        foreach (ParallelStage s in forward) s.WriteRun(w, "input", "default");
         w.Close();
         w.Line();
         w.Line("/// <summary>BackwardLayers with the batch split: the layers after the recurrent ones by rows, back through time by sequences, then the weight gradients by blocks of the weights.</summary>");
         w.Open($"private void BackwardLayersParallel({Span} inputGradient, int parts)");
-        foreach (Stage s in backward) WriteCall(w, s, "default", "inputGradient");
+        foreach (ParallelStage s in backward) s.WriteRun(w, "default", "inputGradient");
         w.Close();
 
         var stages = forward.Concat(backward).ToList();
         w.Line();
-        w.Line($"void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, {ReadOnlySpan} input, {Span} output)");
-        w.Open();
-        w.Open("switch (stage)");
-        foreach (Stage s in stages)
-        {
-            string arguments = "part, parts" + (s.CopiesInput ? ", input" : "") + (s.WritesInputGradient ? ", output" : "");
-            w.Line($"case {I(s.Number)}: {s.Method}({arguments}); break;");
-        }
-        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(stage));");
-        w.Close();
-        w.Close();
+        ParallelStage.WriteRunPart(w, stages, Span, ReadOnlySpan);
 
-        foreach (Stage s in stages)
+        foreach (ParallelStage s in stages)
         {
             w.Line();
             WriteStage(w, n, s);
         }
     }
 
-    private static void WriteCall(CodeWriter w, Stage s, string input, string output)
+    private static void WriteStage(CodeWriter w, Net n, ParallelStage s)
     {
-        string call = $"{Team}.Run(this, {I(s.Number)}, parts" +
-            (s.CopiesInput ? $", {input}" : s.WritesInputGradient ? ", default" : "") +
-            (s.WritesInputGradient ? $", {output}" : "") + ");";
-        w.Line($"{call} // {s.Split}: {string.Join(", ", s.Names)}");
-    }
-
-    private static void WriteStage(CodeWriter w, Net n, Stage s)
-    {
-        string parameters = "int part, int parts" + (s.CopiesInput ? $", {ReadOnlySpan} input" : "") + (s.WritesInputGradient ? $", {Span} output" : "");
+        string parameters = s.Parameters(Span, ReadOnlySpan);
         w.Line(s.Split switch
         {
             "sequences" => $"/// <summary>One part's sequences, each through all its steps: {string.Join(", ", s.Names)}.</summary>",

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Text;
 using StaticNet.Generator.Layers;
@@ -12,6 +13,30 @@ namespace StaticNet.Generator.Emit;
 internal static class SharedEmit
 {
     private const string Guard = "global::StaticNet.Kernels.Guard";
+
+    /// <summary>
+    /// The <c>DegreeOfParallelism</c> property of every network: its summary (<paramref name="summary"/>, one line each,
+    /// without the <c>///</c>), the degree checked, each array kept per part (<c>_{name}Parts</c>) grown to the degree.
+    /// </summary>
+    public static void WriteDegreeOfParallelism(CodeWriter w, IEnumerable<string> summary, IEnumerable<string> partArrays)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        foreach (string line in summary) w.Line("/// " + line);
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>");
+        w.Line("public int DegreeOfParallelism");
+        w.Open();
+        w.Line("get => _degree;");
+        w.Line("set");
+        w.Open();
+        w.Line("global::StaticNet.Kernels.WorkerTeam.EnsureDegree(value);");
+        foreach (string name in partArrays)
+            w.Line($"_{name}Parts = global::StaticNet.Kernels.Partition.Copies(_{name}Parts, value);");
+        w.Line("_degree = value;");
+        w.Close();
+        w.Close();
+    }
 
     /// <summary>A C# string literal of <paramref name="s"/>.</summary>
     public static string StringLiteral(string s)
