@@ -133,7 +133,8 @@ public static class Affine
     private const int MaxStackFloats = 8 * 1024;
 
     /// <summary>
-    /// <c>dx = dout·Wᵀ</c>. A small W (up to 8,192 weights, as a layer of 100 → 10) is transposed once, on the stack,
+    /// <c>dx = dout·Wᵀ</c>. At batch 1, a layer of at most 16 outputs takes one dot product per row of W (a vector
+    /// each, with AVX-512). Otherwise a small W (up to 8,192 weights, as a layer of 100 → 10) is transposed once, on the stack,
     /// and <c>dx = dout·(Wᵀ)</c> is one product reading the rows of <c>Wᵀ</c>. A larger one is computed as
     /// <c>dxᵀ = W·doutᵀ</c> so that the weights are read row by row like in the forward pass; <paramref name="scratch"/>
     /// holds the two transposes (<c>batch * (inputs + outputs)</c> floats; unused when batch is 1, where a row and its
@@ -144,6 +145,13 @@ public static class Affine
         Check.Length(dout, batch * outputs, nameof(dout));
         Check.Length(W, inputs * outputs, nameof(W));
         Check.Length(dx, batch * inputs, nameof(dx));
+        if (batch == 1 && outputs <= 16 && Simd.Use512)
+        {
+            // One row, a narrow layer (100 → 10): each dx[i] is a dot product of W's row i (one vector) with dout.
+            // Measured 0.57 → about 0.1 µs at 100 → 10 on Zen 5, where transposing W first cost more than the product.
+            RowDots(dout, W, dx, inputs, outputs);
+            return;
+        }
         if (inputs * outputs <= MaxStackFloats)
         {
             // Measured at 100 → 10 (per kernel, Zen 5): 6.2 → about 1.5 µs at batch 100, 0.83 → about 0.3 µs at batch 1,
@@ -167,6 +175,36 @@ public static class Affine
         Gemm.Run(ref MemoryMarshal.GetReference(W), outputs, 1, ref MemoryMarshal.GetReference(doutT), ref MemoryMarshal.GetReference(dxT),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: batch, k: outputs);
         Transpose(dxT, dx, inputs, batch);
+    }
+
+    /// <summary>
+    /// <c>dx[i] = Σ_j W[i, j]·dout[j]</c> for one row of dout and at most 16 outputs: row i of W loaded as one 512-bit
+    /// vector, the lanes past its end masked to zero (so a neighbour row's values, even a non-finite one, count for
+    /// nothing), multiplied by dout and summed across. The last rows, whose vector would read past W, are scalar.
+    /// </summary>
+    private static void RowDots(ReadOnlySpan<float> dout, ReadOnlySpan<float> W, Span<float> dx, int inputs, int outputs)
+    {
+        Span<float> padded = stackalloc float[16];
+        padded.Clear();
+        dout.CopyTo(padded);
+        var d = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(padded));
+        var mask = System.Runtime.Intrinsics.Vector512.LessThan(
+            System.Runtime.Intrinsics.Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            System.Runtime.Intrinsics.Vector512.Create((float)outputs));
+        ref float w = ref MemoryMarshal.GetReference(W);
+        int vectorRows = Math.Min(inputs, W.Length >= 16 ? (W.Length - 16) / outputs + 1 : 0);
+        int i = 0;
+        for (; i < vectorRows; i++)
+        {
+            var row = System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(i * outputs)), default);
+            dx[i] = System.Runtime.Intrinsics.Vector512.Sum(row * d);
+        }
+        for (; i < inputs; i++)
+        {
+            float sum = 0;
+            for (int j = 0; j < outputs; j++) sum += W[i * outputs + j] * dout[j];
+            dx[i] = sum;
+        }
     }
 
     /// <summary><c>sums[j] = Σ_r m[r, j]</c> for <c>m [rows, columns]</c>.</summary>

@@ -25,6 +25,12 @@ public class AffineTests
     [InlineData(1, 784, 100)]   // large W, batch 1: one product over a single column
     [InlineData(5, 784, 100)]   // large W: the two transposes
     [InlineData(32, 90, 100)]   // 9,000 weights: just over the stack limit
+    [InlineData(1, 100, 1)]     // batch 1, at most 16 outputs: a dot product per row of W, the last rows scalar
+    [InlineData(1, 5, 3)]
+    [InlineData(1, 1, 16)]
+    [InlineData(1, 40, 15)]
+    [InlineData(1, 40, 16)]
+    [InlineData(1, 40, 17)]
     public void BackwardInput_matches_a_naive_product(int batch, int inputs, int outputs)
     {
         var random = new Random64(batch * 7 + inputs * 13 + outputs);
@@ -44,6 +50,22 @@ public class AffineTests
                 }
                 Assert.True(Math.Abs(dx[r * inputs + i] - s) <= 1e-5 * (1 + size), $"dx[{r}, {i}] = {dx[r * inputs + i]}, expected {s}");
             }
+    }
+
+    [Fact]
+    public void BackwardInput_at_batch_1_reads_nothing_of_the_next_row_of_W()
+    {
+        // 10 outputs: a row's 16-lane vector covers 6 weights of the next row. An infinite weight there must give
+        // an infinite or NaN dx only where it belongs (its own row), not 0 · ∞ = NaN in the row before.
+        const int inputs = 8, outputs = 10;
+        float[] W = new float[inputs * outputs], dout = new float[outputs], dx = new float[inputs];
+        for (int i = 0; i < W.Length; i++) W[i] = 0.5f;
+        for (int j = 0; j < outputs; j++) dout[j] = 1f;
+        W[3 * outputs] = float.PositiveInfinity; // row 3's first weight
+        Affine.BackwardInput(dout, W, dx, new float[inputs + outputs], 1, inputs, outputs);
+        for (int i = 0; i < inputs; i++)
+            if (i == 3) Assert.True(float.IsPositiveInfinity(dx[i]));
+            else Assert.Equal(5f, dx[i]);
     }
 
     [Theory]
