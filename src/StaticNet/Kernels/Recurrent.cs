@@ -90,31 +90,20 @@ public static class Recurrent
         Span<float> dhCarry, Span<float> dx, ReadOnlySpan<float> W_ih, ReadOnlySpan<float> W_hh,
         Span<float> dW_ih, Span<float> dW_hh, Span<float> db_ih, Span<float> db_hh, Span<float> scratch, int inputs, int hidden)
     {
-        int H = hidden, G = 3 * hidden;
+        int G = 3 * hidden;
         Check.Length(x, inputs, nameof(x));
-        Check.Length(hPrev, H, nameof(hPrev));
-        Check.Length(gates, 4 * H, nameof(gates));
-        if (!dOut.IsEmpty) Check.Length(dOut, H, nameof(dOut));
-        Check.Length(dhCarry, H, nameof(dhCarry));
-        if (!dx.IsEmpty) Check.Length(dx, inputs, nameof(dx));
-        Check.Length(W_ih, G * inputs, nameof(W_ih));
-        Check.Length(W_hh, G * H, nameof(W_hh));
         Check.Length(dW_ih, G * inputs, nameof(dW_ih));
-        Check.Length(dW_hh, G * H, nameof(dW_hh));
+        Check.Length(dW_hh, G * hidden, nameof(dW_hh));
         Check.Length(db_ih, G, nameof(db_ih));
         Check.Length(db_hh, G, nameof(db_hh));
         Check.AtLeast(scratch, 2 * G, nameof(scratch));
-
         Span<float> dgi = scratch.Slice(0, G), dgh = scratch.Slice(G, G);
-        GruGateGradients(gates, hPrev, dOut, dhCarry, dgi, dgh, H);
+        GruBackwardStep(hPrev, gates, dOut, dhCarry, dx, W_ih, W_hh, dgi, dgh, inputs, hidden);
         // dW_ih += dgi ⊗ x, db_ih += dgi; dW_hh += dgh ⊗ h₋₁, db_hh += dgh
         OuterAdd(dgi, x, dW_ih, G, inputs);
         Elementwise.AddInPlace(db_ih, dgi);
-        OuterAdd(dgh, hPrev, dW_hh, G, H);
+        OuterAdd(dgh, hPrev, dW_hh, G, hidden);
         Elementwise.AddInPlace(db_hh, dgh);
-        // dx = W_ihᵀ·dgi; dh₋₁ = dh ⊙ z (already in dhCarry) + W_hhᵀ·dgh
-        if (!dx.IsEmpty) TransposedMatVec(W_ih, dgi, dx, G, inputs, accumulate: false);
-        TransposedMatVec(W_hh, dgh, dhCarry, G, H, accumulate: true);
     }
 
     /// <summary>
@@ -187,33 +176,21 @@ public static class Recurrent
         Span<float> dhCarry, Span<float> dcCarry, Span<float> dx, ReadOnlySpan<float> W_ih, ReadOnlySpan<float> W_hh,
         Span<float> dW_ih, Span<float> dW_hh, Span<float> db_ih, Span<float> db_hh, Span<float> scratch, int inputs, int hidden)
     {
-        int H = hidden, G = 4 * hidden;
+        int G = 4 * hidden;
         Check.Length(x, inputs, nameof(x));
-        Check.Length(hPrev, H, nameof(hPrev));
-        Check.Length(cPrev, H, nameof(cPrev));
-        Check.Length(gates, 6 * H, nameof(gates));
-        if (!dOut.IsEmpty) Check.Length(dOut, H, nameof(dOut));
-        Check.Length(dhCarry, H, nameof(dhCarry));
-        Check.Length(dcCarry, H, nameof(dcCarry));
-        if (!dx.IsEmpty) Check.Length(dx, inputs, nameof(dx));
-        Check.Length(W_ih, G * inputs, nameof(W_ih));
-        Check.Length(W_hh, G * H, nameof(W_hh));
+        Check.Length(hPrev, hidden, nameof(hPrev));
         Check.Length(dW_ih, G * inputs, nameof(dW_ih));
-        Check.Length(dW_hh, G * H, nameof(dW_hh));
+        Check.Length(dW_hh, G * hidden, nameof(dW_hh));
         Check.Length(db_ih, G, nameof(db_ih));
         Check.Length(db_hh, G, nameof(db_hh));
         Check.AtLeast(scratch, G, nameof(scratch));
-
         Span<float> da = scratch.Slice(0, G);
-        LstmGateGradients(gates, cPrev, dOut, dhCarry, dcCarry, da, H);
+        LstmBackwardStep(cPrev, gates, dOut, dhCarry, dcCarry, dx, W_ih, W_hh, da, inputs, hidden);
         // dW_ih += da ⊗ x, db_ih += da; dW_hh += da ⊗ h₋₁, db_hh += da
         OuterAdd(da, x, dW_ih, G, inputs);
         Elementwise.AddInPlace(db_ih, da);
-        OuterAdd(da, hPrev, dW_hh, G, H);
+        OuterAdd(da, hPrev, dW_hh, G, hidden);
         Elementwise.AddInPlace(db_hh, da);
-        // dx = W_ihᵀ·da; dh₋₁ = W_hhᵀ·da
-        if (!dx.IsEmpty) TransposedMatVec(W_ih, da, dx, G, inputs, accumulate: false);
-        TransposedMatVec(W_hh, da, dhCarry, G, H, accumulate: false);
     }
 
     // ---- backpropagation through time in two passes: the steps, then the weight gradients ----------------
