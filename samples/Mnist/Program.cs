@@ -155,6 +155,18 @@ public static class Program
         var load = FileOption("--load", "Load weights saved by --save and evaluate them on the test set, without training");
         var classify = FileOption("--classify", "Classify one 28x28 image: a 28x28 PGM (P5 or P2) or a raw file of 784 bytes, row-major, 0 = background; uses the weights of --load, else of --save");
 
+        var threads = new Option<int>("--threads", "-t")
+        {
+            Description = "Threads a training or test batch may use (the network's DegreeOfParallelism): the same weights and accuracies, bit for bit, at any count; the optimizer's step stays on one thread",
+            DefaultValueFactory = _ => 1,
+        };
+        threads.Validators.Add(r =>
+        {
+            int v = r.GetValueOrDefault<int>();
+            if (v < 1 || v > StaticNet.Kernels.WorkerTeam.MaxDegree)
+                r.AddError($"--threads must be from 1 to {StaticNet.Kernels.WorkerTeam.MaxDegree}, not {v}.");
+        });
+
         var checkAllocations = new Option<bool>("--check-allocations")
         {
             Description = "Measure the bytes each epoch's training loop allocates (GC.GetAllocatedBytesForCurrentThread) and fail unless it is 0",
@@ -165,7 +177,7 @@ public static class Program
             "on 8,000 of the 10,000 built-in digits, tests it on the other 2,000, and saves the weights.")
         {
             epochs, batchSize, learningRate, seed, holdOut, mnistDir, trainImages, trainLabels, testImages, testLabels,
-            network, optimizer, augment, maxShift, schedule, validation, save, load, classify, checkAllocations,
+            network, optimizer, augment, maxShift, schedule, validation, save, load, classify, checkAllocations, threads,
         };
 
         root.Validators.Add(r =>
@@ -202,6 +214,7 @@ public static class Program
                 LoadPath = parse.GetValue(load),
                 ClassifyPath = parse.GetValue(classify),
                 CheckAllocations = parse.GetValue(checkAllocations),
+                Threads = parse.GetValue(threads),
             };
             return Run(options);
         });
@@ -228,12 +241,12 @@ public static class Program
             {
                 case "convnet":
                 {
-                    var net = new SimpleConvNet(capacity, options.Seed);
+                    var net = new SimpleConvNet(capacity, options.Seed) { DegreeOfParallelism = options.Threads };
                     return new App<SimpleConvNet>(net, SimpleConvNet.Summary, "SimpleConvNet", options, ConvNet).Run();
                 }
                 case "book":
                 {
-                    var net = new TwoLayerNet(capacity, options.Seed);
+                    var net = new TwoLayerNet(capacity, options.Seed) { DegreeOfParallelism = options.Threads };
                     // As the book's TwoLayerNet: W = 0.01 * randn(...), b = 0. (The generated constructor
                     // would use Xavier, std sqrt(1/fanIn), for a sigmoid layer.)
                     var random = new Random64(options.Seed);
@@ -243,7 +256,7 @@ public static class Program
                 }
                 default:
                 {
-                    var net = new MnistNet(capacity, options.Seed);
+                    var net = new MnistNet(capacity, options.Seed) { DegreeOfParallelism = options.Threads };
                     return new App<MnistNet>(net, MnistNet.Summary, "MnistNet", options, Relu).Run();
                 }
             }
@@ -327,6 +340,8 @@ public sealed record Options
     public string? LoadPath { get; init; }
     /// <summary>An image to classify.</summary>
     public string? ClassifyPath { get; init; }
+    /// <summary>The network's DegreeOfParallelism.</summary>
+    public int Threads { get; init; } = 1;
     /// <summary>Whether to measure and assert zero allocation in the training loop.</summary>
     public bool CheckAllocations { get; init; }
 }
