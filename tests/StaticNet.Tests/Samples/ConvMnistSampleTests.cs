@@ -68,24 +68,8 @@ public sealed class ConvMnistSampleTests : IDisposable
     }
 
     /// <summary>Runs the sample with <paramref name="args"/> and a --save into the test folder; returns exit code, output and error.</summary>
-    private (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        TextWriter oldOut = Console.Out, oldError = Console.Error;
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int code = Program.Main([.. args, "--save", PathOf("convnet.snet")]);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
+    private (int ExitCode, string Output, string Error) Run(params string[] args) =>
+        SampleConsole.Run([.. args, "--save", PathOf("convnet.snet")]);
 
     /// <summary>The accuracy of the saved weights on <paramref name="data"/>, computed here with the sample's network class.</summary>
     private int CountCorrectWithSavedWeights(MnistDataSet data)

@@ -11,6 +11,29 @@ namespace StaticNet.Tests.Samples;
 [CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
 public sealed class ConsoleCollection;
 
+/// <summary>The MNIST sample's <c>Program.Main</c>, run in this process with the console captured (tests of <see cref="ConsoleCollection"/>).</summary>
+internal static class SampleConsole
+{
+    public static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        TextWriter oldOut = Console.Out, oldError = Console.Error;
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            int code = Program.Main(args);
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldError);
+        }
+    }
+}
+
 /// <summary>
 /// The MNIST sample's messages for a wrong data path: each names the file (or folder) and the option that
 /// gave it, and says what is wrong. The sample's <c>Program.Main</c> runs in this process, with the console
@@ -30,23 +53,9 @@ public sealed class MnistSampleMessageTests : IDisposable
     /// <summary>Runs the sample with <paramref name="args"/> (plus a --save into the test folder) and returns its exit code and standard error.</summary>
     private (int ExitCode, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        TextWriter oldOut = Console.Out, oldError = Console.Error;
-        Console.SetOut(output);
-        Console.SetError(error);
-        int code;
-        try
-        {
-            code = Program.Main([.. args, "--save", PathOf("weights.snet")]);
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-        Assert.DoesNotContain("epoch", output.ToString(), StringComparison.Ordinal); // it stopped before training
-        return (code, error.ToString());
+        var (code, output, error) = SampleConsole.Run([.. args, "--save", PathOf("weights.snet")]);
+        Assert.DoesNotContain("epoch", output, StringComparison.Ordinal); // it stopped before training
+        return (code, error);
     }
 
     private static void AssertMessage((int ExitCode, string Error) result, params string[] fragments)
