@@ -219,9 +219,8 @@ internal abstract class RecurrentKind : LayerKind
     /// <summary>Multiply-adds per row (one step of one sequence): W_ih·x and W_hh·h₋₁.</summary>
     public override long WorkPerRow(LayerSpec l) => (long)Gates * l.Units * (l.InputSize + l.Units);
 
-    public override bool SplitsBackward => true;
-
-    public override long ParameterWork(LayerSpec l) => (long)Gates * l.Units * (l.InputSize + l.Units);
+    /// <summary>The work of the weight gradients per row: the same products as the forward pass's.</summary>
+    public override long ParameterWork(LayerSpec l) => WorkPerRow(l);
 
     public override void EmitParameterPart(CodeWriter w, LayerSpec l, bool sgd, long offset, long total)
     {
