@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace StaticNet.Kernels;
 
@@ -187,17 +188,17 @@ public static class Affine
         Span<float> padded = stackalloc float[16];
         padded.Clear();
         dout.CopyTo(padded);
-        var d = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(padded));
-        var mask = System.Runtime.Intrinsics.Vector512.LessThan(
-            System.Runtime.Intrinsics.Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            System.Runtime.Intrinsics.Vector512.Create((float)outputs));
+        var d = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(padded));
+        var mask = Vector512.LessThan(
+            Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            Vector512.Create((float)outputs));
         ref float w = ref MemoryMarshal.GetReference(W);
         int vectorRows = Math.Min(inputs, W.Length >= 16 ? (W.Length - 16) / outputs + 1 : 0);
         int i = 0;
         for (; i < vectorRows; i++)
         {
-            var row = System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(i * outputs)), default);
-            dx[i] = System.Runtime.Intrinsics.Vector512.Sum(row * d);
+            var row = Vector512.ConditionalSelect(mask, Vector512.LoadUnsafe(ref w, (nuint)(i * outputs)), default);
+            dx[i] = Vector512.Sum(row * d);
         }
         for (; i < inputs; i++)
         {
