@@ -270,12 +270,12 @@ internal static partial class NetworkEmitter
     private static void PartViews(CodeWriter w, NetworkSpec net, string text, bool rows)
     {
         Func<string, bool> Uses = Names(text);
-        string first = rows ? "row0" : "0";
+        string At(long width) => rows ? "row0 * " + Literal((int)width) : "0"; // where the part's rows start in a buffer
         foreach (var (name, width) in Buffers(net).Distinct())
             if (Uses(name))
-                w.Line($"{Span} {name} = new(_{name}, {first} * {Literal(width)}, batch * {Literal(width)});");
+                w.Line($"{Span} {name} = new(_{name}, {At(width)}, batch * {Literal(width)});");
         if (Uses("scratch"))
-            w.Line($"{Span} scratch = new(_scratch, {first} * {Literal(ScratchWidth(net))}, batch * {Literal(ScratchWidth(net))});");
+            w.Line($"{Span} scratch = new(_scratch, {At(ScratchWidth(net))}, batch * {Literal(ScratchWidth(net))});");
         if (Uses("inputGradient"))
             w.Line($"{Span} inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);");
         foreach (Workspace ws in net.Layers.SelectMany(l => l.Kind.Workspaces(l)))
@@ -284,7 +284,7 @@ internal static partial class NetworkEmitter
             if (!ws.PerRow)
                 w.Line($"global::System.Span<{ws.Type}> {ws.Name} = _{ws.Name}Parts[part]; // this part's own");
             else
-                w.Line($"global::System.Span<{ws.Type}> {ws.Name} = new(_{ws.Name}, {first} * {Literal((int)ws.Length)}, batch * {Literal((int)ws.Length)});");
+                w.Line($"global::System.Span<{ws.Type}> {ws.Name} = new(_{ws.Name}, {At(ws.Length)}, batch * {Literal((int)ws.Length)});");
         }
         WriteWeightViews(w, net, Uses);
         w.Raw(text);

@@ -1079,10 +1079,10 @@ namespace Regularized
         private void GradientParts6(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
-            global::System.Span<float> h2_2 = new(_h2_2, 0 * 36, batch * 36);
-            global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
-            global::System.Span<float> da3 = new(_da3, 0 * 3, batch * 3);
+            global::System.Span<float> x = new(_x, 0, batch * 64);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 36);
             global::System.Span<float> dW1 = new(_gradients, 0, 36);
@@ -1157,10 +1157,10 @@ namespace Regularized
         private void SgdStepParts9(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
-            global::System.Span<float> h2_2 = new(_h2_2, 0 * 36, batch * 36);
-            global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
-            global::System.Span<float> da3 = new(_da3, 0 * 3, batch * 3);
+            global::System.Span<float> x = new(_x, 0, batch * 64);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 36);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 36);
             global::System.Span<float> b1 = new(_parameters, 36, 4);

@@ -1005,10 +1005,10 @@ namespace Regularized
         private void GradientParts6(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> h2_2 = new(_h2_2, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> dW1 = new(_gradients, 0, 78400);
             global::System.Span<float> db1 = new(_gradients, 78400, 100);
             global::System.Span<float> dW3 = new(_gradients, 78700, 1000);
@@ -1078,10 +1078,10 @@ namespace Regularized
         private void SgdStepParts9(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> h2_2 = new(_h2_2, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> W1 = new(_parameters, 0, 78400);
             global::System.Span<float> b1 = new(_parameters, 78400, 100);
             global::System.Span<float> W3 = new(_parameters, 78700, 1000);

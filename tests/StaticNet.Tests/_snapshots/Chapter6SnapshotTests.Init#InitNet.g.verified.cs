@@ -1057,16 +1057,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     private void GradientParts3(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
-        global::System.Span<float> h1 = new(_h1, 0 * 144, batch * 144);
-        global::System.Span<float> h2 = new(_h2, 0 * 20, batch * 20);
-        global::System.Span<float> h3 = new(_h3, 0 * 10, batch * 10);
-        global::System.Span<float> h4 = new(_h4, 0 * 5, batch * 5);
-        global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
-        global::System.Span<float> da2 = new(_da2, 0 * 20, batch * 20);
-        global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
-        global::System.Span<float> da4 = new(_da4, 0 * 5, batch * 5);
-        global::System.Span<float> da5 = new(_da5, 0 * 2, batch * 2);
+        global::System.Span<float> x = new(_x, 0, batch * 64);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 144);
+        global::System.Span<float> h2 = new(_h2, 0, batch * 20);
+        global::System.Span<float> h3 = new(_h3, 0, batch * 10);
+        global::System.Span<float> h4 = new(_h4, 0, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 20);
+        global::System.Span<float> da3 = new(_da3, 0, batch * 10);
+        global::System.Span<float> da4 = new(_da4, 0, batch * 5);
+        global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
         global::System.Span<float> W1 = new(_parameters, 0, 36);
         global::System.Span<float> dW1 = new(_gradients, 0, 36);
@@ -1187,16 +1187,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     private void SgdStepParts5(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> x = new(_x, 0 * 64, batch * 64);
-        global::System.Span<float> h1 = new(_h1, 0 * 144, batch * 144);
-        global::System.Span<float> h2 = new(_h2, 0 * 20, batch * 20);
-        global::System.Span<float> h3 = new(_h3, 0 * 10, batch * 10);
-        global::System.Span<float> h4 = new(_h4, 0 * 5, batch * 5);
-        global::System.Span<float> da1 = new(_da1, 0 * 144, batch * 144);
-        global::System.Span<float> da2 = new(_da2, 0 * 20, batch * 20);
-        global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
-        global::System.Span<float> da4 = new(_da4, 0 * 5, batch * 5);
-        global::System.Span<float> da5 = new(_da5, 0 * 2, batch * 2);
+        global::System.Span<float> x = new(_x, 0, batch * 64);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 144);
+        global::System.Span<float> h2 = new(_h2, 0, batch * 20);
+        global::System.Span<float> h3 = new(_h3, 0, batch * 10);
+        global::System.Span<float> h4 = new(_h4, 0, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 144);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 20);
+        global::System.Span<float> da3 = new(_da3, 0, batch * 10);
+        global::System.Span<float> da4 = new(_da4, 0, batch * 5);
+        global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
         global::System.Span<float> W1 = new(_parameters, 0, 36);
         global::System.Span<float> b1 = new(_parameters, 36, 4);

@@ -662,10 +662,10 @@ partial class BinaryNet : global::StaticNet.ILossNetwork, global::StaticNet.Kern
     private void GradientParts3(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> x = new(_x, 0 * 4, batch * 4);
-        global::System.Span<float> h1 = new(_h1, 0 * 3, batch * 3);
-        global::System.Span<float> da1 = new(_da1, 0 * 3, batch * 3);
-        global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+        global::System.Span<float> x = new(_x, 0, batch * 4);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 3);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 3);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 1);
         global::System.Span<float> dW1 = new(_gradients, 0, 12);
         global::System.Span<float> db1 = new(_gradients, 12, 3);
         global::System.Span<float> dW2 = new(_gradients, 15, 3);
@@ -718,10 +718,10 @@ partial class BinaryNet : global::StaticNet.ILossNetwork, global::StaticNet.Kern
     private void SgdStepParts5(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> x = new(_x, 0 * 4, batch * 4);
-        global::System.Span<float> h1 = new(_h1, 0 * 3, batch * 3);
-        global::System.Span<float> da1 = new(_da1, 0 * 3, batch * 3);
-        global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+        global::System.Span<float> x = new(_x, 0, batch * 4);
+        global::System.Span<float> h1 = new(_h1, 0, batch * 3);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 3);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 1);
         global::System.Span<float> W1 = new(_parameters, 0, 12);
         global::System.Span<float> b1 = new(_parameters, 12, 3);
         global::System.Span<float> W2 = new(_parameters, 15, 3);

@@ -768,10 +768,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     private void GradientParts3(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> h0 = new(_h0, 0 * 6, batch * 6);
-        global::System.Span<float> h1_2 = new(_h1_2, 0 * 5, batch * 5);
-        global::System.Span<float> da1 = new(_da1, 0 * 5, batch * 5);
-        global::System.Span<float> da2 = new(_da2, 0 * 3, batch * 3);
+        global::System.Span<float> h0 = new(_h0, 0, batch * 6);
+        global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 5);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 3);
         global::System.Span<float> dW1 = new(_gradients, 0, 30);
         global::System.Span<float> db1 = new(_gradients, 30, 5);
         global::System.Span<float> dW2 = new(_gradients, 35, 15);
@@ -831,10 +831,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     private void SgdStepParts5(int part, int parts)
     {
         int batch = _rows; // every part sums its blocks over the whole batch
-        global::System.Span<float> h0 = new(_h0, 0 * 6, batch * 6);
-        global::System.Span<float> h1_2 = new(_h1_2, 0 * 5, batch * 5);
-        global::System.Span<float> da1 = new(_da1, 0 * 5, batch * 5);
-        global::System.Span<float> da2 = new(_da2, 0 * 3, batch * 3);
+        global::System.Span<float> h0 = new(_h0, 0, batch * 6);
+        global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
+        global::System.Span<float> da1 = new(_da1, 0, batch * 5);
+        global::System.Span<float> da2 = new(_da2, 0, batch * 3);
         global::System.Span<float> W1 = new(_parameters, 0, 30);
         global::System.Span<float> b1 = new(_parameters, 30, 5);
         global::System.Span<float> W2 = new(_parameters, 35, 15);

@@ -650,10 +650,10 @@ namespace Outer.Space
                 private void GradientParts3(int part, int parts)
                 {
                     int batch = _rows; // every part sums its blocks over the whole batch
-                    global::System.Span<float> x = new(_x, 0 * 2, batch * 2);
-                    global::System.Span<float> h1 = new(_h1, 0 * 2, batch * 2);
-                    global::System.Span<float> da1 = new(_da1, 0 * 2, batch * 2);
-                    global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+                    global::System.Span<float> x = new(_x, 0, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, 0, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, 0, batch * 1);
                     global::System.Span<float> dW1 = new(_gradients, 0, 4);
                     global::System.Span<float> db1 = new(_gradients, 4, 2);
                     global::System.Span<float> dW2 = new(_gradients, 6, 2);
@@ -706,10 +706,10 @@ namespace Outer.Space
                 private void SgdStepParts5(int part, int parts)
                 {
                     int batch = _rows; // every part sums its blocks over the whole batch
-                    global::System.Span<float> x = new(_x, 0 * 2, batch * 2);
-                    global::System.Span<float> h1 = new(_h1, 0 * 2, batch * 2);
-                    global::System.Span<float> da1 = new(_da1, 0 * 2, batch * 2);
-                    global::System.Span<float> da2 = new(_da2, 0 * 1, batch * 1);
+                    global::System.Span<float> x = new(_x, 0, batch * 2);
+                    global::System.Span<float> h1 = new(_h1, 0, batch * 2);
+                    global::System.Span<float> da1 = new(_da1, 0, batch * 2);
+                    global::System.Span<float> da2 = new(_da2, 0, batch * 1);
                     global::System.Span<float> W1 = new(_parameters, 0, 4);
                     global::System.Span<float> b1 = new(_parameters, 4, 2);
                     global::System.Span<float> W2 = new(_parameters, 6, 2);

@@ -684,10 +684,10 @@ namespace Samples.Mnist
         private void GradientParts3(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da2 = new(_da2, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
             global::System.Span<float> dW1 = new(_gradients, 0, 78400);
             global::System.Span<float> db1 = new(_gradients, 78400, 100);
             global::System.Span<float> dW2 = new(_gradients, 78500, 1000);
@@ -740,10 +740,10 @@ namespace Samples.Mnist
         private void SgdStepParts5(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da2 = new(_da2, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 10);
             global::System.Span<float> W1 = new(_parameters, 0, 78400);
             global::System.Span<float> b1 = new(_parameters, 78400, 100);
             global::System.Span<float> W2 = new(_parameters, 78500, 1000);

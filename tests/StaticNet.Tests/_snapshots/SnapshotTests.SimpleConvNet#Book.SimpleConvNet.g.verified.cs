@@ -880,12 +880,12 @@ namespace Book
         private void GradientParts3(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> p1 = new(_p1, 0 * 4320, batch * 4320);
-            global::System.Span<float> h2 = new(_h2, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 17280, batch * 17280);
-            global::System.Span<float> da2 = new(_da2, 0 * 100, batch * 100);
-            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
+            global::System.Span<float> h2 = new(_h2, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 17280);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 750);
             global::System.Span<float> dW1 = new(_gradients, 0, 750);
@@ -967,12 +967,12 @@ namespace Book
         private void SgdStepParts5(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 784, batch * 784);
-            global::System.Span<float> p1 = new(_p1, 0 * 4320, batch * 4320);
-            global::System.Span<float> h2 = new(_h2, 0 * 100, batch * 100);
-            global::System.Span<float> da1 = new(_da1, 0 * 17280, batch * 17280);
-            global::System.Span<float> da2 = new(_da2, 0 * 100, batch * 100);
-            global::System.Span<float> da3 = new(_da3, 0 * 10, batch * 10);
+            global::System.Span<float> x = new(_x, 0, batch * 784);
+            global::System.Span<float> p1 = new(_p1, 0, batch * 4320);
+            global::System.Span<float> h2 = new(_h2, 0, batch * 100);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 17280);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 100);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 750);
             global::System.Span<float> b1 = new(_parameters, 750, 30);

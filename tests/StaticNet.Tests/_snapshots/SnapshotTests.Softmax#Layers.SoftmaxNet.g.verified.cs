@@ -401,8 +401,8 @@ namespace Layers
         private void GradientParts3(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 4, batch * 4);
-            global::System.Span<float> da1 = new(_da1, 0 * 3, batch * 3);
+            global::System.Span<float> x = new(_x, 0, batch * 4);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 3);
             global::System.Span<float> dW1 = new(_gradients, 0, 12);
             global::System.Span<float> db1 = new(_gradients, 12, 3);
 

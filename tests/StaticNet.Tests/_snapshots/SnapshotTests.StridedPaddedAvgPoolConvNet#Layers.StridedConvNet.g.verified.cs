@@ -842,12 +842,12 @@ namespace Layers
         private void GradientParts3(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 243, batch * 243);
-            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
-            global::System.Span<float> p2 = new(_p2, 0 * 18, batch * 18);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da2 = new(_da2, 0 * 32, batch * 32);
-            global::System.Span<float> da3 = new(_da3, 0 * 5, batch * 5);
+            global::System.Span<float> x = new(_x, 0, batch * 243);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> p2 = new(_p2, 0, batch * 18);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 32);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 108);
@@ -929,12 +929,12 @@ namespace Layers
         private void SgdStepParts5(int part, int parts)
         {
             int batch = _rows; // every part sums its blocks over the whole batch
-            global::System.Span<float> x = new(_x, 0 * 243, batch * 243);
-            global::System.Span<float> h1 = new(_h1, 0 * 100, batch * 100);
-            global::System.Span<float> p2 = new(_p2, 0 * 18, batch * 18);
-            global::System.Span<float> da1 = new(_da1, 0 * 100, batch * 100);
-            global::System.Span<float> da2 = new(_da2, 0 * 32, batch * 32);
-            global::System.Span<float> da3 = new(_da3, 0 * 5, batch * 5);
+            global::System.Span<float> x = new(_x, 0, batch * 243);
+            global::System.Span<float> h1 = new(_h1, 0, batch * 100);
+            global::System.Span<float> p2 = new(_p2, 0, batch * 18);
+            global::System.Span<float> da1 = new(_da1, 0, batch * 100);
+            global::System.Span<float> da2 = new(_da2, 0, batch * 32);
+            global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
             global::System.Span<float> W1 = new(_parameters, 0, 108);
