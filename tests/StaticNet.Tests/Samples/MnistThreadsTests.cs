@@ -9,6 +9,8 @@ namespace StaticNet.Tests.Samples;
 /// <summary>
 /// The MNIST sample's <c>--threads</c>: training on the built-in digits with 1 and with 2 threads saves the same weight
 /// file, byte for byte, and prints the same losses and accuracies; a count out of range is named before anything runs.
+/// (Zero allocation of the parallel paths is ParallelTests' and RecurrentParallelTests': they warm both of the team's
+/// paths first. Here, beside the other test classes of a full run, the team is sometimes busy and sometimes free.)
 /// </summary>
 [Collection(nameof(ConsoleCollection))]
 public sealed class MnistThreadsTests : IDisposable
@@ -28,7 +30,7 @@ public sealed class MnistThreadsTests : IDisposable
     {
         string[] Train(int threads, string file) =>
             Lines(Run("--network", network, "--epochs", "1", "--hold-out", "500", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--check-allocations", "--save", Path.Combine(_folder, file)));
+                "--save", Path.Combine(_folder, file)));
         string[] one = Train(1, "one.snet"), two = Train(2, "two.snet");
         Assert.Contains(one, l => l.StartsWith("Test accuracy:", StringComparison.Ordinal));
         Assert.Equal(one, two);
