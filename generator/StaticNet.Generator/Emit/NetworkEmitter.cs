@@ -330,11 +330,7 @@ internal static partial class NetworkEmitter
     }
 
     /// <summary>Whether the code of <paramref name="text"/>, its comments aside, names a given identifier.</summary>
-    private static Func<string, bool> Names(string text)
-    {
-        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        return name => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
-    }
+    private static Func<string, bool> Names(string text) => SharedEmit.Names(text);
 
     /// <summary>
     /// The views of the weights and of the state that <paramref name="uses"/> says a method names, through local views,

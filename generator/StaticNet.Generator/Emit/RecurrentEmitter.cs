@@ -396,8 +396,7 @@ internal static partial class RecurrentEmitter
     /// </summary>
     private static void Views(CodeWriter w, Net n, string text, string first, string rows, Func<string, string?>? rowsOf, bool part)
     {
-        string code = string.Join("\n", text.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        Func<string, bool> Uses = SharedEmit.Names(text);
         foreach (var (name, width) in n.Buffers())
             if (Uses(name))
                 w.Line(first == "0"
@@ -520,7 +519,7 @@ internal static partial class RecurrentEmitter
             }
             if (n.Loss is not null && n.Loss.OwnsOutput) n.Loss.Kind.EmitForward(perStep, n.Loss);
             string perStepText = perStep.ToString();
-            if (System.Text.RegularExpressions.Regex.IsMatch(perStepText, @"(?<![\w.])batch(?!\w)"))
+            if (SharedEmit.Names(perStepText)("batch"))
                 inner.Line("int batch = 1; // the layers after the recurrent ones see one row: this step");
             inner.Raw(perStepText);
         }
@@ -536,8 +535,9 @@ internal static partial class RecurrentEmitter
             w.Line($"{Span} {n.Loss.Output} = state._step_{n.Loss.Output};");
         else if (n.Loss is not null && n.Loss.OwnsOutput)
             text = text.Replace("y.CopyTo(y);\n", ""); // the softmax is written into y itself
+        Func<string, bool> names = SharedEmit.Names(text);
         foreach (var (name, _, _, offset, length, _, _) in Blocks(n))
-            if (System.Text.RegularExpressions.Regex.IsMatch(text, @"(?<![\w.])" + name + @"(?!\w)"))
+            if (names(name))
                 w.Line($"{Span} {name} = new(_parameters, {I(offset)}, {I(length)});");
         if (text.Contains("cellScratch")) w.Line($"{Span} cellScratch = state._cellScratch;");
         w.Raw(text);

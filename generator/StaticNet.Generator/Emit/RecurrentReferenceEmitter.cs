@@ -150,8 +150,7 @@ internal static class RecurrentReferenceEmitter
         var inner = new CodeWriter();
         body(inner);
         string text = inner.ToString();
-        string code = string.Join("\n", text.Split('\n').Select(line => line.IndexOf("//", StringComparison.Ordinal) is int c and >= 0 ? line.Substring(0, c) : line));
-        bool Uses(string name) => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+        Func<string, bool> Uses = SharedEmit.Names(text);
         foreach (var (name, width) in Buffers(net))
             if (Uses(name)) w.Line($"{Span} {name} = new(r.{name}, 0, batch * {I(width)});");
         foreach (var (name, _) in Temporaries(net))

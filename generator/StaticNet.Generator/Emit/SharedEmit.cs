@@ -1,5 +1,6 @@
-using System.Collections.Generic;
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using StaticNet.Generator.Layers;
 
@@ -13,6 +14,17 @@ namespace StaticNet.Generator.Emit;
 internal static class SharedEmit
 {
     private const string Guard = "global::StaticNet.Kernels.Guard";
+
+    /// <summary>
+    /// Whether the code of <paramref name="text"/>, its comments aside, names a given identifier (not as a member after
+    /// a dot, not as part of a longer name): the test every emitter uses to declare only the views a method reads.
+    /// </summary>
+    public static Func<string, bool> Names(string text)
+    {
+        // The code without its comments: a name in a comment declares nothing.
+        string code = string.Join("\n", text.Split('\n').Select(line => line.IndexOf("//", StringComparison.Ordinal) is int c and >= 0 ? line.Substring(0, c) : line));
+        return name => System.Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"(?!\w)");
+    }
 
     /// <summary>
     /// The <c>DegreeOfParallelism</c> property of every network: its summary (<paramref name="summary"/>, one line each,
