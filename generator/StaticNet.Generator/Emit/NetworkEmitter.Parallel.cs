@@ -44,7 +44,11 @@ internal static partial class NetworkEmitter
 
         public List<PlanItem> Items { get; } = new();
 
-        public ParallelStage Rows(string name, Action<CodeWriter> step)
+        /// <summary>
+        /// A row step of <paramref name="work"/> multiply-adds a row, and <paramref name="inputGradientWork"/> more when the
+        /// caller asks for the input gradient: what the stage weighs against waking a thread.
+        /// </summary>
+        public ParallelStage Rows(string name, Action<CodeWriter> step, long work, long inputGradientWork = 0)
         {
             if (_current is null)
             {
@@ -53,6 +57,8 @@ internal static partial class NetworkEmitter
             }
             _current.Names.Add(name);
             _current.Steps.Add(step);
+            _current.Work += work;
+            _current.InputGradientWork += inputGradientWork;
             return _current;
         }
 
@@ -100,8 +106,9 @@ internal static partial class NetworkEmitter
             "when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the",
             "weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the",
             "results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up",
-            "(under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it",
-            "between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.",
+            "(under 16 rows a part, or too little work) runs on the calling thread alone, and so does each stage of a split",
+            "call too small for it (say, the rows of a small backward pass). Allocates nothing per call; set it between calls.",
+            "<c>Forward(input, output, workspace)</c> always runs on its caller's thread.",
         }, PartWorkspaces(net).Select(ws => ws.Name));
 
     /// <summary>The first lines of a method that has a parallel form: hand the batch to it when it splits.</summary>
@@ -116,10 +123,10 @@ internal static partial class NetworkEmitter
     private static List<PlanItem> ForwardPlan(NetworkSpec net, List<ParallelStage> stages)
     {
         var plan = new PlanBuilder(stages, "ForwardRows");
-        plan.Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);")).CopiesInput = true;
+        plan.Rows("the input copy", b => b.Line($"input.Slice(row0 * {Literal(net.InputSize)}, batch * {Literal(net.InputSize)}).CopyTo(x);"), net.InputSize).CopiesInput = true;
         foreach (LayerSpec l in net.Layers.Where(l => !l.Kind.IsLoss))
         {
-            if (l.Kind.ForwardRowWise) plan.Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitForward(b, l); });
+            if (l.Kind.ForwardRowWise) plan.Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitForward(b, l); }, l.Kind.WorkPerRow(l));
             else plan.Serial(l.DisplayName, b => { b.Line(); EmitLayerForward(b, l); });
         }
         return plan.Items;
@@ -131,9 +138,10 @@ internal static partial class NetworkEmitter
         int firstWithParameters = layers.FindIndex(l => l.ParameterCount > 0);
         var parameters = new List<LayerSpec>();
         var plan = new PlanBuilder(stages, sgd ? "BackwardSgdRows" : "BackwardRows");
-        void Rows(string name, Action<CodeWriter> step, bool writesInputGradient)
+        // A step's work counts only when the caller asks for the input gradient if the step is under that condition.
+        void Rows(string name, Action<CodeWriter> step, bool writesInputGradient, long work, string? condition)
         {
-            ParallelStage stage = plan.Rows(name, step);
+            ParallelStage stage = condition is null ? plan.Rows(name, step, work) : plan.Rows(name, step, 0, work);
             if (writesInputGradient) stage.WritesInputGradient = true;
         }
         int last = sgd ? firstWithParameters : 0;
@@ -146,8 +154,10 @@ internal static partial class NetworkEmitter
             bool writes = dx == "inputGradient";
             if (l.Kind.SplitsBackward && l.ParameterCount > 0)
             {
-                if (sgd) Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dxNeeded ? dx : null, null, sgd: true); }, false);
-                else Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dx, condition, sgd: false); }, writes);
+                // The input gradient costs what the forward step does; BackwardSgd's rows also scale their output gradient.
+                if (sgd) Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dxNeeded ? dx : null, null, sgd: true); }, false,
+                    (dxNeeded ? l.Kind.WorkPerRow(l) : 0) + l.OutputShape.Size, null);
+                else Rows(l.DisplayName, b => { b.Line(); l.Kind.EmitBackwardInput(b, l, dx, condition, sgd: false); }, writes, l.Kind.WorkPerRow(l), condition);
                 parameters.Add(l);
             }
             else
@@ -155,7 +165,7 @@ internal static partial class NetworkEmitter
                 Action<CodeWriter> step = sgd
                     ? b => { b.Line(); l.Kind.EmitBackwardSgd(b, l, dx, dxNeeded); }
                     : b => { b.Line(); l.Kind.EmitBackward(b, l, dx, condition); };
-                if (l.Kind.BackwardRowWise) Rows(l.DisplayName, step, writes && !sgd);
+                if (l.Kind.BackwardRowWise) Rows(l.DisplayName, step, writes && !sgd, l.Kind.WorkPerRow(l), sgd ? null : condition);
                 else plan.Serial(l.DisplayName, step);
             }
         }
@@ -168,6 +178,7 @@ internal static partial class NetworkEmitter
                 long at = offset;
                 gradients.Names.Add(p.DisplayName);
                 gradients.Steps.Add(b => { b.Line(); p.Kind.EmitParameterPart(b, p, sgd, at, total); });
+                gradients.Work += p.Kind.ParameterWork(p);
                 offset += p.Kind.ParameterWork(p);
             }
             plan.Items.Add(new PlanItem { Stage = gradients });
@@ -232,7 +243,7 @@ internal static partial class NetworkEmitter
         {
             if (item.Stage is { } s)
             {
-                s.WriteRun(w, input, output);
+                s.WriteRun(w, input, output, output == "default" ? null : output);
                 continue;
             }
             w.Line($"// On this thread, the whole batch: {string.Join(", ", item.SerialNames)}");

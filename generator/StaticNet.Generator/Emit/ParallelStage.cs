@@ -30,20 +30,41 @@ internal sealed class ParallelStage
     public bool CopiesInput { get; set; }
     public bool WritesInputGradient { get; set; }
     public List<string> Names { get; } = new();
+
+    /// <summary>
+    /// The stage's multiply-adds per row of the batch, and how many more when the caller asks for the input gradient:
+    /// the stage takes as many of the call's parts as <c>Partition.Parts</c> gives for its own work, so a stage too small
+    /// to pay for a thread's wake-up runs on the calling thread, whole (the same bits in any number of parts).
+    /// </summary>
+    public long Work { get; set; }
+    public long InputGradientWork { get; set; }
     public List<Action<CodeWriter>> Steps { get; } = new();
 
     /// <summary>The stage method's parameters: the part, the parts, and the caller's spans it reads or writes.</summary>
     public string Parameters(string span, string readOnlySpan) =>
         "int part, int parts" + (CopiesInput ? $", {readOnlySpan} input" : "") + (WritesInputGradient ? $", {span} output" : "");
 
-    /// <summary>The line that runs the stage on the team, with a comment saying what it splits and which layers.</summary>
-    public void WriteRun(CodeWriter w, string input, string output)
+    /// <summary>
+    /// The line that runs the stage on the team, in as many of the call's parts as its work pays for, with a comment
+    /// saying what it splits and which layers. <paramref name="inputGradient"/>: the caller's input-gradient span, when
+    /// the method has one (the stage's <see cref="InputGradientWork"/> counts when it is not empty).
+    /// </summary>
+    public void WriteRun(CodeWriter w, string input, string output, string? inputGradient = null)
     {
-        string call = $"{Team}.Run(this, {Number.ToString(CultureInfo.InvariantCulture)}, parts" +
+        string work = I(Work);
+        if (InputGradientWork > 0 && inputGradient is not null) work = $"{inputGradient}.IsEmpty ? {work} : {I(Work + InputGradientWork)}";
+        // A stage with no work counted (the recurrent ones, split by sequences) takes the call's parts as they are.
+        string parts = Work + InputGradientWork > 0 ? $"global::StaticNet.Kernels.Partition.Parts(parts, batch, {work})" : "parts";
+        string call = $"{Team}.Run(this, {Number.ToString(CultureInfo.InvariantCulture)}, {parts}" +
             (CopiesInput ? $", {input}" : WritesInputGradient ? ", default" : "") +
             (WritesInputGradient ? $", {output}" : "") + ");";
-        w.Line($"{call} // {Split}: {string.Join(", ", Names)}");
+        string weight = Work + InputGradientWork == 0 ? ""
+            : InputGradientWork > 0 && inputGradient is not null ? $", {I(Work)} multiply-adds a row ({I(Work + InputGradientWork)} with the input gradient)"
+            : $", {I(Work)} multiply-adds a row";
+        w.Line($"{call} // {Split}{weight}: {string.Join(", ", Names)}");
     }
+
+    private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary><c>IPartitioned.RunPart</c>: the stage of each number, called with the spans it takes.</summary>
     public static void WriteRunPart(CodeWriter w, IEnumerable<ParallelStage> stages, string span, string readOnlySpan)

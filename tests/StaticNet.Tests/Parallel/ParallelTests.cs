@@ -37,6 +37,20 @@ public sealed class ParallelTests : IDisposable
     [Theory, MemberData(nameof(Batches))]
     public void Dropout_on_the_input_and_sigmoid_cross_entropy(int batch) => SameAtEveryDegree(c => new ParallelDropoutFirst(c, seed: 8), batch);
 
+    /// <summary>
+    /// At the real floor the MLP's call splits, but not every stage of it: BackwardSgd's rows (1210 multiply-adds a row,
+    /// the generated comment says) and Backward's without the input gradient (1100) stay on the calling thread while the
+    /// forward rows (80284) and the parameter blocks (79400) split; the bits must not notice.
+    /// </summary>
+    [Theory, InlineData(32), InlineData(64), InlineData(100)]
+    public void Mlp_at_the_real_floor_where_small_stages_stay_on_the_caller(int batch)
+    {
+        Partition.MinWork = Partition.MinWorkPerPart;
+        Assert.Equal(2, Partition.Parts(2, batch, 80284)); // the premise: the call splits ...
+        Assert.Equal(1, Partition.Parts(2, batch, 1210)); // ... and the small stage does not
+        SameAtEveryDegree(c => new ParallelMlp(c, seed: 3), batch);
+    }
+
     [Fact]
     public void With_weight_decay() => SameAtEveryDegree(c => new ParallelConvNet(c, seed: 9) { WeightDecay = 0.01f }, 64);
 

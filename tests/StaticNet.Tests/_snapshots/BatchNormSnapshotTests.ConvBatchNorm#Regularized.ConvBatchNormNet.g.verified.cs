@@ -216,8 +216,9 @@ namespace Regularized
         /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
         /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
         /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
-        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
-        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone, and so does each stage of a split
+        /// call too small for it (say, the rows of a small backward pass). Allocates nothing per call; set it between calls.
+        /// <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
         public int DegreeOfParallelism
@@ -821,7 +822,7 @@ namespace Regularized
         private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1360), input); // rows, 1360 multiply-adds a row: the input copy, Conv2D1
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 144);
@@ -849,7 +850,7 @@ namespace Regularized
                     }
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts); // rows: ReLU, MaxPool2D, Flatten
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, global::StaticNet.Kernels.Partition.Parts(parts, batch, 216)); // rows, 216 multiply-adds a row: ReLU, MaxPool2D, Flatten
             // On this thread, the whole batch: Dropout
             {
                 global::System.Span<float> p2 = new(_p2, 0, batch * 36);
@@ -876,14 +877,14 @@ namespace Regularized
                     }
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // rows: Dense3
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, global::StaticNet.Kernels.Partition.Parts(parts, batch, 108)); // rows, 108 multiply-adds a row: Dense3
         }
 
         /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
         private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense3, Dropout, Flatten, MaxPool2D, ReLU
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, global::StaticNet.Kernels.Partition.Parts(parts, batch, 360)); // rows, 360 multiply-adds a row: Dense3, Dropout, Flatten, MaxPool2D, ReLU
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 144);
@@ -904,8 +905,8 @@ namespace Regularized
                     global::StaticNet.Kernels.BatchNorm.Backward(a1, da2, gamma2, bn2, dgamma2, dbeta2, da1, training: _trainingForward, batch, channels: 4, spatial: 36);
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts, default, inputGradient); // rows: Conv2D1
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 5, parts); // parameters: Dense3, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, global::StaticNet.Kernels.Partition.Parts(parts, batch, inputGradient.IsEmpty ? 0 : 1296), default, inputGradient); // rows, 0 multiply-adds a row (1296 with the input gradient): Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 5, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1404)); // parameters, 1404 multiply-adds a row: Dense3, Conv2D1
         }
 
         /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
@@ -913,7 +914,7 @@ namespace Regularized
         {
             _rows = batch;
             _stepRate = learningRate;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 6, parts); // rows: Dense3, Dropout, Flatten, MaxPool2D, ReLU
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 6, global::StaticNet.Kernels.Partition.Parts(parts, batch, 363)); // rows, 363 multiply-adds a row: Dense3, Dropout, Flatten, MaxPool2D, ReLU
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 144);
@@ -936,8 +937,8 @@ namespace Regularized
                     global::StaticNet.Kernels.BatchNorm.SgdStep(gamma2, beta2, stepGamma2, stepBeta2, learningRate);
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 7, parts); // rows: Conv2D1
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 8, parts); // parameters: Dense3, Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 7, global::StaticNet.Kernels.Partition.Parts(parts, batch, 144)); // rows, 144 multiply-adds a row: Conv2D1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 8, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1404)); // parameters, 1404 multiply-adds a row: Dense3, Conv2D1
         }
 
         void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)

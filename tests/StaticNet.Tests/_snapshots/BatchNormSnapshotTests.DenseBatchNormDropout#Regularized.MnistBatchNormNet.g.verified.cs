@@ -204,8 +204,9 @@ namespace Regularized
         /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
         /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
         /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
-        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
-        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone, and so does each stage of a split
+        /// call too small for it (say, the rows of a small backward pass). Allocates nothing per call; set it between calls.
+        /// <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
         public int DegreeOfParallelism
@@ -766,7 +767,7 @@ namespace Regularized
         private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, global::StaticNet.Kernels.Partition.Parts(parts, batch, 79184), input); // rows, 79184 multiply-adds a row: the input copy, Dense1
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 100);
@@ -794,7 +795,7 @@ namespace Regularized
                     }
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts); // rows: ReLU
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, global::StaticNet.Kernels.Partition.Parts(parts, batch, 100)); // rows, 100 multiply-adds a row: ReLU
             // On this thread, the whole batch: Dropout
             {
                 global::System.Span<float> h2 = new(_h2, 0, batch * 100);
@@ -821,14 +822,14 @@ namespace Regularized
                     }
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // rows: Dense3
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1000)); // rows, 1000 multiply-adds a row: Dense3
         }
 
         /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
         private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense3, Dropout, ReLU
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1200)); // rows, 1200 multiply-adds a row: Dense3, Dropout, ReLU
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 100);
@@ -849,8 +850,8 @@ namespace Regularized
                     global::StaticNet.Kernels.BatchNorm.Backward(a1, da2, gamma2, bn2, dgamma2, dbeta2, da1, training: _trainingForward, batch, channels: 100, spatial: 1);
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts, default, inputGradient); // rows: Dense1
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 5, parts); // parameters: Dense3, Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, global::StaticNet.Kernels.Partition.Parts(parts, batch, inputGradient.IsEmpty ? 0 : 78400), default, inputGradient); // rows, 0 multiply-adds a row (78400 with the input gradient): Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 5, global::StaticNet.Kernels.Partition.Parts(parts, batch, 79400)); // parameters, 79400 multiply-adds a row: Dense3, Dense1
         }
 
         /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
@@ -858,7 +859,7 @@ namespace Regularized
         {
             _rows = batch;
             _stepRate = learningRate;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 6, parts); // rows: Dense3, Dropout, ReLU
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 6, global::StaticNet.Kernels.Partition.Parts(parts, batch, 1210)); // rows, 1210 multiply-adds a row: Dense3, Dropout, ReLU
             // On this thread, the whole batch: BatchNorm2
             {
                 global::System.Span<float> a1 = new(_a1, 0, batch * 100);
@@ -881,8 +882,8 @@ namespace Regularized
                     global::StaticNet.Kernels.BatchNorm.SgdStep(gamma2, beta2, stepGamma2, stepBeta2, learningRate);
                 }
             }
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 7, parts); // rows: Dense1
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 8, parts); // parameters: Dense3, Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 7, global::StaticNet.Kernels.Partition.Parts(parts, batch, 100)); // rows, 100 multiply-adds a row: Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 8, global::StaticNet.Kernels.Partition.Parts(parts, batch, 79400)); // parameters, 79400 multiply-adds a row: Dense3, Dense1
         }
 
         void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)

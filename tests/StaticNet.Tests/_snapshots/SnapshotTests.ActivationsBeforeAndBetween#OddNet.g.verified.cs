@@ -157,8 +157,9 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
     /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
     /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
-    /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
-    /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+    /// (under 16 rows a part, or too little work) runs on the calling thread alone, and so does each stage of a split
+    /// call too small for it (say, the rows of a small backward pass). Allocates nothing per call; set it between calls.
+    /// <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
     /// </summary>
     /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
     public int DegreeOfParallelism
@@ -641,15 +642,15 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
     {
         _rows = batch;
-        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Tanh, Dense1, ReLU, Sigmoid, Dense2
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, global::StaticNet.Kernels.Partition.Parts(parts, batch, 67), input); // rows, 67 multiply-adds a row: the input copy, Tanh, Dense1, ReLU, Sigmoid, Dense2
     }
 
     /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
     private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
     {
         _rows = batch;
-        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Dense2, Sigmoid, ReLU, Dense1, Tanh
-        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense2, Dense1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, global::StaticNet.Kernels.Partition.Parts(parts, batch, inputGradient.IsEmpty ? 25 : 61), default, inputGradient); // rows, 25 multiply-adds a row (61 with the input gradient): Dense2, Sigmoid, ReLU, Dense1, Tanh
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, global::StaticNet.Kernels.Partition.Parts(parts, batch, 45)); // parameters, 45 multiply-adds a row: Dense2, Dense1
     }
 
     /// <summary>BackwardLayersSgd with the batch split: the activation gradients by rows, then the SGD steps by blocks of the weights.</summary>
@@ -657,8 +658,8 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     {
         _rows = batch;
         _stepRate = learningRate;
-        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, parts); // rows: Dense2, Sigmoid, ReLU, Dense1
-        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, parts); // parameters: Dense2, Dense1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 3, global::StaticNet.Kernels.Partition.Parts(parts, batch, 33)); // rows, 33 multiply-adds a row: Dense2, Sigmoid, ReLU, Dense1
+        global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 4, global::StaticNet.Kernels.Partition.Parts(parts, batch, 45)); // parameters, 45 multiply-adds a row: Dense2, Dense1
     }
 
     void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)

@@ -126,8 +126,9 @@ namespace Layers
         /// when a degree first asks for them): rows of the batch for the layers that compute each row alone, blocks of the
         /// weights for the parameter gradients, each summed over the whole batch in the order one thread sums it. So the
         /// results are the same, bit for bit, whatever the degree. A batch too small to pay for a thread's wake-up
-        /// (under 16 rows a part, or too little work) runs on the calling thread alone. Allocates nothing per call; set it
-        /// between calls. <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
+        /// (under 16 rows a part, or too little work) runs on the calling thread alone, and so does each stage of a split
+        /// call too small for it (say, the rows of a small backward pass). Allocates nothing per call; set it between calls.
+        /// <c>Forward(input, output, workspace)</c> always runs on its caller's thread.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is below 1 or above global::StaticNet.Kernels.WorkerTeam.MaxDegree.</exception>
         public int DegreeOfParallelism
@@ -327,15 +328,15 @@ namespace Layers
         private void ForwardLayersParallel(global::System.ReadOnlySpan<float> input, int batch, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, parts, input); // rows: the input copy, Dense1, Tanh
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 0, global::StaticNet.Kernels.Partition.Parts(parts, batch, 44), input); // rows, 44 multiply-adds a row: the input copy, Dense1, Tanh
         }
 
         /// <summary>BackwardLayers with the batch split: the activation gradients by rows, then the parameter gradients by blocks of the weights.</summary>
         private void BackwardLayersParallel(int batch, global::System.Span<float> inputGradient, int parts)
         {
             _rows = batch;
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, parts, default, inputGradient); // rows: Tanh, Dense1
-            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, parts); // parameters: Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 1, global::StaticNet.Kernels.Partition.Parts(parts, batch, inputGradient.IsEmpty ? 8 : 40), default, inputGradient); // rows, 8 multiply-adds a row (40 with the input gradient): Tanh, Dense1
+            global::StaticNet.Kernels.WorkerTeam.Shared.Run(this, 2, global::StaticNet.Kernels.Partition.Parts(parts, batch, 32)); // parameters, 32 multiply-adds a row: Dense1
         }
 
         void global::StaticNet.Kernels.IPartitioned.RunPart(int stage, int part, int parts, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
