@@ -124,6 +124,76 @@ public static class Affine
         if (rowStart == 0) StepBias(step, b, batch, outputs);
     }
 
+    // ---- one owner per output column: a part's block of y, W's columns and b (see Partition.Columns) ----------
+
+    /// <summary>
+    /// Columns <c>[columnStart, columnEnd)</c> of <c>y = x·W + b</c>, every row of the batch: each element the very sum
+    /// <see cref="Forward"/> gives it (<see cref="Gemm.RunColumns"/>), nothing else of y written.
+    /// </summary>
+    public static void ForwardColumns(ReadOnlySpan<float> x, ReadOnlySpan<float> W, ReadOnlySpan<float> b, Span<float> y, int batch, int inputs, int outputs,
+        int columnStart, int columnEnd)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(b, outputs, nameof(b));
+        Check.Length(y, batch * outputs, nameof(y));
+        Gemm.RunColumns(ref MemoryMarshal.GetReference(x), inputs, 1, ref MemoryMarshal.GetReference(W), ref MemoryMarshal.GetReference(y),
+            ref MemoryMarshal.GetReference(b), hasBias: true, m: batch, n: outputs, k: inputs, columnStart, columnEnd);
+    }
+
+    /// <summary>
+    /// Columns <c>[columnStart, columnEnd)</c> of <c>dW = xᵀ·dout</c> and of <c>db = Σ dout</c>: the very sums of
+    /// <see cref="BackwardWeights"/>, nothing else of dW or db written.
+    /// </summary>
+    public static void BackwardWeightColumns(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dW, Span<float> db, int batch, int inputs, int outputs,
+        int columnStart, int columnEnd)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(dW, inputs * outputs, nameof(dW));
+        Check.Length(db, outputs, nameof(db));
+        Gemm.RunColumns(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(dW),
+            ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, columnStart, columnEnd);
+        Span<float> sums = db.Slice(columnStart, columnEnd - columnStart);
+        sums.Clear();
+        for (int r = 0; r < batch; r++) Elementwise.AddInPlace(sums, dout.Slice(r * outputs + columnStart, sums.Length));
+    }
+
+    /// <summary>
+    /// Columns <c>[columnStart, columnEnd)</c> of <see cref="SgdStepRows"/>'s step over all of W's rows (<paramref name="step"/>
+    /// = <c>−lr·dout</c>, by <see cref="ScaleStep"/>): those columns of W shrunk by <c>1 − lr·λ</c> when
+    /// <paramref name="weightDecay"/> λ is not 0, then <c>W += xᵀ·step</c> on them, and <c>b += Σ step</c> on them. Each
+    /// weight gets exactly what the whole call gives it; no other weight is read or written.
+    /// </summary>
+    public static void SgdStepColumns(ReadOnlySpan<float> x, ReadOnlySpan<float> step, Span<float> W, Span<float> b, float learningRate, float weightDecay,
+        int batch, int inputs, int outputs, int columnStart, int columnEnd)
+    {
+        Check.Length(x, batch * inputs, nameof(x));
+        Check.Length(step, batch * outputs, nameof(step));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(b, outputs, nameof(b));
+        Gemm.CheckColumns(outputs, columnStart, columnEnd);
+        int width = columnEnd - columnStart;
+        if (weightDecay != 0f)
+            for (int i = 0; i < inputs; i++) L2.Shrink(W.Slice(i * outputs + columnStart, width), 1f - learningRate * weightDecay);
+        Gemm.RunColumns(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
+            ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, columnStart, columnEnd, addToC: true);
+        if (width <= MaxStackFloats)
+        {
+            Span<float> sums = stackalloc float[width];
+            sums.Clear();
+            for (int r = 0; r < batch; r++) Elementwise.AddInPlace(sums, step.Slice(r * outputs + columnStart, width));
+            Elementwise.AddInPlace(b.Slice(columnStart, width), sums);
+            return;
+        }
+        for (int j = columnStart; j < columnEnd; j++)
+        {
+            float sum = 0;
+            for (int r = 0; r < batch; r++) sum += step[r * outputs + j];
+            b[j] += sum;
+        }
+    }
+
     private static void CheckRows(int rowStart, int rowEnd, int inputs)
     {
         if (rowStart < 0 || rowEnd > inputs || rowStart > rowEnd)

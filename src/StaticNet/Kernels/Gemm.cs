@@ -36,9 +36,9 @@ internal static class Gemm
         if (k == 1 && !hasBias && m > 1)
         {
             // An outer product (dW = xᵀ·dout, or its SGD step, at batch 1): see OuterProduct.
-            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
-            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
-            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref b, ref c, m, n, addToC);
+            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref b, ref c, m, n, n, addToC);
+            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref b, ref c, m, n, n, addToC);
+            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref b, ref c, m, n, n, addToC);
             return;
         }
         // The widest vectors first; what they leave (fewer columns than one vector) goes to the next width.
@@ -47,6 +47,46 @@ internal static class Gemm
         if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
         if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
         if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+    }
+
+    /// <summary>
+    /// Columns <c>[from, to)</c> of <see cref="Run"/>'s C, each element the very bits the whole call gives it, and nothing
+    /// else of C written: so threads that own blocks of columns (of a layer's outputs, or of its weights) compute the
+    /// whole product between them exactly. <paramref name="n"/> is still the width of B and C (their row stride).
+    /// The blocks must meet at multiples of <see cref="ColumnGranule"/> and leave the last one at least
+    /// <see cref="ColumnGranule"/> · 2 columns wide (<see cref="Partition.Columns"/> makes such blocks): then every
+    /// panel of the whole call, and its narrower vectors at the end, fall whole in one block or split at a vector.
+    /// </summary>
+    public static void RunColumns(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC = false)
+    {
+        CheckColumns(n, from, to);
+        if (from == to) return;
+        if (k == 1 && !hasBias && m > 1)
+        {
+            // Each element one product (added to C once): the same bits in any grouping of the columns.
+            int width = to - from;
+            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
+            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
+            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
+            return;
+        }
+        int j = 0;
+        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
+        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
+        if (j < n && to > j) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, Math.Max(j, from), addToC, to);
+    }
+
+    /// <summary>Where blocks of <see cref="RunColumns"/> may meet: a multiple of the widest vector.</summary>
+    public const int ColumnGranule = 16;
+
+    internal static void CheckColumns(int n, int from, int to)
+    {
+        bool fromOk = from == 0 || (from % ColumnGranule == 0 && n - from >= 2 * ColumnGranule);
+        bool toOk = to == n || (to % ColumnGranule == 0 && n - to >= 2 * ColumnGranule);
+        if (from < 0 || to > n || from > to || !fromOk || !toOk)
+            throw new ArgumentOutOfRangeException(nameof(from),
+                $"Expected columns [from, to) of [0, {n}) meeting other blocks at multiples of {ColumnGranule} at least {2 * ColumnGranule} before the end, got [{from}, {to}).");
     }
 
     /// <summary>For tests: the product with vectors of <typeparamref name="TW"/> only (n ≥ its width), whatever the machine prefers.</summary>
@@ -100,8 +140,12 @@ internal static class Gemm
     /// Columns <paramref name="j0"/> to n of C with vectors of <typeparamref name="TW"/> (n − j0 ≥ its
     /// width). Returns the first column not done: a last panel narrower than one vector is left to
     /// a narrower width, as overlapping the panel before it would add to C twice where it adds.
+    /// With <paramref name="from"/> and <paramref name="to"/>, only the columns in <c>[from, to)</c> are written (see
+    /// <see cref="RunColumns"/>): the panels, their k blocks and the return value stay those of the whole call, so
+    /// each of those columns gets the very sums the whole call gives it.
     /// </summary>
-    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC)
+    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC,
+        int from = 0, int to = int.MaxValue)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int w = TW.Count;
@@ -109,39 +153,76 @@ internal static class Gemm
         // 16 lanes repeating the vector before it. Those columns go to a kernel of their own when one fits
         // A's layout, and the vectors here stop at a multiple of w.
         int end = n, tail = (n - j0) % w;
-        if (tail != 0 && 2 * tail <= w && n - j0 > w
-            && TailColumns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n - tail, addToC))
+        if (tail != 0 && 2 * tail <= w && n - j0 > w && TailFits(aRow, aStep, m, k, tail))
+        {
+            if (to >= n) TailColumns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n - tail, addToC);
             end = n - tail;
+        }
         for (int j = j0; j < end;)
         {
             int remaining = end - j;
             if (remaining < w) return j;
             (int rows, int vectors) = Shape((remaining + w - 1) / w, m, k);
-            // The last vector of the last panel ends at n, overlapping the vector before it when the
-            // width is not a multiple of w.
             bool lastPanel = vectors * w >= remaining;
-            nint last = lastPanel ? remaining - w : (vectors - 1) * w;
-            ref float biasj = ref hasBias ? ref Unsafe.Add(ref bias, j) : ref bias;
+            int width = lastPanel ? remaining : vectors * w;
             // Cache blocking: when several row tiles read the same panel of B and the whole panel would not
             // stay in L2, take k in equal blocks whose part of the panel does. Every block reloads and stores the
             // tiles of C, so a panel that fits is taken whole: dW = xᵀ·dout then passes over dW (C) once.
             int panelRow = vectors * w * sizeof(float);
             int blocks = m > rows ? Math.Max(1, (int)(((long)k * panelRow + BlockBytes - 1) / BlockBytes)) : 1;
             int block = (k + blocks - 1) / blocks;
-            for (int p = 0; p < k; p += block)
+            if (from <= j && j + width <= to)
             {
-                int kc = Math.Min(block, k - p);
-                ref float bp = ref Unsafe.Add(ref b, p * n + j);
-                for (int r = 0; r < m; r += rows)
+                Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, rows, vectors, lastPanel ? remaining : 0, block, addToC);
+            }
+            else
+            {
+                // Part of the panel: its columns in [from, to), in panels of their own but summed in the whole panel's blocks.
+                int start = Math.Max(j, from), stop = Math.Min(j + width, to);
+                for (int q = start; q < stop;)
                 {
-                    Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, n,
-                        ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias && p == 0, accumulate: p > 0 && !addToC, addToC, kc);
+                    int left = stop - q;
+                    (int qRows, int qVectors) = Shape((left + w - 1) / w, m, k);
+                    bool qLast = qVectors * w >= left;
+                    Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, q, qRows, qVectors, qLast ? left : 0, block, addToC);
+                    q += qLast ? left : qVectors * w;
                 }
             }
-            j += lastPanel ? remaining : vectors * w;
+            j += width;
         }
         return n;
     }
+
+    /// <summary>
+    /// One panel: columns from <paramref name="j"/>, <paramref name="vectors"/> vectors wide, or, when
+    /// <paramref name="lastWidth"/> is not 0, that many columns, the last vector ending there (overlapping the vector
+    /// before it when the width is not a multiple of w); every row tile of it, k in blocks of <paramref name="block"/>.
+    /// </summary>
+    private static void Panel<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k,
+        int j, int rows, int vectors, int lastWidth, int block, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int w = TW.Count;
+        nint last = lastWidth != 0 ? lastWidth - w : (vectors - 1) * w;
+        ref float biasj = ref hasBias ? ref Unsafe.Add(ref bias, j) : ref bias;
+        for (int p = 0; p < k; p += block)
+        {
+            int kc = Math.Min(block, k - p);
+            ref float bp = ref Unsafe.Add(ref b, p * n + j);
+            for (int r = 0; r < m; r += rows)
+            {
+                Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, n,
+                    ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias && p == 0, accumulate: p > 0 && !addToC, addToC, kc);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="TailColumns{TW, TV}"/> takes the last <paramref name="tail"/> columns for this layout and shape (see there).</summary>
+    private static bool TailFits(int aRow, int aStep, int m, int k, int tail) =>
+        // A transposed: over fewer than 16 steps of k (dW at a small batch) the writes down the columns cost more than
+        // the lanes saved. A row-major: copying B's columns costs about as much as the wasted lanes of 3 rows
+        // (measured at k = 784, n = 100).
+        aRow == 1 ? k >= 16 : aStep == 1 && m >= 4 && tail * k <= TailCopyLimit;
 
     /// <summary>The most floats of B's last columns that <see cref="TailColumns{TW, TV}"/> copies to the stack (32 KiB).</summary>
     private const int TailCopyLimit = 8 * 1024;
@@ -173,10 +254,9 @@ internal static class Gemm
         ref float biast = ref hasBias ? ref Unsafe.Add(ref bias, jt) : ref bias;
         Span<float> lanes = stackalloc float[16];
         ref float lane = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes);
+        if (!TailFits(aRow, aStep, m, k, tail)) return false;
         if (aRow == 1)
         {
-            // Over fewer than 16 steps of k (dW at a small batch) the writes down the columns cost more than the lanes saved.
-            if (k < 16) return false;
             int i = 0;
             for (; i + 2 * w <= m; i += 2 * w)
                 ColumnTile<TW, TV>(2, tail, ref Unsafe.Add(ref a, i), aStep, ref bt0, n, ref Unsafe.Add(ref c, i * n + jt), n, ref biast, hasBias, addToC, k, ref lane);
@@ -193,8 +273,6 @@ internal static class Gemm
                 }
             return true;
         }
-        // Copying B's columns costs about as much as the wasted lanes of 3 rows (measured at k = 784, n = 100).
-        if (aStep != 1 || m < 4 || tail * k > TailCopyLimit) return false;
         // Bᵀ's last rows: bt[q, p] = B[p, jt + q].
         Span<float> bt = stackalloc float[tail * k];
         ref float btr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bt);
@@ -747,7 +825,7 @@ internal static class Gemm
     /// written once): 5.0 µs through 3 × 7 tiles, 3.9 µs as a loop over each row's vectors (whose exit, once a row, is
     /// about 2 ns), 2.3 µs written out.
     /// </summary>
-    private static void OuterProduct<TW, TV>(ref float a, int aRow, ref float b, ref float c, int m, int n, bool addToC)
+    private static void OuterProduct<TW, TV>(ref float a, int aRow, ref float b, ref float c, int m, int n, int ldc, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int w = TW.Count;
@@ -757,22 +835,22 @@ internal static class Gemm
             int tail = vectors < 8 ? n - j - vectors * w : 0; // the last panel takes the columns after its vectors
             switch (vectors)
             {
-                case 0: OuterPanel<TW, TV, Count0>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 1: OuterPanel<TW, TV, Count1>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 2: OuterPanel<TW, TV, Count2>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 3: OuterPanel<TW, TV, Count3>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 4: OuterPanel<TW, TV, Count4>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 5: OuterPanel<TW, TV, Count5>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 6: OuterPanel<TW, TV, Count6>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                case 7: OuterPanel<TW, TV, Count7>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
-                default: OuterPanel<TW, TV, Count8>(ref a, aRow, ref b, ref c, m, n, j, tail, addToC); break;
+                case 0: OuterPanel<TW, TV, Count0>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 1: OuterPanel<TW, TV, Count1>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 2: OuterPanel<TW, TV, Count2>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 3: OuterPanel<TW, TV, Count3>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 4: OuterPanel<TW, TV, Count4>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 5: OuterPanel<TW, TV, Count5>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 6: OuterPanel<TW, TV, Count6>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                case 7: OuterPanel<TW, TV, Count7>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
+                default: OuterPanel<TW, TV, Count8>(ref a, aRow, ref b, ref c, m, ldc, j, tail, addToC); break;
             }
             j += vectors * w + tail;
         }
     }
 
     /// <summary>Columns <c>[j, j + TC·w + tail)</c> of <see cref="OuterProduct{TW, TV}"/>, every row.</summary>
-    private static void OuterPanel<TW, TV, TC>(ref float a, int aRow, ref float b, ref float c, int m, int n, int j, int tail, bool addToC)
+    private static void OuterPanel<TW, TV, TC>(ref float a, int aRow, ref float b, ref float c, int m, int ldc, int j, int tail, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
     {
         int vectors = TC.Value;
@@ -791,7 +869,7 @@ internal static class Gemm
         {
             float xs = Unsafe.Add(ref a, r * aRow);
             TV x = TW.Broadcast(xs);
-            ref float cr = ref Unsafe.Add(ref c, r * n + j);
+            ref float cr = ref Unsafe.Add(ref c, r * ldc + j);
             if (addToC)
             {
                 if (vectors > 0) TW.Store(TW.Add(TW.Load(ref cr, 0 * w), TW.Multiply(x, b0)), ref cr, 0 * w);
@@ -842,13 +920,14 @@ internal static class Gemm
         }
     }
 
-    /// <summary>Columns <paramref name="j0"/> to n, fewer than 4: plain loops.</summary>
-    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC)
+    /// <summary>Columns <paramref name="j0"/> to n (or to <paramref name="j1"/>), fewer than 4: plain loops.</summary>
+    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC, int j1 = int.MaxValue)
     {
+        int end = Math.Min(n, j1);
         for (int r = 0; r < m; r++)
         {
             ref float ar = ref Unsafe.Add(ref a, r * aRow);
-            for (int j = j0; j < n; j++)
+            for (int j = j0; j < end; j++)
             {
                 float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
                 for (int p = 0; p < k; p++)

@@ -103,4 +103,26 @@ public static class Partition
         long rounded = (at + Granule / 2) / Granule * Granule;
         return rows - rounded < Granule ? rows : (int)rounded;
     }
+
+    /// <summary>
+    /// How many blocks of columns (a layer's outputs) <paramref name="columns"/> columns are split into for at most
+    /// <paramref name="degree"/> parts: blocks of whole 16-column granules, at least two granules each, so that
+    /// <see cref="Gemm.RunColumns"/> gives each block the whole product's bits. 1 when there are too few columns.
+    /// </summary>
+    public static int ColumnParts(int degree, int columns) => Math.Max(1, Math.Min(degree, columns / Gemm.ColumnGranule / 2));
+
+    /// <summary>
+    /// The columns <c>[From, To)</c> of block <paramref name="part"/> of <paramref name="parts"/>
+    /// (<see cref="ColumnParts"/> or fewer): the 16-column granules shared out as evenly as they go, the last block
+    /// taking the columns after the last granule.
+    /// </summary>
+    public static (int From, int To) Columns(int columns, int part, int parts)
+    {
+        if (parts < 1 || parts > ColumnParts(parts, columns) || part < 0 || part >= parts)
+            throw new ArgumentOutOfRangeException(nameof(part), $"Expected part in [0, {parts}) of at most {ColumnParts(int.MaxValue, columns)} blocks of {columns} columns.");
+        int granules = columns / Gemm.ColumnGranule;
+        int from = Gemm.ColumnGranule * (int)((long)part * granules / parts);
+        int to = part == parts - 1 ? columns : Gemm.ColumnGranule * (int)((long)(part + 1) * granules / parts);
+        return (from, to);
+    }
 }
