@@ -194,6 +194,36 @@ public static class Affine
         }
     }
 
+    /// <summary>
+    /// Columns <c>[columnStart, columnEnd)</c> of <c>dx = dout·Wᵀ</c> (input features of the layer, every row of the batch):
+    /// the very values <see cref="BackwardInput"/> writes there, nothing else of dx written. For a small W (the case
+    /// of a layer after a column-owned one: 100 → 10) at a batch above 1, the columns of the same product; otherwise the
+    /// whole product into <paramref name="scratch"/> (<c>batch · (2·inputs + outputs)</c> floats) and those columns copied.
+    /// </summary>
+    public static void BackwardInputColumns(ReadOnlySpan<float> dout, ReadOnlySpan<float> W, Span<float> dx, Span<float> scratch, int batch, int inputs, int outputs,
+        int columnStart, int columnEnd)
+    {
+        Check.Length(dout, batch * outputs, nameof(dout));
+        Check.Length(W, inputs * outputs, nameof(W));
+        Check.Length(dx, batch * inputs, nameof(dx));
+        Gemm.CheckColumns(inputs, columnStart, columnEnd);
+        bool rowDots = batch == 1 && outputs <= 16 && Simd.Use512;
+        if (!rowDots && inputs * outputs <= MaxStackFloats)
+        {
+            // BackwardInput's small-W form, restricted to the columns.
+            Span<float> Wt = stackalloc float[inputs * outputs];
+            Transpose(W, Wt, inputs, outputs);
+            Gemm.RunColumns(ref MemoryMarshal.GetReference(dout), outputs, 1, ref MemoryMarshal.GetReference(Wt), ref MemoryMarshal.GetReference(dx),
+                ref Unsafe.NullRef<float>(), hasBias: false, m: batch, n: inputs, k: outputs, columnStart, columnEnd);
+            return;
+        }
+        Check.AtLeast(scratch, batch * (2 * inputs + outputs), nameof(scratch));
+        Span<float> whole = scratch.Slice(0, batch * inputs);
+        BackwardInput(dout, W, whole, scratch.Slice(batch * inputs), batch, inputs, outputs);
+        for (int r = 0; r < batch; r++)
+            whole.Slice(r * inputs + columnStart, columnEnd - columnStart).CopyTo(dx.Slice(r * inputs + columnStart));
+    }
+
     private static void CheckRows(int rowStart, int rowEnd, int inputs)
     {
         if (rowStart < 0 || rowEnd > inputs || rowStart > rowEnd)

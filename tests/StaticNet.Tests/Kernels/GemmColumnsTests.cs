@@ -104,7 +104,9 @@ public class GemmColumnsTests
     [InlineData(1, 784, 100, 0f)]
     [InlineData(32, 784, 100, 0f)]
     [InlineData(100, 784, 100, 0.01f)]
-    [InlineData(37, 50, 130, 0.01f)]
+    [InlineData(37, 70, 130, 0.01f)]
+    [InlineData(32, 100, 10, 0f)] // a small W: the column form of BackwardInput
+    [InlineData(1, 100, 10, 0f)]
     public void Affine_column_kernels_match_the_whole_calls(int batch, int inputs, int outputs, float weightDecay)
     {
         var random = new Random64(batch + inputs + outputs);
@@ -119,8 +121,7 @@ public class GemmColumnsTests
         Affine.ScaleStep(step, lr);
         Affine.SgdStepRows(x, step, W1, b1, lr, weightDecay, batch, inputs, outputs, 0, inputs);
 
-        int parts = Partition.ColumnParts(3, outputs);
-        Assert.True(parts > 1);
+        int parts = Partition.ColumnParts(3, outputs); // 1 for 10 outputs: the whole calls, through the column kernels
         float[] ys = new float[y.Length], dWs = new float[dW.Length], dbs = new float[db.Length];
         float[] Ws = (float[])W.Clone(), bs = (float[])b.Clone();
         for (int part = 0; part < parts; part++)
@@ -130,6 +131,16 @@ public class GemmColumnsTests
             Affine.BackwardWeightColumns(x, dout, dWs, dbs, batch, inputs, outputs, from, to);
             Affine.SgdStepColumns(x, step, Ws, bs, lr, weightDecay, batch, inputs, outputs, from, to);
         }
+        float[] dx = new float[x.Length], dxs = new float[x.Length], scratch = new float[batch * (2 * inputs + outputs)];
+        Affine.BackwardInput(dout, W, dx, scratch, batch, inputs, outputs);
+        int inputParts = Partition.ColumnParts(3, inputs);
+        Assert.True(parts > 1 || inputParts > 1); // the premise: something is split
+        for (int part = 0; part < inputParts; part++)
+        {
+            (int from, int to) = Partition.Columns(inputs, part, inputParts);
+            Affine.BackwardInputColumns(dout, W, dxs, scratch, batch, inputs, outputs, from, to);
+        }
+        Assert.Equal(dx, dxs);
         Assert.Equal(y, ys);
         Assert.Equal(dW, dWs);
         Assert.Equal(db, dbs);
