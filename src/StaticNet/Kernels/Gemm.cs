@@ -43,10 +43,10 @@ internal static class Gemm
         }
         // The widest vectors first; what they leave (fewer columns than one vector) goes to the next width.
         int j = 0;
-        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
     }
 
     /// <summary>
@@ -57,24 +57,28 @@ internal static class Gemm
     /// <see cref="ColumnGranule"/> · 2 columns wide (<see cref="Partition.Columns"/> makes such blocks): then every
     /// panel of the whole call, and its narrower vectors at the end, fall whole in one block or split at a vector.
     /// </summary>
-    public static void RunColumns(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC = false)
+    public static void RunColumns(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC = false,
+        int ldb = 0, int ldc = 0)
     {
         CheckColumns(n, from, to);
+        if (ldb == 0) ldb = n;
+        if (ldc == 0) ldc = n;
+        if (ldb < n || ldc < n) throw new ArgumentOutOfRangeException(nameof(ldb), $"Expected rows of B and C at least {n} floats apart, got {ldb} and {ldc}.");
         if (from == to) return;
         if (k == 1 && !hasBias && m > 1)
         {
             // Each element one product (added to C once): the same bits in any grouping of the columns.
             int width = to - from;
-            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
-            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
-            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, n, addToC);
+            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
+            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
+            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
             return;
         }
         int j = 0;
-        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
-        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
-        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC, from, to);
-        if (j < n && to > j) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, Math.Max(j, from), addToC, to);
+        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
+        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
+        if (j < n && to > j) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, Math.Max(j, from), addToC, to);
     }
 
     /// <summary>Where blocks of <see cref="RunColumns"/> may meet: a multiple of the widest vector.</summary>
@@ -93,8 +97,8 @@ internal static class Gemm
     internal static void RunWith<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
-        int j = Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j0: 0, addToC: false);
-        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC: false);
+        int j = Columns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j0: 0, addToC: false);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC: false);
     }
 
     /// <summary>
@@ -106,10 +110,10 @@ internal static class Gemm
         where TW : struct, IWidth<TV> where TV : struct
     {
         int j = 0;
-        if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
-        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, addToC);
+        if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
+        if (j < n) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
     }
 
     /// <summary>
@@ -144,7 +148,7 @@ internal static class Gemm
     /// <see cref="RunColumns"/>): the panels, their k blocks and the return value stay those of the whole call, so
     /// each of those columns gets the very sums the whole call gives it.
     /// </summary>
-    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC,
+    private static int Columns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int ldb, int ldc, int j0, bool addToC,
         int from = 0, int to = int.MaxValue)
         where TW : struct, IWidth<TV> where TV : struct
     {
@@ -155,7 +159,7 @@ internal static class Gemm
         int end = n, tail = (n - j0) % w;
         if (tail != 0 && 2 * tail <= w && n - j0 > w && TailFits(aRow, aStep, m, k, tail))
         {
-            if (to >= n) TailColumns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n - tail, addToC);
+            if (to >= n) TailColumns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, n - tail, addToC);
             end = n - tail;
         }
         for (int j = j0; j < end;)
@@ -173,7 +177,7 @@ internal static class Gemm
             int block = (k + blocks - 1) / blocks;
             if (from <= j && j + width <= to)
             {
-                Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, j, rows, vectors, lastPanel ? remaining : 0, block, addToC);
+                Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, k, ldb, ldc, j, rows, vectors, lastPanel ? remaining : 0, block, addToC);
             }
             else
             {
@@ -184,7 +188,7 @@ internal static class Gemm
                     int left = stop - q;
                     (int qRows, int qVectors) = Shape((left + w - 1) / w, m, k);
                     bool qLast = qVectors * w >= left;
-                    Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, q, qRows, qVectors, qLast ? left : 0, block, addToC);
+                    Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, k, ldb, ldc, q, qRows, qVectors, qLast ? left : 0, block, addToC);
                     q += qLast ? left : qVectors * w;
                 }
             }
@@ -198,7 +202,7 @@ internal static class Gemm
     /// <paramref name="lastWidth"/> is not 0, that many columns, the last vector ending there (overlapping the vector
     /// before it when the width is not a multiple of w); every row tile of it, k in blocks of <paramref name="block"/>.
     /// </summary>
-    private static void Panel<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k,
+    private static void Panel<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int k, int ldb, int ldc,
         int j, int rows, int vectors, int lastWidth, int block, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
@@ -208,11 +212,11 @@ internal static class Gemm
         for (int p = 0; p < k; p += block)
         {
             int kc = Math.Min(block, k - p);
-            ref float bp = ref Unsafe.Add(ref b, p * n + j);
+            ref float bp = ref Unsafe.Add(ref b, p * ldb + j);
             for (int r = 0; r < m; r += rows)
             {
-                Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, n,
-                    ref Unsafe.Add(ref c, r * n + j), n, last, ref biasj, hasBias && p == 0, accumulate: p > 0 && !addToC, addToC, kc);
+                Tile<TW, TV>(Math.Min(rows, m - r), vectors, ref Unsafe.Add(ref a, r * aRow + p * aStep), aRow, aStep, ref bp, ldb,
+                    ref Unsafe.Add(ref c, r * ldc + j), ldc, last, ref biasj, hasBias && p == 0, accumulate: p > 0 && !addToC, addToC, kc);
             }
         }
     }
@@ -246,7 +250,7 @@ internal static class Gemm
     /// bit-exact by giving no thread fewer than 4 rows of a product it would otherwise run whole.
     /// </summary>
     [SkipLocalsInit]
-    private static bool TailColumns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int jt, bool addToC)
+    private static bool TailColumns<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int ldb, int ldc, int jt, bool addToC)
         where TW : struct, IWidth<TV> where TV : struct
     {
         int tail = n - jt, w = TW.Count;
@@ -259,16 +263,16 @@ internal static class Gemm
         {
             int i = 0;
             for (; i + 2 * w <= m; i += 2 * w)
-                ColumnTile<TW, TV>(2, tail, ref Unsafe.Add(ref a, i), aStep, ref bt0, n, ref Unsafe.Add(ref c, i * n + jt), n, ref biast, hasBias, addToC, k, ref lane);
+                ColumnTile<TW, TV>(2, tail, ref Unsafe.Add(ref a, i), aStep, ref bt0, ldb, ref Unsafe.Add(ref c, i * ldc + jt), ldc, ref biast, hasBias, addToC, k, ref lane);
             for (; i + w <= m; i += w)
-                ColumnTile<TW, TV>(1, tail, ref Unsafe.Add(ref a, i), aStep, ref bt0, n, ref Unsafe.Add(ref c, i * n + jt), n, ref biast, hasBias, addToC, k, ref lane);
+                ColumnTile<TW, TV>(1, tail, ref Unsafe.Add(ref a, i), aStep, ref bt0, ldb, ref Unsafe.Add(ref c, i * ldc + jt), ldc, ref biast, hasBias, addToC, k, ref lane);
             for (; i < m; i++)
                 for (int q = 0; q < tail; q++)
                 {
                     float sum = hasBias ? Unsafe.Add(ref biast, q) : 0f;
                     for (int p = 0; p < k; p++)
-                        sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a, i + p * aStep), Unsafe.Add(ref bt0, p * n + q), sum);
-                    ref float cij = ref Unsafe.Add(ref c, i * n + jt + q);
+                        sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a, i + p * aStep), Unsafe.Add(ref bt0, p * ldb + q), sum);
+                    ref float cij = ref Unsafe.Add(ref c, i * ldc + jt + q);
                     cij = addToC ? cij + sum : sum;
                 }
             return true;
@@ -282,9 +286,9 @@ internal static class Gemm
             // Four columns: 4 × 4 blocks transposed in registers.
             for (; p0 + 4 <= k; p0 += 4)
             {
-                ref float bp = ref Unsafe.Add(ref bt0, p0 * n);
-                Vector128<float> r0 = Vector128.LoadUnsafe(ref bp), r1 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, n));
-                Vector128<float> r2 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, 2 * n)), r3 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, 3 * n));
+                ref float bp = ref Unsafe.Add(ref bt0, p0 * ldb);
+                Vector128<float> r0 = Vector128.LoadUnsafe(ref bp), r1 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, ldb));
+                Vector128<float> r2 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, 2 * ldb)), r3 = Vector128.LoadUnsafe(ref Unsafe.Add(ref bp, 3 * ldb));
                 Vector128<float> t0 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r0, r1), t1 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r0, r1);
                 Vector128<float> t2 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(r2, r3), t3 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(r2, r3);
                 System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t0, t2).StoreUnsafe(ref Unsafe.Add(ref btr, p0));
@@ -295,7 +299,7 @@ internal static class Gemm
         }
         for (int p = p0; p < k; p++)
         {
-            ref float bp = ref Unsafe.Add(ref bt0, p * n);
+            ref float bp = ref Unsafe.Add(ref bt0, p * ldb);
             for (int q = 0; q < tail; q++) Unsafe.Add(ref btr, q * k + p) = Unsafe.Add(ref bp, q);
         }
         const int Chunk = 64;
@@ -307,7 +311,7 @@ internal static class Gemm
             RunTransposedBUpTo<TW, TV>(ref Unsafe.Add(ref a, i * aRow), aRow, ref btr, k, ref pr, rows, tail, k);
             for (int r = 0; r < rows; r++)
             {
-                ref float cr = ref Unsafe.Add(ref c, (i + r) * n + jt);
+                ref float cr = ref Unsafe.Add(ref c, (i + r) * ldc + jt);
                 for (int q = 0; q < tail; q++)
                 {
                     float v = Unsafe.Add(ref pr, r * tail + q) + (hasBias ? Unsafe.Add(ref biast, q) : 0f);
@@ -921,7 +925,7 @@ internal static class Gemm
     }
 
     /// <summary>Columns <paramref name="j0"/> to n (or to <paramref name="j1"/>), fewer than 4: plain loops.</summary>
-    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int j0, bool addToC, int j1 = int.MaxValue)
+    private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int ldb, int ldc, int j0, bool addToC, int j1 = int.MaxValue)
     {
         int end = Math.Min(n, j1);
         for (int r = 0; r < m; r++)
@@ -931,8 +935,8 @@ internal static class Gemm
             {
                 float sum = hasBias ? Unsafe.Add(ref bias, j) : 0f;
                 for (int p = 0; p < k; p++)
-                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, p * aStep), Unsafe.Add(ref b, p * n + j), sum);
-                Unsafe.Add(ref c, r * n + j) = addToC ? Unsafe.Add(ref c, r * n + j) + sum : sum;
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, p * aStep), Unsafe.Add(ref b, p * ldb + j), sum);
+                Unsafe.Add(ref c, r * ldc + j) = addToC ? Unsafe.Add(ref c, r * ldc + j) + sum : sum;
             }
         }
     }

@@ -67,6 +67,50 @@ public class GemmColumnsTests
         }
     }
 
+    /// <summary>
+    /// With rows of B and C further apart than the width (a layer's rows padded to whole cache lines), each block still
+    /// gets the packed whole call's bits, and the padding is neither read into C nor written.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 100, 784, 112, 112)]
+    [InlineData(100, 100, 784, 112, 105)]
+    [InlineData(784, 100, 32, 112, 112)]
+    [InlineData(1, 100, 784, 128, 112)]
+    [InlineData(784, 100, 1, 112, 112)]
+    [InlineData(33, 90, 16, 96, 91)]
+    public void Blocks_with_row_strides_give_the_packed_products_bits(int m, int n, int k, int ldb, int ldc)
+    {
+        var random = new Random64(m + 7 * n + 13 * k + ldb + ldc);
+        float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
+        float[] a = Fill(m * k), b = Fill(k * n), bias = Fill(n), initial = Fill(m * n);
+        float[] bPadded = Enumerable.Repeat(float.NaN, k * ldb).ToArray(); // NaN padding: any read of it shows
+        for (int p = 0; p < k; p++) Array.Copy(b, p * n, bPadded, p * ldb, n);
+        foreach (bool transposedA in new[] { false, true })
+        foreach (bool addToC in new[] { false, true })
+        {
+            int aRow = transposedA ? 1 : k, aStep = transposedA ? m : 1;
+            bool hasBias = !transposedA;
+            ref float biasRef = ref hasBias ? ref bias[0] : ref Unsafe.NullRef<float>();
+            float[] whole = (float[])initial.Clone();
+            Gemm.Run(ref a[0], aRow, aStep, ref b[0], ref whole[0], ref biasRef, hasBias, m, n, k, addToC);
+            float[] padded = Enumerable.Repeat(-7f, m * ldc).ToArray();
+            for (int r = 0; r < m; r++) Array.Copy(initial, r * n, padded, r * ldc, n);
+            int parts = Partition.ColumnParts(3, n);
+            for (int part = 0; part < parts; part++)
+            {
+                (int from, int to) = Partition.Columns(n, part, parts);
+                Gemm.RunColumns(ref a[0], aRow, aStep, ref bPadded[0], ref padded[0], ref biasRef, hasBias, m, n, k, from, to, addToC, ldb, ldc);
+            }
+            for (int r = 0; r < m; r++)
+                for (int j = 0; j < ldc; j++)
+                {
+                    float expected = j < n ? whole[r * n + j] : -7f;
+                    if (BitConverter.SingleToInt32Bits(padded[r * ldc + j]) != BitConverter.SingleToInt32Bits(expected))
+                        Assert.Fail($"transposedA {transposedA}, addToC {addToC}: C[{r}, {j}] = {padded[r * ldc + j]:R}, expected {expected:R}");
+                }
+        }
+    }
+
     [Theory]
     [InlineData(100, 2)]
     [InlineData(100, 3)]
