@@ -22,9 +22,11 @@ namespace StaticNet.Benchmarks;
 /// copies all of it and reads only its copy); false has the forward pass read the caller's span and each part copy
 /// its rows to one shared copy, which the step then reads whole (half of it written by the other core).</para>
 /// <para><see cref="PrivateLines"/>, for timing only (its numbers are wrong): every part writes into arrays of its own
-/// (W1, b1, W2, b2 and the hidden activations and their gradients), so that no cache line is written by two cores.
-/// With 100-float rows (400 bytes) the lines that hold columns 44-51 of a row hold both blocks' columns, in three rows
-/// of four: the difference between this and the exact probe is what those shared lines cost.</para>
+/// (W1, b1, W2, b2 and the hidden activations and their gradients) and the calling thread reads only part 0's, so
+/// almost nothing a core writes is read by the other: the same work with next to no lines crossing between the cores.
+/// The exact probe has two kinds of crossing lines: those around column 48 of W1's and the hidden arrays' 400-byte
+/// rows, which hold both blocks' columns in three rows of four (<see cref="PaddedColumnOwnedMlp"/> removes them), and
+/// the data handed over (the worker's half of h1 for Dense2, W2's rows it steps).</para>
 /// </remarks>
 public sealed class ColumnOwnedMlp : IPartitioned
 {
@@ -147,6 +149,7 @@ public class ColumnOwnershipBenchmarks
 {
     private ReferenceMlp _mlp1 = null!, _mlp2 = null!;
     private ColumnOwnedMlp _own1 = null!, _own2 = null!, _own2Shared = null!, _own2Private = null!;
+    private PaddedColumnOwnedMlp _pad1 = null!, _pad2 = null!;
     private float[] _x = null!;
     private int[] _labels = null!;
     private const float Rate = 1e-4f;
@@ -164,6 +167,8 @@ public class ColumnOwnershipBenchmarks
         _own2 = new ColumnOwnedMlp(Batch, p0, parts: 2, perPartInput: true);
         _own2Shared = new ColumnOwnedMlp(Batch, p0, parts: 2, perPartInput: false);
         _own2Private = new ColumnOwnedMlp(Batch, p0, parts: 2, perPartInput: true, privateLines: true);
+        _pad1 = new PaddedColumnOwnedMlp(Batch, p0, parts: 1);
+        _pad2 = new PaddedColumnOwnedMlp(Batch, p0, parts: 2);
         var random = new Random(7);
         _x = new float[Batch * ReferenceMlp.InputSize];
         for (int i = 0; i < _x.Length; i++) _x[i] = (float)random.NextDouble();
@@ -177,10 +182,19 @@ public class ColumnOwnershipBenchmarks
     {
         var reference = new ReferenceMlp(batch, seed: 3);
         float[] p0 = reference.Parameters.ToArray();
-        var probes = new[]
+        var exact = new[] { new ColumnOwnedMlp(batch, p0, 1, true), new ColumnOwnedMlp(batch, p0, 2, true), new ColumnOwnedMlp(batch, p0, 2, false) };
+        var padded = new[] { new PaddedColumnOwnedMlp(batch, p0, 1), new PaddedColumnOwnedMlp(batch, p0, 2) };
+        var probes = new (string Name, Func<float[], int[], float> Loss, Action<float> Step, Func<float[]> Parameters)[exact.Length + padded.Length];
+        for (int i = 0; i < exact.Length; i++)
         {
-            new ColumnOwnedMlp(batch, p0, 1, true), new ColumnOwnedMlp(batch, p0, 2, true), new ColumnOwnedMlp(batch, p0, 2, false),
-        };
+            ColumnOwnedMlp e = exact[i];
+            probes[i] = ($"column-owned #{i}", (x, l) => e.Loss(x, l), e.BackwardSgd, () => e.Parameters.ToArray());
+        }
+        for (int i = 0; i < padded.Length; i++)
+        {
+            PaddedColumnOwnedMlp q = padded[i];
+            probes[exact.Length + i] = ($"padded #{i}", (x, l) => q.Loss(x, l), q.BackwardSgd, () => q.Parameters.ToArray());
+        }
         var random = new Random(batch);
         float[] x = new float[batch * ReferenceMlp.InputSize];
         int[] labels = new int[batch];
@@ -190,19 +204,22 @@ public class ColumnOwnershipBenchmarks
             for (int i = 0; i < batch; i++) labels[i] = random.Next(10);
             float expected = reference.Loss(x, labels);
             reference.BackwardSgd(0.1f);
-            foreach (ColumnOwnedMlp probe in probes)
+            foreach (var probe in probes)
             {
                 float loss = probe.Loss(x, labels);
-                probe.BackwardSgd(0.1f);
+                probe.Step(0.1f);
                 if (BitConverter.SingleToInt32Bits(loss) != BitConverter.SingleToInt32Bits(expected))
-                    throw new InvalidOperationException($"The probe's loss at step {step}, batch {batch}: {loss:R}, the generated network's {expected:R}.");
+                    throw new InvalidOperationException($"The {probe.Name} probe's loss at step {step}, batch {batch}: {loss:R}, the generated network's {expected:R}.");
             }
         }
-        ReadOnlySpan<float> want = reference.Parameters;
-        foreach (ColumnOwnedMlp probe in probes)
+        float[] want = reference.Parameters.ToArray();
+        foreach (var probe in probes)
+        {
+            float[] got = probe.Parameters();
             for (int i = 0; i < want.Length; i++)
-                if (BitConverter.SingleToInt32Bits(probe.Parameters[i]) != BitConverter.SingleToInt32Bits(want[i]))
-                    throw new InvalidOperationException($"The probe's parameter {i} at batch {batch}: {probe.Parameters[i]:R}, the generated network's {want[i]:R}.");
+                if (BitConverter.SingleToInt32Bits(got[i]) != BitConverter.SingleToInt32Bits(want[i]))
+                    throw new InvalidOperationException($"The {probe.Name} probe's parameter {i} at batch {batch}: {got[i]:R}, the generated network's {want[i]:R}.");
+        }
     }
 
     [Benchmark(Baseline = true, Description = "generated, 1 thread")]
@@ -222,4 +239,10 @@ public class ColumnOwnershipBenchmarks
 
     [Benchmark(Description = "column-owned, 2 parts, no shared lines (timing only)")]
     public void Owned2Private() { _own2Private.Loss(_x, _labels); _own2Private.BackwardSgd(Rate); }
+
+    [Benchmark(Description = "column-owned, rows padded to 112, 1 part")]
+    public void Padded1() { _pad1.Loss(_x, _labels); _pad1.BackwardSgd(Rate); }
+
+    [Benchmark(Description = "column-owned, rows padded to 112, 2 parts")]
+    public void Padded2() { _pad2.Loss(_x, _labels); _pad2.BackwardSgd(Rate); }
 }
