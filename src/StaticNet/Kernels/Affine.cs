@@ -59,22 +59,33 @@ public static class Affine
     }
 
     // The bias step is summed over the batch first and added once, so b is rounded once, not per row
-    // (row after row, as ColumnSums adds them: the same sums as a scalar loop over the rows).
-    private static void StepBias(ReadOnlySpan<float> step, Span<float> b, int batch, int outputs)
+    // (row after row, as ColumnSums adds them: the same sums as a scalar loop over the rows). Columns
+    // [from, to) of b only, when given (a part's block: the same sums for those columns).
+    private static void StepBias(ReadOnlySpan<float> step, Span<float> b, int batch, int outputs, int from = 0, int to = -1)
     {
-        if (outputs <= MaxStackFloats)
+        if (to < 0) to = outputs;
+        int width = to - from;
+        if (width <= MaxStackFloats)
         {
-            Span<float> sums = stackalloc float[outputs];
-            ColumnSums(step, sums, batch, outputs);
-            Elementwise.AddInPlace(b, sums);
+            Span<float> sums = stackalloc float[width];
+            ColumnSums(step, sums, batch, outputs, from);
+            Elementwise.AddInPlace(b.Slice(from, width), sums);
             return;
         }
-        for (int j = 0; j < outputs; j++)
+        for (int j = from; j < to; j++)
         {
             float sum = 0;
             for (int r = 0; r < batch; r++) sum += step[r * outputs + j];
             b[j] += sum;
         }
+    }
+
+    // sums[j] = Σ_r m[r, from + j] for the columns of sums, row after row (ColumnSums over a block of columns).
+    private static void ColumnSums(ReadOnlySpan<float> m, Span<float> sums, int rows, int columns, int from)
+    {
+        sums.Clear();
+        for (int r = 0; r < rows; r++)
+            Elementwise.AddInPlace(sums, m.Slice(r * columns + from, sums.Length));
     }
 
     // ---- the parallel forms: one part's rows of W (see Partition) ------------------------------------------
@@ -154,9 +165,7 @@ public static class Affine
         Check.Length(db, outputs, nameof(db));
         Gemm.RunColumns(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(dout), ref MemoryMarshal.GetReference(dW),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, columnStart, columnEnd);
-        Span<float> sums = db.Slice(columnStart, columnEnd - columnStart);
-        sums.Clear();
-        for (int r = 0; r < batch; r++) Elementwise.AddInPlace(sums, dout.Slice(r * outputs + columnStart, sums.Length));
+        ColumnSums(dout, db.Slice(columnStart, columnEnd - columnStart), batch, outputs, columnStart);
     }
 
     /// <summary>
@@ -178,20 +187,7 @@ public static class Affine
             for (int i = 0; i < inputs; i++) L2.Shrink(W.Slice(i * outputs + columnStart, width), 1f - learningRate * weightDecay);
         Gemm.RunColumns(ref MemoryMarshal.GetReference(x), 1, inputs, ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(W),
             ref Unsafe.NullRef<float>(), hasBias: false, m: inputs, n: outputs, k: batch, columnStart, columnEnd, addToC: true);
-        if (width <= MaxStackFloats)
-        {
-            Span<float> sums = stackalloc float[width];
-            sums.Clear();
-            for (int r = 0; r < batch; r++) Elementwise.AddInPlace(sums, step.Slice(r * outputs + columnStart, width));
-            Elementwise.AddInPlace(b.Slice(columnStart, width), sums);
-            return;
-        }
-        for (int j = columnStart; j < columnEnd; j++)
-        {
-            float sum = 0;
-            for (int r = 0; r < batch; r++) sum += step[r * outputs + j];
-            b[j] += sum;
-        }
+        StepBias(step, b, batch, outputs, columnStart, columnEnd);
     }
 
     /// <summary>
@@ -313,9 +309,7 @@ public static class Affine
     {
         Check.Length(m, rows * columns, nameof(m));
         Check.Length(sums, columns, nameof(sums));
-        sums.Clear();
-        for (int r = 0; r < rows; r++)
-            Elementwise.AddInPlace(sums, m.Slice(r * columns, columns));
+        ColumnSums(m, sums, rows, columns, from: 0);
     }
 
     /// <summary><c>t[j, i] = m[i, j]</c> for <c>m [rows, columns]</c>.</summary>
