@@ -60,6 +60,19 @@ internal static class Gemm
     public static void RunColumns(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC = false,
         int ldb = 0, int ldc = 0)
     {
+        if (Simd.Use512) RunColumnsUpTo<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC, ldb, ldc);
+        else if (Simd.Use256) RunColumnsUpTo<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC, ldb, ldc);
+        else RunColumnsUpTo<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC, ldb, ldc);
+    }
+
+    /// <summary>
+    /// <see cref="RunColumns"/> with vectors no wider than <typeparamref name="TW"/>: each block the very bits of
+    /// <see cref="RunUpTo{TW, TV}"/> at that width, so a test can check every width the machine has.
+    /// </summary>
+    internal static void RunColumnsUpTo<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC = false,
+        int ldb = 0, int ldc = 0)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
         CheckColumns(n, from, to);
         if (ldb == 0) ldb = n;
         if (ldc == 0) ldc = n;
@@ -68,15 +81,12 @@ internal static class Gemm
         if (k == 1 && !hasBias && m > 1)
         {
             // Each element one product (added to C once): the same bits in any grouping of the columns.
-            int width = to - from;
-            if (Simd.Use512) OuterProduct<W512, Vector512<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
-            else if (Simd.Use256) OuterProduct<W256, Vector256<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
-            else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, width, ldc, addToC);
+            OuterProduct<TW, TV>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, to - from, ldc, addToC);
             return;
         }
         int j = 0;
-        if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
-        if (Simd.Use256 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
+        if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
+        if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
         if (n - j >= 4) j = Columns<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
         if (j < n && to > j) Scalar(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, Math.Max(j, from), addToC, to);
     }

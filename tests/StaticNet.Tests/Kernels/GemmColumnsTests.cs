@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using StaticNet.Kernels;
 using Xunit;
 
@@ -31,11 +32,37 @@ public class GemmColumnsTests
     [InlineData(20, 200, 1500)]
     public void Blocks_of_columns_keep_the_k_blocks_of_the_whole_call(int m, int n, int k) => CheckBlocks(m, n, k);
 
+    private delegate void Whole(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC);
+
+    private delegate void Block(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC);
+
+    /// <summary>
+    /// The machine's own cascade (<see cref="Gemm.Run"/> against <see cref="Gemm.RunColumns"/>), then the cascades capped at
+    /// 256 and 128 bits, which an AVX2-only or a 128-bit machine runs: their panels are narrower, so their blocks meet
+    /// the granules elsewhere in a panel.
+    /// </summary>
+    private static IEnumerable<(string Width, Whole Whole, Block Block)> Widths()
+    {
+        yield return ("dispatch",
+            (ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC) =>
+                Gemm.Run(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, addToC),
+            (ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC) =>
+                Gemm.RunColumns(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC));
+        if (Vector256.IsHardwareAccelerated)
+            yield return ("256", Gemm.RunUpTo<W256, Vector256<float>>,
+                (ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC) =>
+                    Gemm.RunColumnsUpTo<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC));
+        yield return ("128", Gemm.RunUpTo<W128, Vector128<float>>,
+            (ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int from, int to, bool addToC) =>
+                Gemm.RunColumnsUpTo<W128, Vector128<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, from, to, addToC));
+    }
+
     private static void CheckBlocks(int m, int n, int k)
     {
         var random = new Random64(m * 1_000_003 + n * 1009 + k);
         float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
         float[] a = Fill(m * k), b = Fill(k * n), bias = Fill(n), initial = Fill(m * n);
+        foreach ((string width, Whole run, Block runColumns) in Widths())
         foreach (bool transposedA in new[] { false, true })
         foreach (bool hasBias in new[] { false, true })
         foreach (bool addToC in new[] { false, true })
@@ -43,7 +70,7 @@ public class GemmColumnsTests
             int aRow = transposedA ? 1 : k, aStep = transposedA ? m : 1;
             ref float biasRef = ref hasBias ? ref bias[0] : ref Unsafe.NullRef<float>();
             float[] whole = (float[])initial.Clone();
-            Gemm.Run(ref a[0], aRow, aStep, ref b[0], ref whole[0], ref biasRef, hasBias, m, n, k, addToC);
+            run(ref a[0], aRow, aStep, ref b[0], ref whole[0], ref biasRef, hasBias, m, n, k, addToC);
             for (int parts = 1; parts <= Partition.ColumnParts(4, n); parts++)
             {
                 float[] split = (float[])initial.Clone();
@@ -51,14 +78,14 @@ public class GemmColumnsTests
                 {
                     (int from, int to) = Partition.Columns(n, part, parts);
                     float[] alone = (float[])initial.Clone();
-                    Gemm.RunColumns(ref a[0], aRow, aStep, ref b[0], ref alone[0], ref biasRef, hasBias, m, n, k, from, to, addToC);
-                    Gemm.RunColumns(ref a[0], aRow, aStep, ref b[0], ref split[0], ref biasRef, hasBias, m, n, k, from, to, addToC);
+                    runColumns(ref a[0], aRow, aStep, ref b[0], ref alone[0], ref biasRef, hasBias, m, n, k, from, to, addToC);
+                    runColumns(ref a[0], aRow, aStep, ref b[0], ref split[0], ref biasRef, hasBias, m, n, k, from, to, addToC);
                     for (int r = 0; r < m; r++)
                         for (int j = 0; j < n; j++)
                         {
                             float expected = j >= from && j < to ? whole[r * n + j] : initial[r * n + j];
                             if (BitConverter.SingleToInt32Bits(alone[r * n + j]) != BitConverter.SingleToInt32Bits(expected))
-                                Assert.Fail($"transposedA {transposedA}, bias {hasBias}, addToC {addToC}, block [{from}, {to}) of {parts}: " +
+                                Assert.Fail($"width {width}, transposedA {transposedA}, bias {hasBias}, addToC {addToC}, block [{from}, {to}) of {parts}: " +
                                     $"C[{r}, {j}] = {alone[r * n + j]:R}, expected {expected:R}");
                         }
                 }
