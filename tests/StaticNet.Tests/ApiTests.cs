@@ -33,6 +33,48 @@ public class ApiTests
     }
 
     [Fact]
+    public unsafe void Parameters_and_Gradients_start_on_a_cache_line_and_their_views_stay_inside()
+    {
+        for (int i = 0; i < 8; i++) // several allocations: the arrays land at different addresses
+        {
+            var net = new TwoLayerNet(1 + i, seed: i);
+            _ = new byte[40 * i + 8]; // and move the next allocation along
+            fixed (float* p = net.Parameters) Assert.Equal(0, (long)p % StaticNet.Kernels.Aligned.LineBytes);
+            fixed (float* g = net.Gradients) Assert.Equal(0, (long)g % StaticNet.Kernels.Aligned.LineBytes);
+            fixed (float* p = net.Parameters) fixed (float* w1 = net.W1) fixed (float* b2 = net.b2) { Assert.True(p == w1); Assert.True(b2 == p + 39750); }
+            fixed (float* g = net.Gradients) fixed (float* dw1 = net.dW1) fixed (float* db2 = net.db2) { Assert.True(g == dw1); Assert.True(db2 == g + 39750); }
+        }
+    }
+
+    [Fact]
+    public void The_floats_around_the_parameter_blocks_are_never_written()
+    {
+        // The kernels write through refs, not bounds-checked spans: a training step must leave the line's worth of floats
+        // before and after each block (the arrays are a cache line longer than the block) as they were, zero.
+        var net = new TwoLayerNet(4, seed: 3);
+        var x = new float[4 * 784];
+        for (int i = 0; i < x.Length; i++) x[i] = (i % 11 + 1) / 11f;
+        float before = net.Parameters[0];
+        for (int step = 0; step < 3; step++)
+        {
+            net.Loss(x, new[] { 1, 2, 3, 4 });
+            net.Backward();
+            net.Loss(x, new[] { 1, 2, 3, 4 });
+            net.BackwardSgd(0.5f);
+        }
+        Assert.NotEqual(before, net.Parameters[0]);
+        foreach ((string array, string start) in new[] { ("_parameters", "_p"), ("_gradients", "_g") })
+        {
+            var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+            float[] block = (float[])typeof(TwoLayerNet).GetField(array, flags)!.GetValue(net)!;
+            int first = (int)typeof(TwoLayerNet).GetField(start, flags)!.GetValue(net)!;
+            Assert.Equal(TwoLayerNet.ParameterCount + 15, block.Length);
+            for (int i = 0; i < block.Length; i++)
+                if (i < first || i >= first + TwoLayerNet.ParameterCount) Assert.True(block[i] == 0f, $"{array}[{i}] = {block[i]} outside the block at {first}");
+        }
+    }
+
+    [Fact]
     public void Input_that_is_not_whole_rows_is_rejected_with_the_expected_sizes()
     {
         var net = new TwoLayerNet(batchCapacity: 4);

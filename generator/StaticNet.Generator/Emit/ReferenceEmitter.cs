@@ -268,7 +268,7 @@ internal static class ReferenceEmitter
         w.Line(GeneratedCode);
         w.Open($"private ReferenceTensors ReferenceForwardLayers({FloatInput} input, int batch{(modes ? ", bool training" : "")})");
         w.Line("ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);");
-        w.Line("for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double");
+        w.Line("for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double");
         if (StateViews(net).Count > 0)
             w.Line("for (int i = 0; i < StateCount; i++) r.state[i] = _state[i]; // the running statistics, in double (State itself is left alone)");
         if (modes) w.Line("r.training = training;");

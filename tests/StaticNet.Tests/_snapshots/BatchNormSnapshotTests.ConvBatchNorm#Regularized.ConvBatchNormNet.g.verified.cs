@@ -43,8 +43,10 @@ namespace Regularized
         private const int MaxBatchCapacity = 14913080;
 
         // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -97,6 +99,8 @@ namespace Regularized
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 64];
             _a1 = new float[batchCapacity * 144];
             _a2 = new float[batchCapacity * 144];
@@ -125,7 +129,7 @@ namespace Regularized
             global::StaticNet.Initializers.Xavier(W3, fanIn: 36, ref random); // W3 ~ N(0, σ²), σ = √(1 / 36): Xavier (Init.Auto)
             _dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'
             _drawDropoutMasks = true; // the first training forward draws its masks
-            new global::System.Span<float>(_parameters, 40, 4).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
+            new global::System.Span<float>(_parameters, _p + 40, 4).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
             new global::System.Span<float>(_state, 4, 4).Fill(1f); // runningVar2 starts at 1
             _parametersTaken = false; // nothing has been handed out yet
         }
@@ -137,9 +141,9 @@ namespace Regularized
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -154,29 +158,29 @@ namespace Regularized
         };
 
         /// <summary>Conv2D1 weights [4, 1, 3, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 36); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 36); } }
         /// <summary>Conv2D1 bias [4]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 36, 4); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 36, 4); } }
         /// <summary>dLoss/dW1 [4, 1, 3, 3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 36);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 36);
         /// <summary>dLoss/db1 [4]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 36, 4);
+        public global::System.Span<float> db1 => new(_gradients, _g + 36, 4);
         /// <summary>BatchNorm2 weights [4], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> gamma2 { get { ForgetActivations(); return new(_parameters, 40, 4); } }
+        public global::System.Span<float> gamma2 { get { ForgetActivations(); return new(_parameters, _p + 40, 4); } }
         /// <summary>BatchNorm2 bias [4]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> beta2 { get { ForgetActivations(); return new(_parameters, 44, 4); } }
+        public global::System.Span<float> beta2 { get { ForgetActivations(); return new(_parameters, _p + 44, 4); } }
         /// <summary>dLoss/dgamma2 [4]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dgamma2 => new(_gradients, 40, 4);
+        public global::System.Span<float> dgamma2 => new(_gradients, _g + 40, 4);
         /// <summary>dLoss/dbeta2 [4]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dbeta2 => new(_gradients, 44, 4);
+        public global::System.Span<float> dbeta2 => new(_gradients, _g + 44, 4);
         /// <summary>Dense3 weights [36, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 48, 108); } }
+        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 48, 108); } }
         /// <summary>Dense3 bias [3]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 156, 3); } }
+        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 156, 3); } }
         /// <summary>dLoss/dW3 [36, 3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW3 => new(_gradients, 48, 108);
+        public global::System.Span<float> dW3 => new(_gradients, _g + 48, 108);
         /// <summary>dLoss/db3 [3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db3 => new(_gradients, 156, 3);
+        public global::System.Span<float> db3 => new(_gradients, _g + 156, 3);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -286,16 +290,16 @@ namespace Regularized
         private float WeightDecayPenalty()
         {
             double squares = 0;
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 36)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 48, 108)); // Σ W3²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 36)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 48, 108)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
 
         /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
         private void AddWeightDecayGradient()
         {
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.Span<float>(_gradients, 0, 36), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 48, 108), new global::System.Span<float>(_gradients, 48, 108), _weightDecay); // dW3 += λ·W3
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 36), new global::System.Span<float>(_gradients, _g, 36), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 48, 108), new global::System.Span<float>(_gradients, _g + 48, 108), _weightDecay); // dW3 += λ·W3
         }
 
         /// <summary>
@@ -344,12 +348,12 @@ namespace Regularized
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<int> argmax4 = _argmax4;
             global::System.Span<float> mask6 = _mask6;
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> b1 = new(_parameters, 36, 4);
-            global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-            global::System.Span<float> beta2 = new(_parameters, 44, 4);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> b3 = new(_parameters, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+            global::System.Span<float> beta2 = new(_parameters, _p + 44, 4);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> b3 = new(_parameters, _p + 156, 3);
             global::System.Span<float> runningMean2 = new(_state, 0, 4);
             global::System.Span<float> runningVar2 = new(_state, 4, 4);
             input.CopyTo(x);
@@ -478,12 +482,12 @@ namespace Regularized
             global::System.Span<float> col1 = workspace._col1;
             global::System.Span<float> bn2 = workspace._bn2;
             global::System.Span<int> argmax4 = workspace._argmax4;
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> b1 = new(_parameters, 36, 4);
-            global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-            global::System.Span<float> beta2 = new(_parameters, 44, 4);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> b3 = new(_parameters, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+            global::System.Span<float> beta2 = new(_parameters, _p + 44, 4);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> b3 = new(_parameters, _p + 156, 3);
             global::System.Span<float> runningMean2 = new(_state, 0, 4);
             global::System.Span<float> runningVar2 = new(_state, 4, 4);
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
@@ -616,7 +620,7 @@ namespace Regularized
                 }
                 BackwardLayers(batch, inputGradient);
                 if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -674,7 +678,7 @@ namespace Regularized
                     global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da3, batch, 3);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -698,15 +702,15 @@ namespace Regularized
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<int> argmax4 = _argmax4;
             global::System.Span<float> mask6 = _mask6;
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> dW1 = new(_gradients, 0, 36);
-            global::System.Span<float> db1 = new(_gradients, 36, 4);
-            global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-            global::System.Span<float> dgamma2 = new(_gradients, 40, 4);
-            global::System.Span<float> dbeta2 = new(_gradients, 44, 4);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> dW3 = new(_gradients, 48, 108);
-            global::System.Span<float> db3 = new(_gradients, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> dW1 = new(_gradients, _g, 36);
+            global::System.Span<float> db1 = new(_gradients, _g + 36, 4);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+            global::System.Span<float> dgamma2 = new(_gradients, _g + 40, 4);
+            global::System.Span<float> dbeta2 = new(_gradients, _g + 44, 4);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> dW3 = new(_gradients, _g + 48, 108);
+            global::System.Span<float> db3 = new(_gradients, _g + 156, 3);
             // Affine backward (Dense3): dW3 = h2_2ᵀ·da3, db3 = Σ da3, dh2_2 = da3·W3ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h2_2, da3, dW3, db3, batch, inputs: 36, outputs: 3);
@@ -766,12 +770,12 @@ namespace Regularized
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<int> argmax4 = _argmax4;
             global::System.Span<float> mask6 = _mask6;
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> b1 = new(_parameters, 36, 4);
-            global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-            global::System.Span<float> beta2 = new(_parameters, 44, 4);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> b3 = new(_parameters, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+            global::System.Span<float> beta2 = new(_parameters, _p + 44, 4);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> b3 = new(_parameters, _p + 156, 3);
             // Affine backward with the SGD step (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2_2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, _scratch, batch, inputs: 36, outputs: 3);
@@ -828,8 +832,8 @@ namespace Regularized
                 global::System.Span<float> a1 = new(_a1, 0, batch * 144);
                 global::System.Span<float> a2 = new(_a2, 0, batch * 144);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-                global::System.Span<float> beta2 = new(_parameters, 44, 4);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+                global::System.Span<float> beta2 = new(_parameters, _p + 44, 4);
                 global::System.Span<float> runningMean2 = new(_state, 0, 4);
                 global::System.Span<float> runningVar2 = new(_state, 4, 4);
 
@@ -891,9 +895,9 @@ namespace Regularized
                 global::System.Span<float> da1 = new(_da1, 0, batch * 144);
                 global::System.Span<float> da2 = new(_da2, 0, batch * 144);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-                global::System.Span<float> dgamma2 = new(_gradients, 40, 4);
-                global::System.Span<float> dbeta2 = new(_gradients, 44, 4);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+                global::System.Span<float> dgamma2 = new(_gradients, _g + 40, 4);
+                global::System.Span<float> dbeta2 = new(_gradients, _g + 44, 4);
 
                 // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per channel, with x̂ = (a1 − μ) / √(σ² + ε):
                 //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
@@ -921,8 +925,8 @@ namespace Regularized
                 global::System.Span<float> da1 = new(_da1, 0, batch * 144);
                 global::System.Span<float> da2 = new(_da2, 0, batch * 144);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 40, 4);
-                global::System.Span<float> beta2 = new(_parameters, 44, 4);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 40, 4);
+                global::System.Span<float> beta2 = new(_parameters, _p + 44, 4);
 
                 // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per channel, with x̂ = (a1 − μ) / √(σ² + ε):
                 //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
@@ -967,8 +971,8 @@ namespace Regularized
             global::System.Span<float> x = new(_x, row0 * 64, batch * 64);
             global::System.Span<float> a1 = new(_a1, row0 * 144, batch * 144);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> b1 = new(_parameters, 36, 4);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
             input.Slice(row0 * 64, batch * 64).CopyTo(x);
 
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
@@ -1009,8 +1013,8 @@ namespace Regularized
             if (batch == 0) return;
             global::System.Span<float> h2_2 = new(_h2_2, row0 * 36, batch * 36);
             global::System.Span<float> a3 = new(_a3, row0 * 3, batch * 3);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> b3 = new(_parameters, 156, 3);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> b3 = new(_parameters, _p + 156, 3);
 
             // Affine forward (Dense3): a3 = h2_2·W3 + b3
             {
@@ -1033,7 +1037,7 @@ namespace Regularized
             global::System.Span<float> scratch = new(_scratch, row0 * 39, batch * 39);
             global::System.Span<int> argmax4 = new(_argmax4, row0 * 36, batch * 36);
             global::System.Span<float> mask6 = new(_mask6, row0 * 36, batch * 36);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
 
             // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ
             {
@@ -1068,7 +1072,7 @@ namespace Regularized
             global::System.Span<float> da1 = new(_da1, row0 * 144, batch * 144);
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
 
             // Convolution backward, these samples (Conv2D1): inputGradient = col2im(da1·W1) (when asked for)
             {
@@ -1085,11 +1089,11 @@ namespace Regularized
             global::System.Span<float> da1 = new(_da1, 0, batch * 144);
             global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> dW1 = new(_gradients, 0, 36);
-            global::System.Span<float> db1 = new(_gradients, 36, 4);
-            global::System.Span<float> dW3 = new(_gradients, 48, 108);
-            global::System.Span<float> db3 = new(_gradients, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> dW1 = new(_gradients, _g, 36);
+            global::System.Span<float> db1 = new(_gradients, _g + 36, 4);
+            global::System.Span<float> dW3 = new(_gradients, _g + 48, 108);
+            global::System.Span<float> db3 = new(_gradients, _g + 156, 3);
 
             // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2_2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
             {
@@ -1118,7 +1122,7 @@ namespace Regularized
             global::System.Span<float> scratch = new(_scratch, row0 * 39, batch * 39);
             global::System.Span<int> argmax4 = new(_argmax4, row0 * 36, batch * 36);
             global::System.Span<float> mask6 = new(_mask6, row0 * 36, batch * 36);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
 
             // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
             {
@@ -1163,10 +1167,10 @@ namespace Regularized
             global::System.Span<float> da1 = new(_da1, 0, batch * 144);
             global::System.Span<float> da3 = new(_da3, 0, batch * 3);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 36);
-            global::System.Span<float> b1 = new(_parameters, 36, 4);
-            global::System.Span<float> W3 = new(_parameters, 48, 108);
-            global::System.Span<float> b3 = new(_parameters, 156, 3);
+            global::System.Span<float> W1 = new(_parameters, _p, 36);
+            global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+            global::System.Span<float> W3 = new(_parameters, _p + 48, 108);
+            global::System.Span<float> b3 = new(_parameters, _p + 156, 3);
 
             // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2_2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
             {

@@ -41,8 +41,10 @@ namespace Regularized
         private const int MaxBatchCapacity = 2429280;
 
         // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -90,6 +92,8 @@ namespace Regularized
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 784];
             _a1 = new float[batchCapacity * 100];
             _a2 = new float[batchCapacity * 100];
@@ -113,7 +117,7 @@ namespace Regularized
             global::StaticNet.Initializers.Xavier(W3, fanIn: 100, ref random); // W3 ~ N(0, σ²), σ = √(1 / 100): Xavier (Init.Auto)
             _dropoutRandom = new global::StaticNet.Random64(~(long)seed); // a stream of its own, not the weights'
             _drawDropoutMasks = true; // the first training forward draws its masks
-            new global::System.Span<float>(_parameters, 78500, 100).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
+            new global::System.Span<float>(_parameters, _p + 78500, 100).Fill(1f); // gamma2 = 1, beta2 = 0: BatchNorm2 starts as the plain normalisation
             new global::System.Span<float>(_state, 100, 100).Fill(1f); // runningVar2 starts at 1
             _parametersTaken = false; // nothing has been handed out yet
         }
@@ -125,9 +129,9 @@ namespace Regularized
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -142,29 +146,29 @@ namespace Regularized
         };
 
         /// <summary>Dense1 weights [784, 100], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 78400); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 78400); } }
         /// <summary>Dense1 bias [100]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 78400, 100); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 78400, 100); } }
         /// <summary>dLoss/dW1 [784, 100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 78400);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 78400);
         /// <summary>dLoss/db1 [100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 78400, 100);
+        public global::System.Span<float> db1 => new(_gradients, _g + 78400, 100);
         /// <summary>BatchNorm2 weights [100], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> gamma2 { get { ForgetActivations(); return new(_parameters, 78500, 100); } }
+        public global::System.Span<float> gamma2 { get { ForgetActivations(); return new(_parameters, _p + 78500, 100); } }
         /// <summary>BatchNorm2 bias [100]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> beta2 { get { ForgetActivations(); return new(_parameters, 78600, 100); } }
+        public global::System.Span<float> beta2 { get { ForgetActivations(); return new(_parameters, _p + 78600, 100); } }
         /// <summary>dLoss/dgamma2 [100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dgamma2 => new(_gradients, 78500, 100);
+        public global::System.Span<float> dgamma2 => new(_gradients, _g + 78500, 100);
         /// <summary>dLoss/dbeta2 [100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dbeta2 => new(_gradients, 78600, 100);
+        public global::System.Span<float> dbeta2 => new(_gradients, _g + 78600, 100);
         /// <summary>Dense3 weights [100, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 78700, 1000); } }
+        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 78700, 1000); } }
         /// <summary>Dense3 bias [10]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 79700, 10); } }
+        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 79700, 10); } }
         /// <summary>dLoss/dW3 [100, 10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW3 => new(_gradients, 78700, 1000);
+        public global::System.Span<float> dW3 => new(_gradients, _g + 78700, 1000);
         /// <summary>dLoss/db3 [10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db3 => new(_gradients, 79700, 10);
+        public global::System.Span<float> db3 => new(_gradients, _g + 79700, 10);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -273,16 +277,16 @@ namespace Regularized
         private float WeightDecayPenalty()
         {
             double squares = 0;
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000)); // Σ W3²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 78400)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 78700, 1000)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
 
         /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
         private void AddWeightDecayGradient()
         {
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 78400), new global::System.Span<float>(_gradients, 0, 78400), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 78700, 1000), new global::System.Span<float>(_gradients, 78700, 1000), _weightDecay); // dW3 += λ·W3
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 78400), new global::System.Span<float>(_gradients, _g, 78400), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 78700, 1000), new global::System.Span<float>(_gradients, _g + 78700, 1000), _weightDecay); // dW3 += λ·W3
         }
 
         /// <summary>
@@ -328,12 +332,12 @@ namespace Regularized
             global::System.Span<float> a3 = new(_a3, 0, batch * 10);
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<float> mask4 = _mask4;
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> b1 = new(_parameters, 78400, 100);
-            global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-            global::System.Span<float> beta2 = new(_parameters, 78600, 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> b3 = new(_parameters, 79700, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> b1 = new(_parameters, _p + 78400, 100);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+            global::System.Span<float> beta2 = new(_parameters, _p + 78600, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 79700, 10);
             global::System.Span<float> runningMean2 = new(_state, 0, 100);
             global::System.Span<float> runningVar2 = new(_state, 100, 100);
             input.CopyTo(x);
@@ -446,12 +450,12 @@ namespace Regularized
             global::System.Span<float> a3 = new(workspace._a3, 0, batch * 10);
             global::System.Span<float> y = new(workspace._y, 0, batch * 10);
             global::System.Span<float> bn2 = workspace._bn2;
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> b1 = new(_parameters, 78400, 100);
-            global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-            global::System.Span<float> beta2 = new(_parameters, 78600, 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> b3 = new(_parameters, 79700, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> b1 = new(_parameters, _p + 78400, 100);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+            global::System.Span<float> beta2 = new(_parameters, _p + 78600, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 79700, 10);
             global::System.Span<float> runningMean2 = new(_state, 0, 100);
             global::System.Span<float> runningVar2 = new(_state, 100, 100);
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -579,7 +583,7 @@ namespace Regularized
                 }
                 BackwardLayers(batch, inputGradient);
                 if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -637,7 +641,7 @@ namespace Regularized
                     global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da3, batch, 10);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -658,15 +662,15 @@ namespace Regularized
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<float> mask4 = _mask4;
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> dW1 = new(_gradients, 0, 78400);
-            global::System.Span<float> db1 = new(_gradients, 78400, 100);
-            global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-            global::System.Span<float> dgamma2 = new(_gradients, 78500, 100);
-            global::System.Span<float> dbeta2 = new(_gradients, 78600, 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> dW3 = new(_gradients, 78700, 1000);
-            global::System.Span<float> db3 = new(_gradients, 79700, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> dW1 = new(_gradients, _g, 78400);
+            global::System.Span<float> db1 = new(_gradients, _g + 78400, 100);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+            global::System.Span<float> dgamma2 = new(_gradients, _g + 78500, 100);
+            global::System.Span<float> dbeta2 = new(_gradients, _g + 78600, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> dW3 = new(_gradients, _g + 78700, 1000);
+            global::System.Span<float> db3 = new(_gradients, _g + 79700, 10);
             // Affine backward (Dense3): dW3 = h2_2ᵀ·da3, db3 = Σ da3, dh2_2 = da3·W3ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h2_2, da3, dW3, db3, batch, inputs: 100, outputs: 10);
@@ -717,12 +721,12 @@ namespace Regularized
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> bn2 = _bn2;
             global::System.Span<float> mask4 = _mask4;
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> b1 = new(_parameters, 78400, 100);
-            global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-            global::System.Span<float> beta2 = new(_parameters, 78600, 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> b3 = new(_parameters, 79700, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> b1 = new(_parameters, _p + 78400, 100);
+            global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+            global::System.Span<float> beta2 = new(_parameters, _p + 78600, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 79700, 10);
             // Affine backward with the SGD step (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2_2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2_2, _scratch, batch, inputs: 100, outputs: 10);
@@ -773,8 +777,8 @@ namespace Regularized
                 global::System.Span<float> a1 = new(_a1, 0, batch * 100);
                 global::System.Span<float> a2 = new(_a2, 0, batch * 100);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-                global::System.Span<float> beta2 = new(_parameters, 78600, 100);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+                global::System.Span<float> beta2 = new(_parameters, _p + 78600, 100);
                 global::System.Span<float> runningMean2 = new(_state, 0, 100);
                 global::System.Span<float> runningVar2 = new(_state, 100, 100);
 
@@ -836,9 +840,9 @@ namespace Regularized
                 global::System.Span<float> da1 = new(_da1, 0, batch * 100);
                 global::System.Span<float> da2 = new(_da2, 0, batch * 100);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-                global::System.Span<float> dgamma2 = new(_gradients, 78500, 100);
-                global::System.Span<float> dbeta2 = new(_gradients, 78600, 100);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+                global::System.Span<float> dgamma2 = new(_gradients, _g + 78500, 100);
+                global::System.Span<float> dbeta2 = new(_gradients, _g + 78600, 100);
 
                 // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per feature, with x̂ = (a1 − μ) / √(σ² + ε):
                 //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
@@ -866,8 +870,8 @@ namespace Regularized
                 global::System.Span<float> da1 = new(_da1, 0, batch * 100);
                 global::System.Span<float> da2 = new(_da2, 0, batch * 100);
                 global::System.Span<float> bn2 = _bn2;
-                global::System.Span<float> gamma2 = new(_parameters, 78500, 100);
-                global::System.Span<float> beta2 = new(_parameters, 78600, 100);
+                global::System.Span<float> gamma2 = new(_parameters, _p + 78500, 100);
+                global::System.Span<float> beta2 = new(_parameters, _p + 78600, 100);
 
                 // BatchNorm backward (BatchNorm2), the book's computational graph (ch. 6.3) per feature, with x̂ = (a1 − μ) / √(σ² + ε):
                 //   dbeta2 = Σ da2, dgamma2 = Σ da2 ⊙ x̂, dx̂ = da2 ⊙ gamma2
@@ -911,8 +915,8 @@ namespace Regularized
             if (batch == 0) return;
             global::System.Span<float> x = new(_x, row0 * 784, batch * 784);
             global::System.Span<float> a1 = new(_a1, row0 * 100, batch * 100);
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> b1 = new(_parameters, 78400, 100);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> b1 = new(_parameters, _p + 78400, 100);
             input.Slice(row0 * 784, batch * 784).CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -944,8 +948,8 @@ namespace Regularized
             if (batch == 0) return;
             global::System.Span<float> h2_2 = new(_h2_2, row0 * 100, batch * 100);
             global::System.Span<float> a3 = new(_a3, row0 * 10, batch * 10);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> b3 = new(_parameters, 79700, 10);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 79700, 10);
 
             // Affine forward (Dense3): a3 = h2_2·W3 + b3
             {
@@ -966,7 +970,7 @@ namespace Regularized
             global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
             global::System.Span<float> scratch = new(_scratch, row0 * 884, batch * 884);
             global::System.Span<float> mask4 = new(_mask4, row0 * 100, batch * 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
 
             // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ
             {
@@ -994,7 +998,7 @@ namespace Regularized
             global::System.Span<float> da1 = new(_da1, row0 * 100, batch * 100);
             global::System.Span<float> scratch = new(_scratch, row0 * 884, batch * 884);
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
 
             // Affine backward, these rows (Dense1): inputGradient = da1·W1ᵀ (when asked for)
             {
@@ -1010,10 +1014,10 @@ namespace Regularized
             global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 100);
             global::System.Span<float> da1 = new(_da1, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
-            global::System.Span<float> dW1 = new(_gradients, 0, 78400);
-            global::System.Span<float> db1 = new(_gradients, 78400, 100);
-            global::System.Span<float> dW3 = new(_gradients, 78700, 1000);
-            global::System.Span<float> db3 = new(_gradients, 79700, 10);
+            global::System.Span<float> dW1 = new(_gradients, _g, 78400);
+            global::System.Span<float> db1 = new(_gradients, _g + 78400, 100);
+            global::System.Span<float> dW3 = new(_gradients, _g + 78700, 1000);
+            global::System.Span<float> db3 = new(_gradients, _g + 79700, 10);
 
             // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2_2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
             {
@@ -1041,7 +1045,7 @@ namespace Regularized
             global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
             global::System.Span<float> scratch = new(_scratch, row0 * 884, batch * 884);
             global::System.Span<float> mask4 = new(_mask4, row0 * 100, batch * 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
 
             // Affine backward, these rows (Dense3): dh2_2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
             {
@@ -1083,10 +1087,10 @@ namespace Regularized
             global::System.Span<float> h2_2 = new(_h2_2, 0, batch * 100);
             global::System.Span<float> da1 = new(_da1, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 78400);
-            global::System.Span<float> b1 = new(_parameters, 78400, 100);
-            global::System.Span<float> W3 = new(_parameters, 78700, 1000);
-            global::System.Span<float> b3 = new(_parameters, 79700, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 78400);
+            global::System.Span<float> b1 = new(_parameters, _p + 78400, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 78700, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 79700, 10);
 
             // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2_2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
             {

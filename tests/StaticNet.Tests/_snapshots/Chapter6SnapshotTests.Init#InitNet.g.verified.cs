@@ -44,8 +44,10 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     private const int MaxBatchCapacity = 13094412;
 
     // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
+    // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+    private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly int _p, _g;
     private readonly int _batchCapacity;
     private int _batch;        // rows in the latest Forward or Loss; 0 before the first
     private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -95,6 +97,8 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     {
         global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
         _batchCapacity = batchCapacity;
+        _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+        _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
         _x = new float[batchCapacity * 64];
         _a1 = new float[batchCapacity * 144];
         _h1 = new float[batchCapacity * 144];
@@ -136,9 +140,9 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
     /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
     /// </summary>
-    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
     /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
     public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -157,45 +161,45 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     };
 
     /// <summary>Conv2D1 weights [4, 1, 3, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 36); } }
+    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 36); } }
     /// <summary>Conv2D1 bias [4]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 36, 4); } }
+    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 36, 4); } }
     /// <summary>dLoss/dW1 [4, 1, 3, 3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW1 => new(_gradients, 0, 36);
+    public global::System.Span<float> dW1 => new(_gradients, _g, 36);
     /// <summary>dLoss/db1 [4]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db1 => new(_gradients, 36, 4);
+    public global::System.Span<float> db1 => new(_gradients, _g + 36, 4);
     /// <summary>Dense2 weights [144, 20], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 40, 2880); } }
+    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 40, 2880); } }
     /// <summary>Dense2 bias [20]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 2920, 20); } }
+    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 2920, 20); } }
     /// <summary>dLoss/dW2 [144, 20]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW2 => new(_gradients, 40, 2880);
+    public global::System.Span<float> dW2 => new(_gradients, _g + 40, 2880);
     /// <summary>dLoss/db2 [20]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db2 => new(_gradients, 2920, 20);
+    public global::System.Span<float> db2 => new(_gradients, _g + 2920, 20);
     /// <summary>Dense3 weights [20, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 2940, 200); } }
+    public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 2940, 200); } }
     /// <summary>Dense3 bias [10]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 3140, 10); } }
+    public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 3140, 10); } }
     /// <summary>dLoss/dW3 [20, 10]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW3 => new(_gradients, 2940, 200);
+    public global::System.Span<float> dW3 => new(_gradients, _g + 2940, 200);
     /// <summary>dLoss/db3 [10]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db3 => new(_gradients, 3140, 10);
+    public global::System.Span<float> db3 => new(_gradients, _g + 3140, 10);
     /// <summary>Dense4 weights [10, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W4 { get { ForgetActivations(); return new(_parameters, 3150, 50); } }
+    public global::System.Span<float> W4 { get { ForgetActivations(); return new(_parameters, _p + 3150, 50); } }
     /// <summary>Dense4 bias [5]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b4 { get { ForgetActivations(); return new(_parameters, 3200, 5); } }
+    public global::System.Span<float> b4 { get { ForgetActivations(); return new(_parameters, _p + 3200, 5); } }
     /// <summary>dLoss/dW4 [10, 5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW4 => new(_gradients, 3150, 50);
+    public global::System.Span<float> dW4 => new(_gradients, _g + 3150, 50);
     /// <summary>dLoss/db4 [5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db4 => new(_gradients, 3200, 5);
+    public global::System.Span<float> db4 => new(_gradients, _g + 3200, 5);
     /// <summary>Dense5 weights [5, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W5 { get { ForgetActivations(); return new(_parameters, 3205, 10); } }
+    public global::System.Span<float> W5 { get { ForgetActivations(); return new(_parameters, _p + 3205, 10); } }
     /// <summary>Dense5 bias [2]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b5 { get { ForgetActivations(); return new(_parameters, 3215, 2); } }
+    public global::System.Span<float> b5 { get { ForgetActivations(); return new(_parameters, _p + 3215, 2); } }
     /// <summary>dLoss/dW5 [5, 2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW5 => new(_gradients, 3205, 10);
+    public global::System.Span<float> dW5 => new(_gradients, _g + 3205, 10);
     /// <summary>dLoss/db5 [2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db5 => new(_gradients, 3215, 2);
+    public global::System.Span<float> db5 => new(_gradients, _g + 3215, 2);
 
     /// <summary>
     /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -284,22 +288,22 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
     private float WeightDecayPenalty()
     {
         double squares = 0;
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 36)); // Σ W1²
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 40, 2880)); // Σ W2²
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 2940, 200)); // Σ W3²
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 3150, 50)); // Σ W4²
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 3205, 10)); // Σ W5²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 36)); // Σ W1²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 40, 2880)); // Σ W2²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 2940, 200)); // Σ W3²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 3150, 50)); // Σ W4²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 3205, 10)); // Σ W5²
         return (float)(0.5 * _weightDecay * squares);
     }
 
     /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
     private void AddWeightDecayGradient()
     {
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.Span<float>(_gradients, 0, 36), _weightDecay); // dW1 += λ·W1
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 40, 2880), new global::System.Span<float>(_gradients, 40, 2880), _weightDecay); // dW2 += λ·W2
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 2940, 200), new global::System.Span<float>(_gradients, 2940, 200), _weightDecay); // dW3 += λ·W3
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 3150, 50), new global::System.Span<float>(_gradients, 3150, 50), _weightDecay); // dW4 += λ·W4
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 3205, 10), new global::System.Span<float>(_gradients, 3205, 10), _weightDecay); // dW5 += λ·W5
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 36), new global::System.Span<float>(_gradients, _g, 36), _weightDecay); // dW1 += λ·W1
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 40, 2880), new global::System.Span<float>(_gradients, _g + 40, 2880), _weightDecay); // dW2 += λ·W2
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 2940, 200), new global::System.Span<float>(_gradients, _g + 2940, 200), _weightDecay); // dW3 += λ·W3
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 3150, 50), new global::System.Span<float>(_gradients, _g + 3150, 50), _weightDecay); // dW4 += λ·W4
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 3205, 10), new global::System.Span<float>(_gradients, _g + 3205, 10), _weightDecay); // dW5 += λ·W5
     }
 
     /// <summary>
@@ -347,16 +351,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> h4 = new(_h4, 0, batch * 5);
         global::System.Span<float> a5 = new(_a5, 0, batch * 2);
         global::System.Span<float> col1 = _col1;
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> b1 = new(_parameters, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> b2 = new(_parameters, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> b3 = new(_parameters, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> b4 = new(_parameters, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, _p + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, _p + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, _p + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, _p + 3215, 2);
         input.CopyTo(x);
 
         // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
@@ -474,16 +478,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> a5 = new(workspace._a5, 0, batch * 2);
         global::System.Span<float> y = new(workspace._y, 0, batch * 2);
         global::System.Span<float> col1 = workspace._col1;
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> b1 = new(_parameters, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> b2 = new(_parameters, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> b3 = new(_parameters, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> b4 = new(_parameters, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, _p + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, _p + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, _p + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, _p + 3215, 2);
         // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
         {
             global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 8, width: 8, filters: 4, kernelSize: 3, stride: 1, padding: 0);
@@ -626,7 +630,7 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
             }
             BackwardLayers(batch, inputGradient);
             if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -684,7 +688,7 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da5, batch, 2);
             }
             BackwardLayers(batch, inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -709,21 +713,21 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> dh4 = new(_dh4, 0, batch * 5);
         global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1;
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> dW1 = new(_gradients, 0, 36);
-        global::System.Span<float> db1 = new(_gradients, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> dW2 = new(_gradients, 40, 2880);
-        global::System.Span<float> db2 = new(_gradients, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> dW3 = new(_gradients, 2940, 200);
-        global::System.Span<float> db3 = new(_gradients, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> dW4 = new(_gradients, 3150, 50);
-        global::System.Span<float> db4 = new(_gradients, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> dW5 = new(_gradients, 3205, 10);
-        global::System.Span<float> db5 = new(_gradients, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> dW1 = new(_gradients, _g, 36);
+        global::System.Span<float> db1 = new(_gradients, _g + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> dW2 = new(_gradients, _g + 40, 2880);
+        global::System.Span<float> db2 = new(_gradients, _g + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> dW3 = new(_gradients, _g + 2940, 200);
+        global::System.Span<float> db3 = new(_gradients, _g + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> dW4 = new(_gradients, _g + 3150, 50);
+        global::System.Span<float> db4 = new(_gradients, _g + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> dW5 = new(_gradients, _g + 3205, 10);
+        global::System.Span<float> db5 = new(_gradients, _g + 3215, 2);
         // Affine backward (Dense5): dW5 = h4ᵀ·da5, db5 = Σ da5, dh4 = da5·W5ᵀ
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(h4, da5, dW5, db5, batch, inputs: 5, outputs: 2);
@@ -796,16 +800,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> dh4 = new(_dh4, 0, batch * 5);
         global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1;
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> b1 = new(_parameters, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> b2 = new(_parameters, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> b3 = new(_parameters, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> b4 = new(_parameters, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, _p + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, _p + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, _p + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, _p + 3215, 2);
         // Affine backward with the SGD step (Dense5): dh4 = da5·W5ᵀ with W5 before the step, then W5 ← W5 − lr·h4ᵀ·da5, b5 ← b5 − lr·Σ da5
         {
             global::StaticNet.Kernels.Affine.BackwardInput(da5, W5, dh4, _scratch, batch, inputs: 5, outputs: 2);
@@ -918,16 +922,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> h4 = new(_h4, row0 * 5, batch * 5);
         global::System.Span<float> a5 = new(_a5, row0 * 2, batch * 2);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> b1 = new(_parameters, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> b2 = new(_parameters, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> b3 = new(_parameters, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> b4 = new(_parameters, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, _p + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, _p + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, _p + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, _p + 3215, 2);
         input.Slice(row0 * 64, batch * 64).CopyTo(x);
 
         // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 6, 6)
@@ -1000,11 +1004,11 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> scratch = new(_scratch, row0 * 164, batch * 164);
         global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
 
         // Affine backward, these rows (Dense5): dh4 = da5·W5ᵀ
         {
@@ -1069,17 +1073,17 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> da4 = new(_da4, 0, batch * 5);
         global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> dW1 = new(_gradients, 0, 36);
-        global::System.Span<float> db1 = new(_gradients, 36, 4);
-        global::System.Span<float> dW2 = new(_gradients, 40, 2880);
-        global::System.Span<float> db2 = new(_gradients, 2920, 20);
-        global::System.Span<float> dW3 = new(_gradients, 2940, 200);
-        global::System.Span<float> db3 = new(_gradients, 3140, 10);
-        global::System.Span<float> dW4 = new(_gradients, 3150, 50);
-        global::System.Span<float> db4 = new(_gradients, 3200, 5);
-        global::System.Span<float> dW5 = new(_gradients, 3205, 10);
-        global::System.Span<float> db5 = new(_gradients, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> dW1 = new(_gradients, _g, 36);
+        global::System.Span<float> db1 = new(_gradients, _g + 36, 4);
+        global::System.Span<float> dW2 = new(_gradients, _g + 40, 2880);
+        global::System.Span<float> db2 = new(_gradients, _g + 2920, 20);
+        global::System.Span<float> dW3 = new(_gradients, _g + 2940, 200);
+        global::System.Span<float> db3 = new(_gradients, _g + 3140, 10);
+        global::System.Span<float> dW4 = new(_gradients, _g + 3150, 50);
+        global::System.Span<float> db4 = new(_gradients, _g + 3200, 5);
+        global::System.Span<float> dW5 = new(_gradients, _g + 3205, 10);
+        global::System.Span<float> db5 = new(_gradients, _g + 3215, 2);
 
         // Affine backward, this part's rows of dW5 (Dense5): dW5 = h4ᵀ·da5 over inputs [start5, end5), each summed over the whole batch; db5 = Σ da5 by the part that starts at row 0
         {
@@ -1131,10 +1135,10 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> dh4 = new(_dh4, row0 * 5, batch * 5);
         global::System.Span<float> da5 = new(_da5, row0 * 2, batch * 2);
         global::System.Span<float> scratch = new(_scratch, row0 * 164, batch * 164);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
 
         // Affine backward, these rows (Dense5): dh4 = da5·W5ᵀ with W5 before the step, then da5 ← −lr·da5, their share of the step of W5 and b5
         {
@@ -1199,16 +1203,16 @@ partial class InitNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernel
         global::System.Span<float> da4 = new(_da4, 0, batch * 5);
         global::System.Span<float> da5 = new(_da5, 0, batch * 2);
         global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-        global::System.Span<float> W1 = new(_parameters, 0, 36);
-        global::System.Span<float> b1 = new(_parameters, 36, 4);
-        global::System.Span<float> W2 = new(_parameters, 40, 2880);
-        global::System.Span<float> b2 = new(_parameters, 2920, 20);
-        global::System.Span<float> W3 = new(_parameters, 2940, 200);
-        global::System.Span<float> b3 = new(_parameters, 3140, 10);
-        global::System.Span<float> W4 = new(_parameters, 3150, 50);
-        global::System.Span<float> b4 = new(_parameters, 3200, 5);
-        global::System.Span<float> W5 = new(_parameters, 3205, 10);
-        global::System.Span<float> b5 = new(_parameters, 3215, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 36);
+        global::System.Span<float> b1 = new(_parameters, _p + 36, 4);
+        global::System.Span<float> W2 = new(_parameters, _p + 40, 2880);
+        global::System.Span<float> b2 = new(_parameters, _p + 2920, 20);
+        global::System.Span<float> W3 = new(_parameters, _p + 2940, 200);
+        global::System.Span<float> b3 = new(_parameters, _p + 3140, 10);
+        global::System.Span<float> W4 = new(_parameters, _p + 3150, 50);
+        global::System.Span<float> b4 = new(_parameters, _p + 3200, 5);
+        global::System.Span<float> W5 = new(_parameters, _p + 3205, 10);
+        global::System.Span<float> b5 = new(_parameters, _p + 3215, 2);
 
         // Affine SGD step, this part's rows of W5 (Dense5): W5 ← W5 − lr·(h4ᵀ·da5 + λ·W5) over inputs [start5, end5); b5 ← b5 − lr·Σ da5 by the part that starts at row 0
         {

@@ -86,7 +86,7 @@ namespace Regularized
         private ReferenceTensors ReferenceForwardLayers(global::System.ReadOnlySpan<float> input, int batch, bool training)
         {
             ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);
-            for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double
+            for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double
             for (int i = 0; i < StateCount; i++) r.state[i] = _state[i]; // the running statistics, in double (State itself is left alone)
             r.training = training;
             global::System.Span<double> x = new(r.x, 0, batch * 50);

@@ -67,7 +67,7 @@ namespace Layers
         private ReferenceTensors ReferenceForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
         {
             ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);
-            for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double
+            for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double
             global::System.Span<double> x = new(r.x, 0, batch * 98);
             global::System.Span<double> a1 = new(r.a1, 0, batch * 48);
             global::System.Span<double> h1 = new(r.h1, 0, batch * 48);

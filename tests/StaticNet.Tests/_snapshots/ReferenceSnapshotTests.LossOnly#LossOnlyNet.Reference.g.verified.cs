@@ -67,7 +67,7 @@ partial class LossOnlyNet : global::StaticNet.IReferenceLossNetwork
     private ReferenceTensors ReferenceForwardLayers(global::System.ReadOnlySpan<float> input, int batch)
     {
         ReferenceTensors r = _reference ??= new ReferenceTensors(_batchCapacity);
-        for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double
+        for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double
         global::System.Span<double> x = new(r.x, 0, batch * 4);
         for (int k = 0; k < batch * 4; k++) x[k] = input[k]; // the input, in double
         r.batch = batch;

@@ -39,8 +39,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     private const int MaxBatchCapacity = 195225781;
 
     // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
+    // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+    private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly int _p, _g;
     private readonly int _batchCapacity;
     private int _batch;        // rows in the latest Forward or Loss; 0 before the first
     private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -80,6 +82,8 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     {
         global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
         _batchCapacity = batchCapacity;
+        _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+        _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
         _x = new float[batchCapacity * 6];
         _h0 = new float[batchCapacity * 6];
         _a1 = new float[batchCapacity * 5];
@@ -108,9 +112,9 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
     /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
     /// </summary>
-    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
     /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
     public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -123,21 +127,21 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     };
 
     /// <summary>Dense1 weights [6, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 30); } }
+    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 30); } }
     /// <summary>Dense1 bias [5]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 30, 5); } }
+    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 30, 5); } }
     /// <summary>dLoss/dW1 [6, 5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW1 => new(_gradients, 0, 30);
+    public global::System.Span<float> dW1 => new(_gradients, _g, 30);
     /// <summary>dLoss/db1 [5]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db1 => new(_gradients, 30, 5);
+    public global::System.Span<float> db1 => new(_gradients, _g + 30, 5);
     /// <summary>Dense2 weights [5, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 35, 15); } }
+    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 35, 15); } }
     /// <summary>Dense2 bias [3]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 50, 3); } }
+    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 50, 3); } }
     /// <summary>dLoss/dW2 [5, 3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW2 => new(_gradients, 35, 15);
+    public global::System.Span<float> dW2 => new(_gradients, _g + 35, 15);
     /// <summary>dLoss/db2 [3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db2 => new(_gradients, 50, 3);
+    public global::System.Span<float> db2 => new(_gradients, _g + 50, 3);
 
     /// <summary>
     /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -225,16 +229,16 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
     private float WeightDecayPenalty()
     {
         double squares = 0;
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 30)); // Σ W1²
-        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 35, 15)); // Σ W2²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 30)); // Σ W1²
+        squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 35, 15)); // Σ W2²
         return (float)(0.5 * _weightDecay * squares);
     }
 
     /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
     private void AddWeightDecayGradient()
     {
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 30), new global::System.Span<float>(_gradients, 0, 30), _weightDecay); // dW1 += λ·W1
-        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 35, 15), new global::System.Span<float>(_gradients, 35, 15), _weightDecay); // dW2 += λ·W2
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 30), new global::System.Span<float>(_gradients, _g, 30), _weightDecay); // dW1 += λ·W1
+        global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 35, 15), new global::System.Span<float>(_gradients, _g + 35, 15), _weightDecay); // dW2 += λ·W2
     }
 
     /// <summary>
@@ -277,10 +281,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> h1 = new(_h1, 0, batch * 5);
         global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
         global::System.Span<float> a2 = new(_a2, 0, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> b1 = new(_parameters, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> b2 = new(_parameters, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> b1 = new(_parameters, _p + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> b2 = new(_parameters, _p + 50, 3);
         input.CopyTo(x);
 
         // Tanh forward: h0 = tanh(x)
@@ -361,10 +365,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> h1_2 = new(workspace._h1_2, 0, batch * 5);
         global::System.Span<float> a2 = new(workspace._a2, 0, batch * 3);
         global::System.Span<float> y = new(workspace._y, 0, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> b1 = new(_parameters, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> b2 = new(_parameters, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> b1 = new(_parameters, _p + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> b2 = new(_parameters, _p + 50, 3);
         // Tanh forward: h0 = tanh(x)
         {
             global::StaticNet.Kernels.Activation.TanhForward(x, h0);
@@ -485,7 +489,7 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
             }
             BackwardLayers(batch, inputGradient);
             if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -543,7 +547,7 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 3);
             }
             BackwardLayers(batch, inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -561,12 +565,12 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> dh1 = new(_dh1, 0, batch * 5);
         global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 5);
         global::System.Span<float> da2 = new(_da2, 0, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> dW1 = new(_gradients, 0, 30);
-        global::System.Span<float> db1 = new(_gradients, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> dW2 = new(_gradients, 35, 15);
-        global::System.Span<float> db2 = new(_gradients, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> dW1 = new(_gradients, _g, 30);
+        global::System.Span<float> db1 = new(_gradients, _g + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> dW2 = new(_gradients, _g + 35, 15);
+        global::System.Span<float> db2 = new(_gradients, _g + 50, 3);
         // Affine backward (Dense2): dW2 = h1_2ᵀ·da2, db2 = Σ da2, dh1_2 = da2·W2ᵀ
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(h1_2, da2, dW2, db2, batch, inputs: 5, outputs: 3);
@@ -608,10 +612,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> dh1 = new(_dh1, 0, batch * 5);
         global::System.Span<float> dh1_2 = new(_dh1_2, 0, batch * 5);
         global::System.Span<float> da2 = new(_da2, 0, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> b1 = new(_parameters, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> b2 = new(_parameters, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> b1 = new(_parameters, _p + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> b2 = new(_parameters, _p + 50, 3);
         // Affine backward with the SGD step (Dense2): dh1_2 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1_2ᵀ·da2, b2 ← b2 − lr·Σ da2
         {
             global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1_2, _scratch, batch, inputs: 5, outputs: 3);
@@ -687,10 +691,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> h1 = new(_h1, row0 * 5, batch * 5);
         global::System.Span<float> h1_2 = new(_h1_2, row0 * 5, batch * 5);
         global::System.Span<float> a2 = new(_a2, row0 * 3, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> b1 = new(_parameters, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> b2 = new(_parameters, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> b1 = new(_parameters, _p + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> b2 = new(_parameters, _p + 50, 3);
         input.Slice(row0 * 6, batch * 6).CopyTo(x);
 
         // Tanh forward: h0 = tanh(x)
@@ -735,8 +739,8 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> da2 = new(_da2, row0 * 3, batch * 3);
         global::System.Span<float> scratch = new(_scratch, row0 * 11, batch * 11);
         global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
 
         // Affine backward, these rows (Dense2): dh1_2 = da2·W2ᵀ
         {
@@ -773,10 +777,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
         global::System.Span<float> da1 = new(_da1, 0, batch * 5);
         global::System.Span<float> da2 = new(_da2, 0, batch * 3);
-        global::System.Span<float> dW1 = new(_gradients, 0, 30);
-        global::System.Span<float> db1 = new(_gradients, 30, 5);
-        global::System.Span<float> dW2 = new(_gradients, 35, 15);
-        global::System.Span<float> db2 = new(_gradients, 50, 3);
+        global::System.Span<float> dW1 = new(_gradients, _g, 30);
+        global::System.Span<float> db1 = new(_gradients, _g + 30, 5);
+        global::System.Span<float> dW2 = new(_gradients, _g + 35, 15);
+        global::System.Span<float> db2 = new(_gradients, _g + 50, 3);
 
         // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1_2ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
         {
@@ -804,7 +808,7 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> dh1_2 = new(_dh1_2, row0 * 5, batch * 5);
         global::System.Span<float> da2 = new(_da2, row0 * 3, batch * 3);
         global::System.Span<float> scratch = new(_scratch, row0 * 11, batch * 11);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
 
         // Affine backward, these rows (Dense2): dh1_2 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
         {
@@ -836,10 +840,10 @@ partial class OddNet : global::StaticNet.ILossNetwork, global::StaticNet.Kernels
         global::System.Span<float> h1_2 = new(_h1_2, 0, batch * 5);
         global::System.Span<float> da1 = new(_da1, 0, batch * 5);
         global::System.Span<float> da2 = new(_da2, 0, batch * 3);
-        global::System.Span<float> W1 = new(_parameters, 0, 30);
-        global::System.Span<float> b1 = new(_parameters, 30, 5);
-        global::System.Span<float> W2 = new(_parameters, 35, 15);
-        global::System.Span<float> b2 = new(_parameters, 50, 3);
+        global::System.Span<float> W1 = new(_parameters, _p, 30);
+        global::System.Span<float> b1 = new(_parameters, _p + 30, 5);
+        global::System.Span<float> W2 = new(_parameters, _p + 35, 15);
+        global::System.Span<float> b2 = new(_parameters, _p + 50, 3);
 
         // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(h1_2ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
         {

@@ -34,8 +34,10 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
     private const int MaxBatchCapacity = 429496718;
 
     // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
+    // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+    private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly int _p, _g;
     private readonly int _batchCapacity;
     private int _batch;        // rows in the latest Forward or Loss; 0 before the first
     private bool _parametersTaken; // Parameters or a weight view was handed out since the latest Forward or Loss
@@ -63,6 +65,8 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
     {
         global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
         _batchCapacity = batchCapacity;
+        _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+        _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
         _x = new float[batchCapacity * 3];
         _a1 = new float[batchCapacity * 2];
         _da1 = new float[batchCapacity * 2];
@@ -80,9 +84,9 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
     /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
     /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
     /// </summary>
-    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
     /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
     public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -93,13 +97,13 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
     };
 
     /// <summary>Dense1 weights [3, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 6); } }
+    public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 6); } }
     /// <summary>Dense1 bias [2]: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 6, 2); } }
+    public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 6, 2); } }
     /// <summary>dLoss/dW1 [3, 2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW1 => new(_gradients, 0, 6);
+    public global::System.Span<float> dW1 => new(_gradients, _g, 6);
     /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db1 => new(_gradients, 6, 2);
+    public global::System.Span<float> db1 => new(_gradients, _g + 6, 2);
 
     /// <summary>
     /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -192,8 +196,8 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         if (parts > 1) { ForwardLayersParallel(input, batch, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 3);
         global::System.Span<float> a1 = new(_a1, 0, batch * 2);
-        global::System.Span<float> W1 = new(_parameters, 0, 6);
-        global::System.Span<float> b1 = new(_parameters, 6, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 6);
+        global::System.Span<float> b1 = new(_parameters, _p + 6, 2);
         input.CopyTo(x);
 
         // Affine forward (Dense1): a1 = x·W1 + b1
@@ -239,8 +243,8 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         if (CheckFinite) global::StaticNet.Kernels.Guard.Finite(input, nameof(input));
         global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
         global::System.Span<float> a1 = new(workspace._a1, 0, batch * 2);
-        global::System.Span<float> W1 = new(_parameters, 0, 6);
-        global::System.Span<float> b1 = new(_parameters, 6, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 6);
+        global::System.Span<float> b1 = new(_parameters, _p + 6, 2);
         // Affine forward (Dense1): a1 = x·W1 + b1
         {
             global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 3, outputs: 2);
@@ -272,7 +276,7 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
                 outputGradient.CopyTo(da1);
             }
             BackwardLayers(batch, inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -284,9 +288,9 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         if (parts > 1) { BackwardLayersParallel(batch, inputGradient, parts); return; }
         global::System.Span<float> x = new(_x, 0, batch * 3);
         global::System.Span<float> da1 = new(_da1, 0, batch * 2);
-        global::System.Span<float> W1 = new(_parameters, 0, 6);
-        global::System.Span<float> dW1 = new(_gradients, 0, 6);
-        global::System.Span<float> db1 = new(_gradients, 6, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 6);
+        global::System.Span<float> dW1 = new(_gradients, _g, 6);
+        global::System.Span<float> db1 = new(_gradients, _g + 6, 2);
         // Affine backward (Dense1): dW1 = xᵀ·da1, db1 = Σ da1, inputGradient = da1·W1ᵀ (when asked for)
         {
             global::StaticNet.Kernels.Affine.BackwardWeights(x, da1, dW1, db1, batch, inputs: 3, outputs: 2);
@@ -330,8 +334,8 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         if (batch == 0) return;
         global::System.Span<float> x = new(_x, row0 * 3, batch * 3);
         global::System.Span<float> a1 = new(_a1, row0 * 2, batch * 2);
-        global::System.Span<float> W1 = new(_parameters, 0, 6);
-        global::System.Span<float> b1 = new(_parameters, 6, 2);
+        global::System.Span<float> W1 = new(_parameters, _p, 6);
+        global::System.Span<float> b1 = new(_parameters, _p + 6, 2);
         input.Slice(row0 * 3, batch * 3).CopyTo(x);
 
         // Affine forward (Dense1): a1 = x·W1 + b1
@@ -349,7 +353,7 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         global::System.Span<float> da1 = new(_da1, row0 * 2, batch * 2);
         global::System.Span<float> scratch = new(_scratch, row0 * 5, batch * 5);
         global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-        global::System.Span<float> W1 = new(_parameters, 0, 6);
+        global::System.Span<float> W1 = new(_parameters, _p, 6);
 
         // Affine backward, these rows (Dense1): inputGradient = da1·W1ᵀ (when asked for)
         {
@@ -363,8 +367,8 @@ partial class DenseOnly : global::StaticNet.INetwork, global::StaticNet.Kernels.
         int batch = _rows; // every part sums its blocks over the whole batch
         global::System.Span<float> x = new(_x, 0, batch * 3);
         global::System.Span<float> da1 = new(_da1, 0, batch * 2);
-        global::System.Span<float> dW1 = new(_gradients, 0, 6);
-        global::System.Span<float> db1 = new(_gradients, 6, 2);
+        global::System.Span<float> dW1 = new(_gradients, _g, 6);
+        global::System.Span<float> db1 = new(_gradients, _g + 6, 2);
 
         // Affine backward, this part's rows of dW1 (Dense1): dW1 = xᵀ·da1 over inputs [start1, end1), each summed over the whole batch; db1 = Σ da1 by the part that starts at row 0
         {

@@ -43,8 +43,10 @@ namespace Outer.Space
                 private const int MaxBatchCapacity = 536870897;
 
                 // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-                private readonly float[] _parameters = new float[ParameterCount];
-                private readonly float[] _gradients = new float[ParameterCount];
+                // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+                private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+                private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+                private readonly int _p, _g;
                 private readonly int _batchCapacity;
                 private int _batch;        // rows in the latest Forward or Loss; 0 before the first
                 private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -79,6 +81,8 @@ namespace Outer.Space
                 {
                     global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
                     _batchCapacity = batchCapacity;
+                    _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+                    _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
                     _x = new float[batchCapacity * 2];
                     _a1 = new float[batchCapacity * 2];
                     _h1 = new float[batchCapacity * 2];
@@ -102,9 +106,9 @@ namespace Outer.Space
                 /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
                 /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
                 /// </summary>
-                public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+                public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
                 /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-                public global::System.Span<float> Gradients => _gradients;
+                public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
                 /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
                 public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -117,21 +121,21 @@ namespace Outer.Space
                 };
 
                 /// <summary>Dense1 weights [2, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 4); } }
+                public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 4); } }
                 /// <summary>Dense1 bias [2]: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 4, 2); } }
+                public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 4, 2); } }
                 /// <summary>dLoss/dW1 [2, 2]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> dW1 => new(_gradients, 0, 4);
+                public global::System.Span<float> dW1 => new(_gradients, _g, 4);
                 /// <summary>dLoss/db1 [2]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> db1 => new(_gradients, 4, 2);
+                public global::System.Span<float> db1 => new(_gradients, _g + 4, 2);
                 /// <summary>Dense2 weights [2, 1], row-major: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 6, 2); } }
+                public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 6, 2); } }
                 /// <summary>Dense2 bias [1]: a view into <see cref="Parameters"/>.</summary>
-                public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 8, 1); } }
+                public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 8, 1); } }
                 /// <summary>dLoss/dW2 [2, 1]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> dW2 => new(_gradients, 6, 2);
+                public global::System.Span<float> dW2 => new(_gradients, _g + 6, 2);
                 /// <summary>dLoss/db2 [1]: a view into <see cref="Gradients"/>.</summary>
-                public global::System.Span<float> db2 => new(_gradients, 8, 1);
+                public global::System.Span<float> db2 => new(_gradients, _g + 8, 1);
 
                 /// <summary>
                 /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -219,16 +223,16 @@ namespace Outer.Space
                 private float WeightDecayPenalty()
                 {
                     double squares = 0;
-                    squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 4)); // Σ W1²
-                    squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 6, 2)); // Σ W2²
+                    squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 4)); // Σ W1²
+                    squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 6, 2)); // Σ W2²
                     return (float)(0.5 * _weightDecay * squares);
                 }
 
                 /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
                 private void AddWeightDecayGradient()
                 {
-                    global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 4), new global::System.Span<float>(_gradients, 0, 4), _weightDecay); // dW1 += λ·W1
-                    global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 6, 2), new global::System.Span<float>(_gradients, 6, 2), _weightDecay); // dW2 += λ·W2
+                    global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 4), new global::System.Span<float>(_gradients, _g, 4), _weightDecay); // dW1 += λ·W1
+                    global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 6, 2), new global::System.Span<float>(_gradients, _g + 6, 2), _weightDecay); // dW2 += λ·W2
                 }
 
                 /// <summary>
@@ -264,10 +268,10 @@ namespace Outer.Space
                     global::System.Span<float> a1 = new(_a1, 0, batch * 2);
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
                     global::System.Span<float> a2 = new(_a2, 0, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> b1 = new(_parameters, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> b1 = new(_parameters, _p + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, _p + 8, 1);
                     input.CopyTo(x);
 
                     // Affine forward (Dense1): a1 = x·W1 + b1
@@ -329,10 +333,10 @@ namespace Outer.Space
                     global::System.Span<float> a1 = new(workspace._a1, 0, batch * 2);
                     global::System.Span<float> h1 = new(workspace._h1, 0, batch * 2);
                     global::System.Span<float> a2 = new(workspace._a2, 0, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> b1 = new(_parameters, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> b1 = new(_parameters, _p + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, _p + 8, 1);
                     // Affine forward (Dense1): a1 = x·W1 + b1
                     {
                         global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 2, outputs: 2);
@@ -416,7 +420,7 @@ namespace Outer.Space
                         }
                         BackwardLayers(batch, inputGradient);
                         if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                        if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                        if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
                     }
                     finally { _busy = false; }
                 }
@@ -473,7 +477,7 @@ namespace Outer.Space
                             outputGradient.CopyTo(da2);
                         }
                         BackwardLayers(batch, inputGradient);
-                        if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                        if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
                     }
                     finally { _busy = false; }
                 }
@@ -488,12 +492,12 @@ namespace Outer.Space
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
                     global::System.Span<float> dh1 = new(_dh1, 0, batch * 2);
                     global::System.Span<float> da2 = new(_da2, 0, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> dW1 = new(_gradients, 0, 4);
-                    global::System.Span<float> db1 = new(_gradients, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> dW2 = new(_gradients, 6, 2);
-                    global::System.Span<float> db2 = new(_gradients, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> dW1 = new(_gradients, _g, 4);
+                    global::System.Span<float> db1 = new(_gradients, _g + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> dW2 = new(_gradients, _g + 6, 2);
+                    global::System.Span<float> db2 = new(_gradients, _g + 8, 1);
                     // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
                     {
                         global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 2, outputs: 1);
@@ -522,10 +526,10 @@ namespace Outer.Space
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
                     global::System.Span<float> dh1 = new(_dh1, 0, batch * 2);
                     global::System.Span<float> da2 = new(_da2, 0, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> b1 = new(_parameters, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> b1 = new(_parameters, _p + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, _p + 8, 1);
                     // Affine backward with the SGD step (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1ᵀ·da2, b2 ← b2 − lr·Σ da2
                     {
                         global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 2, outputs: 1);
@@ -594,10 +598,10 @@ namespace Outer.Space
                     global::System.Span<float> a1 = new(_a1, row0 * 2, batch * 2);
                     global::System.Span<float> h1 = new(_h1, row0 * 2, batch * 2);
                     global::System.Span<float> a2 = new(_a2, row0 * 1, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> b1 = new(_parameters, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> b1 = new(_parameters, _p + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, _p + 8, 1);
                     input.Slice(row0 * 2, batch * 2).CopyTo(x);
 
                     // Affine forward (Dense1): a1 = x·W1 + b1
@@ -628,8 +632,8 @@ namespace Outer.Space
                     global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
                     global::System.Span<float> scratch = new(_scratch, row0 * 4, batch * 4);
                     global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
 
                     // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
                     {
@@ -655,10 +659,10 @@ namespace Outer.Space
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
                     global::System.Span<float> da2 = new(_da2, 0, batch * 1);
-                    global::System.Span<float> dW1 = new(_gradients, 0, 4);
-                    global::System.Span<float> db1 = new(_gradients, 4, 2);
-                    global::System.Span<float> dW2 = new(_gradients, 6, 2);
-                    global::System.Span<float> db2 = new(_gradients, 8, 1);
+                    global::System.Span<float> dW1 = new(_gradients, _g, 4);
+                    global::System.Span<float> db1 = new(_gradients, _g + 4, 2);
+                    global::System.Span<float> dW2 = new(_gradients, _g + 6, 2);
+                    global::System.Span<float> db2 = new(_gradients, _g + 8, 1);
 
                     // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
                     {
@@ -684,7 +688,7 @@ namespace Outer.Space
                     global::System.Span<float> dh1 = new(_dh1, row0 * 2, batch * 2);
                     global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
                     global::System.Span<float> scratch = new(_scratch, row0 * 4, batch * 4);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
 
                     // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
                     {
@@ -711,10 +715,10 @@ namespace Outer.Space
                     global::System.Span<float> h1 = new(_h1, 0, batch * 2);
                     global::System.Span<float> da1 = new(_da1, 0, batch * 2);
                     global::System.Span<float> da2 = new(_da2, 0, batch * 1);
-                    global::System.Span<float> W1 = new(_parameters, 0, 4);
-                    global::System.Span<float> b1 = new(_parameters, 4, 2);
-                    global::System.Span<float> W2 = new(_parameters, 6, 2);
-                    global::System.Span<float> b2 = new(_parameters, 8, 1);
+                    global::System.Span<float> W1 = new(_parameters, _p, 4);
+                    global::System.Span<float> b1 = new(_parameters, _p + 4, 2);
+                    global::System.Span<float> W2 = new(_parameters, _p + 6, 2);
+                    global::System.Span<float> b2 = new(_parameters, _p + 8, 1);
 
                     // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(h1ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
                     {

@@ -43,8 +43,10 @@ namespace Book
         private const int MaxBatchCapacity = 124275;
 
         // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -89,6 +91,8 @@ namespace Book
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 784];
             _a1 = new float[batchCapacity * 17280];
             _h1 = new float[batchCapacity * 17280];
@@ -123,9 +127,9 @@ namespace Book
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -140,29 +144,29 @@ namespace Book
         };
 
         /// <summary>Conv2D1 weights [30, 1, 5, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 750); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 750); } }
         /// <summary>Conv2D1 bias [30]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 750, 30); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 750, 30); } }
         /// <summary>dLoss/dW1 [30, 1, 5, 5]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 750);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 750);
         /// <summary>dLoss/db1 [30]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 750, 30);
+        public global::System.Span<float> db1 => new(_gradients, _g + 750, 30);
         /// <summary>Dense2 weights [4320, 100], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 780, 432000); } }
+        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 780, 432000); } }
         /// <summary>Dense2 bias [100]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 432780, 100); } }
+        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 432780, 100); } }
         /// <summary>dLoss/dW2 [4320, 100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW2 => new(_gradients, 780, 432000);
+        public global::System.Span<float> dW2 => new(_gradients, _g + 780, 432000);
         /// <summary>dLoss/db2 [100]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db2 => new(_gradients, 432780, 100);
+        public global::System.Span<float> db2 => new(_gradients, _g + 432780, 100);
         /// <summary>Dense3 weights [100, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 432880, 1000); } }
+        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 432880, 1000); } }
         /// <summary>Dense3 bias [10]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 433880, 10); } }
+        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 433880, 10); } }
         /// <summary>dLoss/dW3 [100, 10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW3 => new(_gradients, 432880, 1000);
+        public global::System.Span<float> dW3 => new(_gradients, _g + 432880, 1000);
         /// <summary>dLoss/db3 [10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db3 => new(_gradients, 433880, 10);
+        public global::System.Span<float> db3 => new(_gradients, _g + 433880, 10);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -251,18 +255,18 @@ namespace Book
         private float WeightDecayPenalty()
         {
             double squares = 0;
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 750)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000)); // Σ W2²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000)); // Σ W3²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 750)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 780, 432000)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 432880, 1000)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
 
         /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
         private void AddWeightDecayGradient()
         {
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 750), new global::System.Span<float>(_gradients, 0, 750), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 780, 432000), new global::System.Span<float>(_gradients, 780, 432000), _weightDecay); // dW2 += λ·W2
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 432880, 1000), new global::System.Span<float>(_gradients, 432880, 1000), _weightDecay); // dW3 += λ·W3
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 750), new global::System.Span<float>(_gradients, _g, 750), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 780, 432000), new global::System.Span<float>(_gradients, _g + 780, 432000), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 432880, 1000), new global::System.Span<float>(_gradients, _g + 432880, 1000), _weightDecay); // dW3 += λ·W3
         }
 
         /// <summary>
@@ -308,12 +312,12 @@ namespace Book
             global::System.Span<float> a3 = new(_a3, 0, batch * 10);
             global::System.Span<float> col1 = _col1;
             global::System.Span<int> argmax3 = _argmax3;
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> b1 = new(_parameters, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> b2 = new(_parameters, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> b1 = new(_parameters, _p + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, _p + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 433880, 10);
             input.CopyTo(x);
 
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
@@ -410,12 +414,12 @@ namespace Book
             global::System.Span<float> y = new(workspace._y, 0, batch * 10);
             global::System.Span<float> col1 = workspace._col1;
             global::System.Span<int> argmax3 = workspace._argmax3;
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> b1 = new(_parameters, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> b2 = new(_parameters, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> b1 = new(_parameters, _p + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, _p + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 433880, 10);
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 1, height: 28, width: 28, filters: 30, kernelSize: 5, stride: 1, padding: 0);
@@ -543,7 +547,7 @@ namespace Book
                 }
                 BackwardLayers(batch, inputGradient);
                 if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -601,7 +605,7 @@ namespace Book
                     global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da3, batch, 10);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -623,15 +627,15 @@ namespace Book
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1;
             global::System.Span<int> argmax3 = _argmax3;
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> dW1 = new(_gradients, 0, 750);
-            global::System.Span<float> db1 = new(_gradients, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> dW2 = new(_gradients, 780, 432000);
-            global::System.Span<float> db2 = new(_gradients, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> dW3 = new(_gradients, 432880, 1000);
-            global::System.Span<float> db3 = new(_gradients, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> dW1 = new(_gradients, _g, 750);
+            global::System.Span<float> db1 = new(_gradients, _g + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> dW2 = new(_gradients, _g + 780, 432000);
+            global::System.Span<float> db2 = new(_gradients, _g + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> dW3 = new(_gradients, _g + 432880, 1000);
+            global::System.Span<float> db3 = new(_gradients, _g + 433880, 10);
             // Affine backward (Dense3): dW3 = h2ᵀ·da3, db3 = Σ da3, dh2 = da3·W3ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h2, da3, dW3, db3, batch, inputs: 100, outputs: 10);
@@ -684,12 +688,12 @@ namespace Book
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1;
             global::System.Span<int> argmax3 = _argmax3;
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> b1 = new(_parameters, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> b2 = new(_parameters, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> b1 = new(_parameters, _p + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, _p + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 433880, 10);
             // Affine backward with the SGD step (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·h2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dh2, _scratch, batch, inputs: 100, outputs: 10);
@@ -781,12 +785,12 @@ namespace Book
             global::System.Span<float> a3 = new(_a3, row0 * 10, batch * 10);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> b1 = new(_parameters, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> b2 = new(_parameters, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> b1 = new(_parameters, _p + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, _p + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 433880, 10);
             input.Slice(row0 * 784, batch * 784).CopyTo(x);
 
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 30, 24, 24)
@@ -840,9 +844,9 @@ namespace Book
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
 
             // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ
             {
@@ -888,13 +892,13 @@ namespace Book
             global::System.Span<float> da2 = new(_da2, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> dW1 = new(_gradients, 0, 750);
-            global::System.Span<float> db1 = new(_gradients, 750, 30);
-            global::System.Span<float> dW2 = new(_gradients, 780, 432000);
-            global::System.Span<float> db2 = new(_gradients, 432780, 100);
-            global::System.Span<float> dW3 = new(_gradients, 432880, 1000);
-            global::System.Span<float> db3 = new(_gradients, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> dW1 = new(_gradients, _g, 750);
+            global::System.Span<float> db1 = new(_gradients, _g + 750, 30);
+            global::System.Span<float> dW2 = new(_gradients, _g + 780, 432000);
+            global::System.Span<float> db2 = new(_gradients, _g + 432780, 100);
+            global::System.Span<float> dW3 = new(_gradients, _g + 432880, 1000);
+            global::System.Span<float> db3 = new(_gradients, _g + 433880, 10);
 
             // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
             {
@@ -930,8 +934,8 @@ namespace Book
             global::System.Span<float> da3 = new(_da3, row0 * 10, batch * 10);
             global::System.Span<float> scratch = new(_scratch, row0 * 4420, batch * 4420);
             global::System.Span<int> argmax3 = new(_argmax3, row0 * 4320, batch * 4320);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
 
             // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
             {
@@ -975,12 +979,12 @@ namespace Book
             global::System.Span<float> da2 = new(_da2, 0, batch * 100);
             global::System.Span<float> da3 = new(_da3, 0, batch * 10);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 750);
-            global::System.Span<float> b1 = new(_parameters, 750, 30);
-            global::System.Span<float> W2 = new(_parameters, 780, 432000);
-            global::System.Span<float> b2 = new(_parameters, 432780, 100);
-            global::System.Span<float> W3 = new(_parameters, 432880, 1000);
-            global::System.Span<float> b3 = new(_parameters, 433880, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 750);
+            global::System.Span<float> b1 = new(_parameters, _p + 750, 30);
+            global::System.Span<float> W2 = new(_parameters, _p + 780, 432000);
+            global::System.Span<float> b2 = new(_parameters, _p + 432780, 100);
+            global::System.Span<float> W3 = new(_parameters, _p + 432880, 1000);
+            global::System.Span<float> b3 = new(_parameters, _p + 433880, 10);
 
             // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(h2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
             {

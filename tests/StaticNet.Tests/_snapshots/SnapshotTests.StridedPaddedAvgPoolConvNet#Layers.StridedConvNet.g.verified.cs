@@ -43,8 +43,10 @@ namespace Layers
         private const int MaxBatchCapacity = 8837381;
 
         // Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -89,6 +91,8 @@ namespace Layers
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 243];
             _a1 = new float[batchCapacity * 100];
             _h1 = new float[batchCapacity * 100];
@@ -123,9 +127,9 @@ namespace Layers
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -140,29 +144,29 @@ namespace Layers
         };
 
         /// <summary>Conv2D1 weights [4, 3, 3, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 108); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 108); } }
         /// <summary>Conv2D1 bias [4]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 108, 4); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 108, 4); } }
         /// <summary>dLoss/dW1 [4, 3, 3, 3]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 108);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 108);
         /// <summary>dLoss/db1 [4]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 108, 4);
+        public global::System.Span<float> db1 => new(_gradients, _g + 108, 4);
         /// <summary>Conv2D2 weights [2, 4, 2, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 112, 32); } }
+        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 112, 32); } }
         /// <summary>Conv2D2 bias [2]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 144, 2); } }
+        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 144, 2); } }
         /// <summary>dLoss/dW2 [2, 4, 2, 2]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW2 => new(_gradients, 112, 32);
+        public global::System.Span<float> dW2 => new(_gradients, _g + 112, 32);
         /// <summary>dLoss/db2 [2]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db2 => new(_gradients, 144, 2);
+        public global::System.Span<float> db2 => new(_gradients, _g + 144, 2);
         /// <summary>Dense3 weights [18, 5], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 146, 90); } }
+        public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 146, 90); } }
         /// <summary>Dense3 bias [5]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 236, 5); } }
+        public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 236, 5); } }
         /// <summary>dLoss/dW3 [18, 5]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW3 => new(_gradients, 146, 90);
+        public global::System.Span<float> dW3 => new(_gradients, _g + 146, 90);
         /// <summary>dLoss/db3 [5]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db3 => new(_gradients, 236, 5);
+        public global::System.Span<float> db3 => new(_gradients, _g + 236, 5);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -252,18 +256,18 @@ namespace Layers
         private float WeightDecayPenalty()
         {
             double squares = 0;
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 108)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 112, 32)); // Σ W2²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 146, 90)); // Σ W3²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 108)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 112, 32)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 146, 90)); // Σ W3²
             return (float)(0.5 * _weightDecay * squares);
         }
 
         /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
         private void AddWeightDecayGradient()
         {
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 108), new global::System.Span<float>(_gradients, 0, 108), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 112, 32), new global::System.Span<float>(_gradients, 112, 32), _weightDecay); // dW2 += λ·W2
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 146, 90), new global::System.Span<float>(_gradients, 146, 90), _weightDecay); // dW3 += λ·W3
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 108), new global::System.Span<float>(_gradients, _g, 108), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 112, 32), new global::System.Span<float>(_gradients, _g + 112, 32), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 146, 90), new global::System.Span<float>(_gradients, _g + 146, 90), _weightDecay); // dW3 += λ·W3
         }
 
         /// <summary>
@@ -304,12 +308,12 @@ namespace Layers
             global::System.Span<float> a3 = new(_a3, 0, batch * 5);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> col2 = _col2;
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> b1 = new(_parameters, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> b2 = new(_parameters, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> b1 = new(_parameters, _p + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> b2 = new(_parameters, _p + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> b3 = new(_parameters, _p + 236, 5);
             input.CopyTo(x);
 
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 5, 5)
@@ -403,12 +407,12 @@ namespace Layers
             global::System.Span<float> a3 = new(workspace._a3, 0, batch * 5);
             global::System.Span<float> col1 = workspace._col1;
             global::System.Span<float> col2 = workspace._col2;
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> b1 = new(_parameters, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> b2 = new(_parameters, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> b1 = new(_parameters, _p + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> b2 = new(_parameters, _p + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> b3 = new(_parameters, _p + 236, 5);
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 5, 5)
             {
                 global::StaticNet.Kernels.Conv2D.Forward(x, W1, b1, a1, col1, batch, channels: 3, height: 9, width: 9, filters: 4, kernelSize: 3, stride: 2, padding: 1);
@@ -509,7 +513,7 @@ namespace Layers
                 }
                 BackwardLayers(batch, inputGradient);
                 if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -566,7 +570,7 @@ namespace Layers
                     outputGradient.CopyTo(da3);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -588,15 +592,15 @@ namespace Layers
             global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> col2 = _col2;
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> dW1 = new(_gradients, 0, 108);
-            global::System.Span<float> db1 = new(_gradients, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> dW2 = new(_gradients, 112, 32);
-            global::System.Span<float> db2 = new(_gradients, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> dW3 = new(_gradients, 146, 90);
-            global::System.Span<float> db3 = new(_gradients, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> dW1 = new(_gradients, _g, 108);
+            global::System.Span<float> db1 = new(_gradients, _g + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> dW2 = new(_gradients, _g + 112, 32);
+            global::System.Span<float> db2 = new(_gradients, _g + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> dW3 = new(_gradients, _g + 146, 90);
+            global::System.Span<float> db3 = new(_gradients, _g + 236, 5);
             // Affine backward (Dense3): dW3 = p2ᵀ·da3, db3 = Σ da3, dp2 = da3·W3ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(p2, da3, dW3, db3, batch, inputs: 18, outputs: 5);
@@ -648,12 +652,12 @@ namespace Layers
             global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1;
             global::System.Span<float> col2 = _col2;
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> b1 = new(_parameters, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> b2 = new(_parameters, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> b1 = new(_parameters, _p + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> b2 = new(_parameters, _p + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> b3 = new(_parameters, _p + 236, 5);
             // Affine backward with the SGD step (Dense3): dp2 = da3·W3ᵀ with W3 before the step, then W3 ← W3 − lr·p2ᵀ·da3, b3 ← b3 − lr·Σ da3
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da3, W3, dp2, _scratch, batch, inputs: 18, outputs: 5);
@@ -743,12 +747,12 @@ namespace Layers
             global::System.Span<float> a3 = new(_a3, row0 * 5, batch * 5);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> b1 = new(_parameters, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> b2 = new(_parameters, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> b1 = new(_parameters, _p + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> b2 = new(_parameters, _p + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> b3 = new(_parameters, _p + 236, 5);
             input.Slice(row0 * 243, batch * 243).CopyTo(x);
 
             // Convolution forward (Conv2D1): col = im2col(x), a1 = col·W1ᵀ + b1, read as (N, 4, 5, 5)
@@ -802,9 +806,9 @@ namespace Layers
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
 
             // Affine backward, these rows (Dense3): dp2 = da3·W3ᵀ
             {
@@ -851,14 +855,14 @@ namespace Layers
             global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> dW1 = new(_gradients, 0, 108);
-            global::System.Span<float> db1 = new(_gradients, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> dW2 = new(_gradients, 112, 32);
-            global::System.Span<float> db2 = new(_gradients, 144, 2);
-            global::System.Span<float> dW3 = new(_gradients, 146, 90);
-            global::System.Span<float> db3 = new(_gradients, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> dW1 = new(_gradients, _g, 108);
+            global::System.Span<float> db1 = new(_gradients, _g + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> dW2 = new(_gradients, _g + 112, 32);
+            global::System.Span<float> db2 = new(_gradients, _g + 144, 2);
+            global::System.Span<float> dW3 = new(_gradients, _g + 146, 90);
+            global::System.Span<float> db3 = new(_gradients, _g + 236, 5);
 
             // Affine backward, this part's rows of dW3 (Dense3): dW3 = p2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
             {
@@ -893,8 +897,8 @@ namespace Layers
             global::System.Span<float> da3 = new(_da3, row0 * 5, batch * 5);
             global::System.Span<float> scratch = new(_scratch, row0 * 23, batch * 23);
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
 
             // Affine backward, these rows (Dense3): dp2 = da3·W3ᵀ with W3 before the step, then da3 ← −lr·da3, their share of the step of W3 and b3
             {
@@ -938,12 +942,12 @@ namespace Layers
             global::System.Span<float> da3 = new(_da3, 0, batch * 5);
             global::System.Span<float> col1 = _col1Parts[part]; // this part's own
             global::System.Span<float> col2 = _col2Parts[part]; // this part's own
-            global::System.Span<float> W1 = new(_parameters, 0, 108);
-            global::System.Span<float> b1 = new(_parameters, 108, 4);
-            global::System.Span<float> W2 = new(_parameters, 112, 32);
-            global::System.Span<float> b2 = new(_parameters, 144, 2);
-            global::System.Span<float> W3 = new(_parameters, 146, 90);
-            global::System.Span<float> b3 = new(_parameters, 236, 5);
+            global::System.Span<float> W1 = new(_parameters, _p, 108);
+            global::System.Span<float> b1 = new(_parameters, _p + 108, 4);
+            global::System.Span<float> W2 = new(_parameters, _p + 112, 32);
+            global::System.Span<float> b2 = new(_parameters, _p + 144, 2);
+            global::System.Span<float> W3 = new(_parameters, _p + 146, 90);
+            global::System.Span<float> b3 = new(_parameters, _p + 236, 5);
 
             // Affine SGD step, this part's rows of W3 (Dense3): W3 ← W3 − lr·(p2ᵀ·da3 + λ·W3) over inputs [start3, end3); b3 ← b3 − lr·Σ da3 by the part that starts at row 0
             {

@@ -37,8 +37,10 @@ namespace Layers
         private const int MaxBatchCapacity = 178956965;
 
         // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _parametersTaken; // Parameters or a weight view was handed out since the latest Forward or Loss
@@ -68,6 +70,8 @@ namespace Layers
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 4];
             _a1 = new float[batchCapacity * 8];
             _h1 = new float[batchCapacity * 8];
@@ -87,9 +91,9 @@ namespace Layers
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -100,13 +104,13 @@ namespace Layers
         };
 
         /// <summary>Dense1 weights [4, 8], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 32); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 32); } }
         /// <summary>Dense1 bias [8]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 32, 8); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 32, 8); } }
         /// <summary>dLoss/dW1 [4, 8]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 32);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 32);
         /// <summary>dLoss/db1 [8]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 32, 8);
+        public global::System.Span<float> db1 => new(_gradients, _g + 32, 8);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -200,8 +204,8 @@ namespace Layers
             global::System.Span<float> x = new(_x, 0, batch * 4);
             global::System.Span<float> a1 = new(_a1, 0, batch * 8);
             global::System.Span<float> h1 = new(_h1, 0, batch * 8);
-            global::System.Span<float> W1 = new(_parameters, 0, 32);
-            global::System.Span<float> b1 = new(_parameters, 32, 8);
+            global::System.Span<float> W1 = new(_parameters, _p, 32);
+            global::System.Span<float> b1 = new(_parameters, _p + 32, 8);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -255,8 +259,8 @@ namespace Layers
             global::System.ReadOnlySpan<float> x = input; // read where it lies: no backward pass needs a copy
             global::System.Span<float> a1 = new(workspace._a1, 0, batch * 8);
             global::System.Span<float> h1 = new(workspace._h1, 0, batch * 8);
-            global::System.Span<float> W1 = new(_parameters, 0, 32);
-            global::System.Span<float> b1 = new(_parameters, 32, 8);
+            global::System.Span<float> W1 = new(_parameters, _p, 32);
+            global::System.Span<float> b1 = new(_parameters, _p + 32, 8);
             // Affine forward (Dense1): a1 = x·W1 + b1
             {
                 global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 4, outputs: 8);
@@ -293,7 +297,7 @@ namespace Layers
                     outputGradient.CopyTo(dh1);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -307,9 +311,9 @@ namespace Layers
             global::System.Span<float> h1 = new(_h1, 0, batch * 8);
             global::System.Span<float> da1 = new(_da1, 0, batch * 8);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 8);
-            global::System.Span<float> W1 = new(_parameters, 0, 32);
-            global::System.Span<float> dW1 = new(_gradients, 0, 32);
-            global::System.Span<float> db1 = new(_gradients, 32, 8);
+            global::System.Span<float> W1 = new(_parameters, _p, 32);
+            global::System.Span<float> dW1 = new(_gradients, _g, 32);
+            global::System.Span<float> db1 = new(_gradients, _g + 32, 8);
             // Tanh backward: da1 = dh1 * (1 - h1²)
             {
                 global::StaticNet.Kernels.Activation.TanhBackward(h1, dh1, da1);
@@ -359,8 +363,8 @@ namespace Layers
             global::System.Span<float> x = new(_x, row0 * 4, batch * 4);
             global::System.Span<float> a1 = new(_a1, row0 * 8, batch * 8);
             global::System.Span<float> h1 = new(_h1, row0 * 8, batch * 8);
-            global::System.Span<float> W1 = new(_parameters, 0, 32);
-            global::System.Span<float> b1 = new(_parameters, 32, 8);
+            global::System.Span<float> W1 = new(_parameters, _p, 32);
+            global::System.Span<float> b1 = new(_parameters, _p + 32, 8);
             input.Slice(row0 * 4, batch * 4).CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -385,7 +389,7 @@ namespace Layers
             global::System.Span<float> dh1 = new(_dh1, row0 * 8, batch * 8);
             global::System.Span<float> scratch = new(_scratch, row0 * 12, batch * 12);
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-            global::System.Span<float> W1 = new(_parameters, 0, 32);
+            global::System.Span<float> W1 = new(_parameters, _p, 32);
 
             // Tanh backward: da1 = dh1 * (1 - h1²)
             {
@@ -404,8 +408,8 @@ namespace Layers
             int batch = _rows; // every part sums its blocks over the whole batch
             global::System.Span<float> x = new(_x, 0, batch * 4);
             global::System.Span<float> da1 = new(_da1, 0, batch * 8);
-            global::System.Span<float> dW1 = new(_gradients, 0, 32);
-            global::System.Span<float> db1 = new(_gradients, 32, 8);
+            global::System.Span<float> dW1 = new(_gradients, _g, 32);
+            global::System.Span<float> db1 = new(_gradients, _g + 32, 8);
 
             // Affine backward, this part's rows of dW1 (Dense1): dW1 = xᵀ·da1 over inputs [start1, end1), each summed over the whole batch; db1 = Σ da1 by the part that starts at row 0
             {

@@ -39,8 +39,10 @@ namespace Book
         private const int MaxBatchCapacity = 2574920;
 
         // Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
+        // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+        private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+        private readonly int _p, _g;
         private readonly int _batchCapacity;
         private int _batch;        // rows in the latest Forward or Loss; 0 before the first
         private bool _lossReady;   // Loss has run since the latest Forward, so Backward() may follow
@@ -76,6 +78,8 @@ namespace Book
         {
             global::StaticNet.Kernels.Guard.BatchCapacity(batchCapacity, MaxBatchCapacity);
             _batchCapacity = batchCapacity;
+            _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+            _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
             _x = new float[batchCapacity * 784];
             _a1 = new float[batchCapacity * 50];
             _h1 = new float[batchCapacity * 50];
@@ -100,9 +104,9 @@ namespace Book
         /// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss
         /// no longer count: a backward pass needs a new Forward or Loss first, and says so.
         /// </summary>
-        public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+        public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
         /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
         /// <summary>The named blocks of <see cref="Parameters"/>, in order.</summary>
         public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
 
@@ -115,21 +119,21 @@ namespace Book
         };
 
         /// <summary>Dense1 weights [784, 50], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, 0, 39200); } }
+        public global::System.Span<float> W1 { get { ForgetActivations(); return new(_parameters, _p, 39200); } }
         /// <summary>Dense1 bias [50]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, 39200, 50); } }
+        public global::System.Span<float> b1 { get { ForgetActivations(); return new(_parameters, _p + 39200, 50); } }
         /// <summary>dLoss/dW1 [784, 50]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW1 => new(_gradients, 0, 39200);
+        public global::System.Span<float> dW1 => new(_gradients, _g, 39200);
         /// <summary>dLoss/db1 [50]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db1 => new(_gradients, 39200, 50);
+        public global::System.Span<float> db1 => new(_gradients, _g + 39200, 50);
         /// <summary>Dense2 weights [50, 10], row-major: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 39250, 500); } }
+        public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 39250, 500); } }
         /// <summary>Dense2 bias [10]: a view into <see cref="Parameters"/>.</summary>
-        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 39750, 10); } }
+        public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 39750, 10); } }
         /// <summary>dLoss/dW2 [50, 10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> dW2 => new(_gradients, 39250, 500);
+        public global::System.Span<float> dW2 => new(_gradients, _g + 39250, 500);
         /// <summary>dLoss/db2 [10]: a view into <see cref="Gradients"/>.</summary>
-        public global::System.Span<float> db2 => new(_gradients, 39750, 10);
+        public global::System.Span<float> db2 => new(_gradients, _g + 39750, 10);
 
         /// <summary>
         /// Whether <c>Loss</c> runs the training form of Dropout and BatchNorm; on by default, because <c>Loss</c> and the
@@ -217,16 +221,16 @@ namespace Book
         private float WeightDecayPenalty()
         {
             double squares = 0;
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 0, 39200)); // Σ W1²
-            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, 39250, 500)); // Σ W2²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p, 39200)); // Σ W1²
+            squares += global::StaticNet.Kernels.L2.SumOfSquares(new global::System.ReadOnlySpan<float>(_parameters, _p + 39250, 500)); // Σ W2²
             return (float)(0.5 * _weightDecay * squares);
         }
 
         /// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>
         private void AddWeightDecayGradient()
         {
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 0, 39200), new global::System.Span<float>(_gradients, 0, 39200), _weightDecay); // dW1 += λ·W1
-            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, 39250, 500), new global::System.Span<float>(_gradients, 39250, 500), _weightDecay); // dW2 += λ·W2
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p, 39200), new global::System.Span<float>(_gradients, _g, 39200), _weightDecay); // dW1 += λ·W1
+            global::StaticNet.Kernels.L2.AddGradient(new global::System.ReadOnlySpan<float>(_parameters, _p + 39250, 500), new global::System.Span<float>(_gradients, _g + 39250, 500), _weightDecay); // dW2 += λ·W2
         }
 
         /// <summary>
@@ -267,10 +271,10 @@ namespace Book
             global::System.Span<float> a1 = new(_a1, 0, batch * 50);
             global::System.Span<float> h1 = new(_h1, 0, batch * 50);
             global::System.Span<float> a2 = new(_a2, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> b1 = new(_parameters, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> b2 = new(_parameters, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> b1 = new(_parameters, _p + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, _p + 39750, 10);
             input.CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -335,10 +339,10 @@ namespace Book
             global::System.Span<float> h1 = new(workspace._h1, 0, batch * 50);
             global::System.Span<float> a2 = new(workspace._a2, 0, batch * 10);
             global::System.Span<float> y = new(workspace._y, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> b1 = new(_parameters, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> b2 = new(_parameters, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> b1 = new(_parameters, _p + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, _p + 39750, 10);
             // Affine forward (Dense1): a1 = x·W1 + b1
             {
                 global::StaticNet.Kernels.Affine.Forward(x, W1, b1, a1, batch, inputs: 784, outputs: 50);
@@ -449,7 +453,7 @@ namespace Book
                 }
                 BackwardLayers(batch, inputGradient);
                 if (_weightDecay != 0f) AddWeightDecayGradient(); // dW += λ·W (weights only)
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -507,7 +511,7 @@ namespace Book
                     global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da2, batch, 10);
                 }
                 BackwardLayers(batch, inputGradient);
-                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+                if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
             }
             finally { _busy = false; }
         }
@@ -522,12 +526,12 @@ namespace Book
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> dW1 = new(_gradients, 0, 39200);
-            global::System.Span<float> db1 = new(_gradients, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> dW2 = new(_gradients, 39250, 500);
-            global::System.Span<float> db2 = new(_gradients, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> dW1 = new(_gradients, _g, 39200);
+            global::System.Span<float> db1 = new(_gradients, _g + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> dW2 = new(_gradients, _g + 39250, 500);
+            global::System.Span<float> db2 = new(_gradients, _g + 39750, 10);
             // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
             {
                 global::StaticNet.Kernels.Affine.BackwardWeights(h1, da2, dW2, db2, batch, inputs: 50, outputs: 10);
@@ -556,10 +560,10 @@ namespace Book
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> dh1 = new(_dh1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> b1 = new(_parameters, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> b2 = new(_parameters, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> b1 = new(_parameters, _p + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, _p + 39750, 10);
             // Affine backward with the SGD step (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then W2 ← W2 − lr·h1ᵀ·da2, b2 ← b2 − lr·Σ da2
             {
                 global::StaticNet.Kernels.Affine.BackwardInput(da2, W2, dh1, _scratch, batch, inputs: 50, outputs: 10);
@@ -628,10 +632,10 @@ namespace Book
             global::System.Span<float> a1 = new(_a1, row0 * 50, batch * 50);
             global::System.Span<float> h1 = new(_h1, row0 * 50, batch * 50);
             global::System.Span<float> a2 = new(_a2, row0 * 10, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> b1 = new(_parameters, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> b2 = new(_parameters, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> b1 = new(_parameters, _p + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, _p + 39750, 10);
             input.Slice(row0 * 784, batch * 784).CopyTo(x);
 
             // Affine forward (Dense1): a1 = x·W1 + b1
@@ -662,8 +666,8 @@ namespace Book
             global::System.Span<float> da2 = new(_da2, row0 * 10, batch * 10);
             global::System.Span<float> scratch = new(_scratch, row0 * 834, batch * 834);
             global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
 
             // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
             {
@@ -689,10 +693,10 @@ namespace Book
             global::System.Span<float> h1 = new(_h1, 0, batch * 50);
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            global::System.Span<float> dW1 = new(_gradients, 0, 39200);
-            global::System.Span<float> db1 = new(_gradients, 39200, 50);
-            global::System.Span<float> dW2 = new(_gradients, 39250, 500);
-            global::System.Span<float> db2 = new(_gradients, 39750, 10);
+            global::System.Span<float> dW1 = new(_gradients, _g, 39200);
+            global::System.Span<float> db1 = new(_gradients, _g + 39200, 50);
+            global::System.Span<float> dW2 = new(_gradients, _g + 39250, 500);
+            global::System.Span<float> db2 = new(_gradients, _g + 39750, 10);
 
             // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
             {
@@ -718,7 +722,7 @@ namespace Book
             global::System.Span<float> dh1 = new(_dh1, row0 * 50, batch * 50);
             global::System.Span<float> da2 = new(_da2, row0 * 10, batch * 10);
             global::System.Span<float> scratch = new(_scratch, row0 * 834, batch * 834);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
 
             // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ with W2 before the step, then da2 ← −lr·da2, their share of the step of W2 and b2
             {
@@ -745,10 +749,10 @@ namespace Book
             global::System.Span<float> h1 = new(_h1, 0, batch * 50);
             global::System.Span<float> da1 = new(_da1, 0, batch * 50);
             global::System.Span<float> da2 = new(_da2, 0, batch * 10);
-            global::System.Span<float> W1 = new(_parameters, 0, 39200);
-            global::System.Span<float> b1 = new(_parameters, 39200, 50);
-            global::System.Span<float> W2 = new(_parameters, 39250, 500);
-            global::System.Span<float> b2 = new(_parameters, 39750, 10);
+            global::System.Span<float> W1 = new(_parameters, _p, 39200);
+            global::System.Span<float> b1 = new(_parameters, _p + 39200, 50);
+            global::System.Span<float> W2 = new(_parameters, _p + 39250, 500);
+            global::System.Span<float> b2 = new(_parameters, _p + 39750, 10);
 
             // Affine SGD step, this part's rows of W2 (Dense2): W2 ← W2 − lr·(h1ᵀ·da2 + λ·W2) over inputs [start2, end2); b2 ← b2 − lr·Σ da2 by the part that starts at row 0
             {
