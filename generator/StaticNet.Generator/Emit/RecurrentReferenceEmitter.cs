@@ -207,7 +207,7 @@ internal static class RecurrentReferenceEmitter
         w.Line(GeneratedCode);
         w.Open($"private ReferenceTensors ReferenceForwardLayers({FloatInput} input, int sequences, int steps)");
         w.Line("ReferenceTensors r = _reference ??= new ReferenceTensors(_maxSteps * _batchCapacity);");
-        w.Line("for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double");
+        w.Line("for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double");
         w.Line("int batch = sequences * steps;");
         WithViews(w, net, b =>
         {

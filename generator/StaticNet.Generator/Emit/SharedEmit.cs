@@ -86,7 +86,7 @@ internal static class SharedEmit
     public const string FiniteLoss = "if (CheckFinite) " + Guard + ".FiniteLoss(loss);";
 
     /// <summary>The opt-in finite check of the gradients a backward pass wrote, as a statement.</summary>
-    public const string FiniteGradients = "if (CheckFinite) { " + Guard + ".FiniteGradients(_gradients); " + Guard + ".FiniteGradients(inputGradient); }";
+    public const string FiniteGradients = "if (CheckFinite) { " + Guard + ".FiniteGradients(Gradients); " + Guard + ".FiniteGradients(inputGradient); }";
 
     /// <summary>The <c>CheckFinite</c> property; <paramref name="inputs"/> names the methods whose inputs it checks.</summary>
     public static void WriteCheckFinite(CodeWriter w, string inputs = "Forward and Loss")

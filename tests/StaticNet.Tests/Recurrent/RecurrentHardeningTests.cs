@@ -20,6 +20,34 @@ public class RecurrentHardeningTests
         return v;
     }
 
+    // ---- Layout ----
+
+    [Fact]
+    public unsafe void Parameters_and_Gradients_start_on_a_cache_line_and_the_floats_around_them_stay_zero()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            var net = new LstmNet(maxSteps: 3, batchCapacity: 2, seed: i);
+            _ = new byte[40 * i + 8];
+            fixed (float* p = net.Parameters) Assert.Equal(0, (long)p % StaticNet.Kernels.Aligned.LineBytes);
+            fixed (float* g = net.Gradients) Assert.Equal(0, (long)g % StaticNet.Kernels.Aligned.LineBytes);
+            Assert.Equal(LstmNet.ParameterCount, net.Parameters.Length);
+            float[] x = Random(2 * 3 * 3, i + 1), t = Random(2 * 3 * 2, i + 2);
+            net.Loss(x, t, steps: 3);
+            net.BackwardSgd(0.1f);
+            net.Loss(x, t, steps: 3);
+            net.Backward();
+            foreach ((string array, string start) in new[] { ("_parameters", "_p"), ("_gradients", "_g") })
+            {
+                var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+                float[] block = (float[])typeof(LstmNet).GetField(array, flags)!.GetValue(net)!;
+                int first = (int)typeof(LstmNet).GetField(start, flags)!.GetValue(net)!;
+                for (int j = 0; j < block.Length; j++)
+                    if (j < first || j >= first + LstmNet.ParameterCount) Assert.True(block[j] == 0f, $"{array}[{j}] = {block[j]} outside the block at {first}");
+            }
+        }
+    }
+
     // ---- CheckFinite ----
 
     [Fact]

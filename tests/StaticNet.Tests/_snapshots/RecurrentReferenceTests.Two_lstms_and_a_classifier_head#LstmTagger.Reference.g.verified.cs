@@ -105,7 +105,7 @@ partial class LstmTagger : global::StaticNet.IReferenceLossNetwork
     private ReferenceTensors ReferenceForwardLayers(global::System.ReadOnlySpan<float> input, int sequences, int steps)
     {
         ReferenceTensors r = _reference ??= new ReferenceTensors(_maxSteps * _batchCapacity);
-        for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[i]; // the parameters, in double
+        for (int i = 0; i < ParameterCount; i++) r.p[i] = _parameters[_p + i]; // the parameters, in double
         int batch = sequences * steps;
         global::System.Span<double> x = new(r.x, 0, batch * 3);
         global::System.Span<double> h1 = new(r.h1, 0, batch * 4);

@@ -42,8 +42,10 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
 
     // Parameters and their gradients, one block each: per recurrent layer W_ih [gates·H, in], W_hh [gates·H, H],
     // b_ih, b_hh (PyTorch's layout), per Dense layer W [in, out] row-major then b.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
+    // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+    private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly int _p, _g;
     private readonly int _maxSteps;
     private readonly int _batchCapacity;
     private int _sequences;    // sequences in the latest Forward or Loss; 0 before the first
@@ -94,6 +96,8 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::StaticNet.Kernels.Recurrent.Capacity(maxSteps, batchCapacity, MaxRows);
         _maxSteps = maxSteps;
         _batchCapacity = batchCapacity;
+        _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+        _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
         int rows = maxSteps * batchCapacity;
         _x = new float[rows * 1];
         _h1 = new float[rows * 16];
@@ -111,11 +115,11 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         _dhCarryParts = new[] { _dhCarry };
 
         var random = new global::StaticNet.Random64(seed);
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 0, 48), hidden: 16, ref random); // W_ih1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 48, 768), hidden: 16, ref random); // W_hh1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 816, 48), hidden: 16, ref random); // b_ih1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 864, 48), hidden: 16, ref random); // b_hh1
-        global::StaticNet.Initializers.Xavier(new global::System.Span<float>(_parameters, 912, 16), fanIn: 16, ref random); // W2
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p, 48), hidden: 16, ref random); // W_ih1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 48, 768), hidden: 16, ref random); // W_hh1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 816, 48), hidden: 16, ref random); // b_ih1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 864, 48), hidden: 16, ref random); // b_hh1
+        global::StaticNet.Initializers.Xavier(new global::System.Span<float>(_parameters, _p + 912, 16), fanIn: 16, ref random); // W2
     }
 
     /// <summary>The longest sequence this instance was allocated for.</summary>
@@ -127,9 +131,9 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
     /// weights, so the activations kept by the latest Forward or Loss no longer count: a backward pass needs a new
     /// Forward or Loss first, and says so. The streaming state is kept.
     /// </summary>
-    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
     /// <summary>The named blocks of <see cref="Parameters"/>, in order: a recurrent layer's W_ih, W_hh, b_ih, b_hh are
     /// PyTorch's weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l* ([rows, columns] as PyTorch's).</summary>
     public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
@@ -145,29 +149,29 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
     };
 
     /// <summary>GRU1 W_ih [48, 1], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_ih1 { get { ForgetActivations(); return new(_parameters, 0, 48); } }
+    public global::System.Span<float> W_ih1 { get { ForgetActivations(); return new(_parameters, _p, 48); } }
     /// <summary>dLoss/dW_ih1 [48, 1]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_ih1 => new(_gradients, 0, 48);
+    public global::System.Span<float> dW_ih1 => new(_gradients, _g, 48);
     /// <summary>GRU1 W_hh [48, 16], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_hh1 { get { ForgetActivations(); return new(_parameters, 48, 768); } }
+    public global::System.Span<float> W_hh1 { get { ForgetActivations(); return new(_parameters, _p + 48, 768); } }
     /// <summary>dLoss/dW_hh1 [48, 16]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_hh1 => new(_gradients, 48, 768);
+    public global::System.Span<float> dW_hh1 => new(_gradients, _g + 48, 768);
     /// <summary>GRU1 b_ih [48], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_ih1 { get { ForgetActivations(); return new(_parameters, 816, 48); } }
+    public global::System.Span<float> b_ih1 { get { ForgetActivations(); return new(_parameters, _p + 816, 48); } }
     /// <summary>dLoss/db_ih1 [48]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_ih1 => new(_gradients, 816, 48);
+    public global::System.Span<float> db_ih1 => new(_gradients, _g + 816, 48);
     /// <summary>GRU1 b_hh [48], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_hh1 { get { ForgetActivations(); return new(_parameters, 864, 48); } }
+    public global::System.Span<float> b_hh1 { get { ForgetActivations(); return new(_parameters, _p + 864, 48); } }
     /// <summary>dLoss/db_hh1 [48]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_hh1 => new(_gradients, 864, 48);
+    public global::System.Span<float> db_hh1 => new(_gradients, _g + 864, 48);
     /// <summary>Dense2 weights [16, 1], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, 912, 16); } }
+    public global::System.Span<float> W2 { get { ForgetActivations(); return new(_parameters, _p + 912, 16); } }
     /// <summary>dLoss/dW2 [16, 1]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW2 => new(_gradients, 912, 16);
+    public global::System.Span<float> dW2 => new(_gradients, _g + 912, 16);
     /// <summary>Dense2 bias [1], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, 928, 1); } }
+    public global::System.Span<float> b2 { get { ForgetActivations(); return new(_parameters, _p + 928, 1); } }
     /// <summary>dLoss/db2 [1]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db2 => new(_gradients, 928, 1);
+    public global::System.Span<float> db2 => new(_gradients, _g + 928, 1);
 
     /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Step, Forward, Loss and LossAtLastStep throw
@@ -283,12 +287,12 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
     {
         global::System.Span<float> h1 = state._h1State;
         global::System.Span<float> a2 = state._step_a2;
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
-        global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
-        global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
-        global::System.Span<float> W2 = new(_parameters, 912, 16);
-        global::System.Span<float> b2 = new(_parameters, 928, 1);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 48, 768);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 816, 48);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 864, 48);
+        global::System.Span<float> W2 = new(_parameters, _p + 912, 16);
+        global::System.Span<float> b2 = new(_parameters, _p + 928, 1);
         global::System.Span<float> cellScratch = state._cellScratch;
         // GRU step (GRU1): the state h1 (h₋₁ before this step) becomes h:
         //   r = σ(W_ir1·x + b_ir1 + W_hr1·h₋₁ + b_hr1)          (rows [0, H) of W_ih1, W_hh1, b_ih1, b_hh1)
@@ -362,12 +366,12 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> h1 = new(_h1, 0, batch * 16);
         global::System.Span<float> gates1 = new(_gates1, 0, batch * 64);
         global::System.Span<float> a2 = new(_a2, 0, batch * 1);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
-        global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
-        global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
-        global::System.Span<float> W2 = new(_parameters, 912, 16);
-        global::System.Span<float> b2 = new(_parameters, 928, 1);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 48, 768);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 816, 48);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 864, 48);
+        global::System.Span<float> W2 = new(_parameters, _p + 912, 16);
+        global::System.Span<float> b2 = new(_parameters, _p + 928, 1);
         global::System.Span<float> cellScratch = _cellScratch;
         global::System.ReadOnlySpan<float> zeros = _zeros;
         input.CopyTo(x);
@@ -511,7 +515,7 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, _sequences * _steps * InputSize, nameof(inputGradient));
             BackwardFromLoss(inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -533,9 +537,9 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
             global::StaticNet.Kernels.Guard.LearningRate(learningRate);
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
             BackwardFromLoss(global::System.Span<float>.Empty);
-            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); // before any weight changes
+            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); // before any weight changes
             _sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
-            global::StaticNet.Kernels.Recurrent.SgdStep(_parameters, _gradients, learningRate);
+            global::StaticNet.Kernels.Recurrent.SgdStep(new global::System.Span<float>(_parameters, _p, ParameterCount), new global::System.Span<float>(_gradients, _g, ParameterCount), learningRate);
         }
         finally { _busy = false; }
     }
@@ -600,7 +604,7 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
                 outputGradient.CopyTo(da2);
             }
             BackwardLayers(sequences, steps, inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -618,15 +622,15 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> da2 = new(_da2, 0, batch * 1);
         global::System.Span<float> dgi1 = new(_dgi1, 0, batch * 48);
         global::System.Span<float> dgh1 = new(_dgh1, 0, batch * 48);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-        global::System.Span<float> dW_ih1 = new(_gradients, 0, 48);
-        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
-        global::System.Span<float> dW_hh1 = new(_gradients, 48, 768);
-        global::System.Span<float> db_ih1 = new(_gradients, 816, 48);
-        global::System.Span<float> db_hh1 = new(_gradients, 864, 48);
-        global::System.Span<float> W2 = new(_parameters, 912, 16);
-        global::System.Span<float> dW2 = new(_gradients, 912, 16);
-        global::System.Span<float> db2 = new(_gradients, 928, 1);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 48);
+        global::System.Span<float> dW_ih1 = new(_gradients, _g, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 48, 768);
+        global::System.Span<float> dW_hh1 = new(_gradients, _g + 48, 768);
+        global::System.Span<float> db_ih1 = new(_gradients, _g + 816, 48);
+        global::System.Span<float> db_hh1 = new(_gradients, _g + 864, 48);
+        global::System.Span<float> W2 = new(_parameters, _p + 912, 16);
+        global::System.Span<float> dW2 = new(_gradients, _g + 912, 16);
+        global::System.Span<float> db2 = new(_gradients, _g + 928, 1);
         global::System.Span<float> dhCarry = _dhCarry;
         global::System.ReadOnlySpan<float> zeros = _zeros;
         // Affine backward (Dense2): dW2 = h1ᵀ·da2, db2 = Σ da2, dh1 = da2·W2ᵀ
@@ -708,10 +712,10 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> x = new(_x, row0 * 1, batch * 1);
         global::System.Span<float> h1 = new(_h1, row0 * 16, batch * 16);
         global::System.Span<float> gates1 = new(_gates1, row0 * 64, batch * 64);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
-        global::System.Span<float> b_ih1 = new(_parameters, 816, 48);
-        global::System.Span<float> b_hh1 = new(_parameters, 864, 48);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 48, 768);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 816, 48);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 864, 48);
         global::System.Span<float> cellScratch = _cellScratchParts[part]; // this part's own
         global::System.ReadOnlySpan<float> zeros = _zeros;
         input.Slice(row0 * InputSize, batch * InputSize).CopyTo(x);
@@ -744,8 +748,8 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         if (batch == 0) return;
         global::System.Span<float> h1 = new(_h1, row0 * 16, batch * 16);
         global::System.Span<float> a2 = new(_a2, row0 * 1, batch * 1);
-        global::System.Span<float> W2 = new(_parameters, 912, 16);
-        global::System.Span<float> b2 = new(_parameters, 928, 1);
+        global::System.Span<float> W2 = new(_parameters, _p + 912, 16);
+        global::System.Span<float> b2 = new(_parameters, _p + 928, 1);
 
         // Affine forward (Dense2): a2 = h1·W2 + b2
         {
@@ -762,7 +766,7 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> dh1 = new(_dh1, row0 * 16, batch * 16);
         global::System.Span<float> da2 = new(_da2, row0 * 1, batch * 1);
         global::System.Span<float> scratch = new(_scratch, row0 * 17, batch * 17);
-        global::System.Span<float> W2 = new(_parameters, 912, 16);
+        global::System.Span<float> W2 = new(_parameters, _p + 912, 16);
 
         // Affine backward, these rows (Dense2): dh1 = da2·W2ᵀ
         {
@@ -783,8 +787,8 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> dgi1 = new(_dgi1, row0 * 48, batch * 48);
         global::System.Span<float> dgh1 = new(_dgh1, row0 * 48, batch * 48);
         global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 48);
-        global::System.Span<float> W_hh1 = new(_parameters, 48, 768);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 48);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 48, 768);
         global::System.Span<float> dhCarry = _dhCarryParts[part]; // this part's own
         global::System.ReadOnlySpan<float> zeros = _zeros;
 
@@ -822,12 +826,12 @@ partial class AudioGru : global::StaticNet.ILossNetwork, global::StaticNet.Kerne
         global::System.Span<float> da2 = new(_da2, 0, batch * 1);
         global::System.Span<float> dgi1 = new(_dgi1, 0, batch * 48);
         global::System.Span<float> dgh1 = new(_dgh1, 0, batch * 48);
-        global::System.Span<float> dW_ih1 = new(_gradients, 0, 48);
-        global::System.Span<float> dW_hh1 = new(_gradients, 48, 768);
-        global::System.Span<float> db_ih1 = new(_gradients, 816, 48);
-        global::System.Span<float> db_hh1 = new(_gradients, 864, 48);
-        global::System.Span<float> dW2 = new(_gradients, 912, 16);
-        global::System.Span<float> db2 = new(_gradients, 928, 1);
+        global::System.Span<float> dW_ih1 = new(_gradients, _g, 48);
+        global::System.Span<float> dW_hh1 = new(_gradients, _g + 48, 768);
+        global::System.Span<float> db_ih1 = new(_gradients, _g + 816, 48);
+        global::System.Span<float> db_hh1 = new(_gradients, _g + 864, 48);
+        global::System.Span<float> dW2 = new(_gradients, _g + 912, 16);
+        global::System.Span<float> db2 = new(_gradients, _g + 928, 1);
 
         // Affine backward, this part's rows of dW2 (Dense2): dW2 = h1ᵀ·da2 over inputs [start2, end2), each summed over the whole batch; db2 = Σ da2 by the part that starts at row 0
         {

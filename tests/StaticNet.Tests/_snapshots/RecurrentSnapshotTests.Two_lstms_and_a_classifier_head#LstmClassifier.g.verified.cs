@@ -43,8 +43,10 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
 
     // Parameters and their gradients, one block each: per recurrent layer W_ih [gates·H, in], W_hh [gates·H, H],
     // b_ih, b_hh (PyTorch's layout), per Dense layer W [in, out] row-major then b.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
+    // Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.
+    private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);
+    private readonly int _p, _g;
     private readonly int _maxSteps;
     private readonly int _batchCapacity;
     private int _sequences;    // sequences in the latest Forward or Loss; 0 before the first
@@ -102,6 +104,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::StaticNet.Kernels.Recurrent.Capacity(maxSteps, batchCapacity, MaxRows);
         _maxSteps = maxSteps;
         _batchCapacity = batchCapacity;
+        _p = global::StaticNet.Kernels.Aligned.Start(_parameters);
+        _g = global::StaticNet.Kernels.Aligned.Start(_gradients);
         int rows = maxSteps * batchCapacity;
         _x = new float[rows * 2];
         _h1 = new float[rows * 8];
@@ -125,15 +129,15 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         _dcCarryParts = new[] { _dcCarry };
 
         var random = new global::StaticNet.Random64(seed);
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 0, 64), hidden: 8, ref random); // W_ih1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 64, 256), hidden: 8, ref random); // W_hh1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 320, 32), hidden: 8, ref random); // b_ih1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 352, 32), hidden: 8, ref random); // b_hh1
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 384, 128), hidden: 4, ref random); // W_ih2
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 512, 64), hidden: 4, ref random); // W_hh2
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 576, 16), hidden: 4, ref random); // b_ih2
-        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, 592, 16), hidden: 4, ref random); // b_hh2
-        global::StaticNet.Initializers.Xavier(new global::System.Span<float>(_parameters, 608, 12), fanIn: 4, ref random); // W3
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p, 64), hidden: 8, ref random); // W_ih1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 64, 256), hidden: 8, ref random); // W_hh1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 320, 32), hidden: 8, ref random); // b_ih1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 352, 32), hidden: 8, ref random); // b_hh1
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 384, 128), hidden: 4, ref random); // W_ih2
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 512, 64), hidden: 4, ref random); // W_hh2
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 576, 16), hidden: 4, ref random); // b_ih2
+        global::StaticNet.Kernels.Recurrent.Uniform(new global::System.Span<float>(_parameters, _p + 592, 16), hidden: 4, ref random); // b_hh2
+        global::StaticNet.Initializers.Xavier(new global::System.Span<float>(_parameters, _p + 608, 12), fanIn: 4, ref random); // W3
     }
 
     /// <summary>The longest sequence this instance was allocated for.</summary>
@@ -145,9 +149,9 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
     /// weights, so the activations kept by the latest Forward or Loss no longer count: a backward pass needs a new
     /// Forward or Loss first, and says so. The streaming state is kept.
     /// </summary>
-    public global::System.Span<float> Parameters { get { ForgetActivations(); return _parameters; } }
+    public global::System.Span<float> Parameters { get { ForgetActivations(); return new(_parameters, _p, ParameterCount); } }
     /// <summary>dLoss/dParameters, laid out as <see cref="Parameters"/>; overwritten by each backward pass.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => new(_gradients, _g, ParameterCount);
     /// <summary>The named blocks of <see cref="Parameters"/>, in order: a recurrent layer's W_ih, W_hh, b_ih, b_hh are
     /// PyTorch's weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l* ([rows, columns] as PyTorch's).</summary>
     public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;
@@ -167,45 +171,45 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
     };
 
     /// <summary>LSTM1 W_ih [32, 2], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_ih1 { get { ForgetActivations(); return new(_parameters, 0, 64); } }
+    public global::System.Span<float> W_ih1 { get { ForgetActivations(); return new(_parameters, _p, 64); } }
     /// <summary>dLoss/dW_ih1 [32, 2]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_ih1 => new(_gradients, 0, 64);
+    public global::System.Span<float> dW_ih1 => new(_gradients, _g, 64);
     /// <summary>LSTM1 W_hh [32, 8], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_hh1 { get { ForgetActivations(); return new(_parameters, 64, 256); } }
+    public global::System.Span<float> W_hh1 { get { ForgetActivations(); return new(_parameters, _p + 64, 256); } }
     /// <summary>dLoss/dW_hh1 [32, 8]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_hh1 => new(_gradients, 64, 256);
+    public global::System.Span<float> dW_hh1 => new(_gradients, _g + 64, 256);
     /// <summary>LSTM1 b_ih [32], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_ih1 { get { ForgetActivations(); return new(_parameters, 320, 32); } }
+    public global::System.Span<float> b_ih1 { get { ForgetActivations(); return new(_parameters, _p + 320, 32); } }
     /// <summary>dLoss/db_ih1 [32]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_ih1 => new(_gradients, 320, 32);
+    public global::System.Span<float> db_ih1 => new(_gradients, _g + 320, 32);
     /// <summary>LSTM1 b_hh [32], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_hh1 { get { ForgetActivations(); return new(_parameters, 352, 32); } }
+    public global::System.Span<float> b_hh1 { get { ForgetActivations(); return new(_parameters, _p + 352, 32); } }
     /// <summary>dLoss/db_hh1 [32]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_hh1 => new(_gradients, 352, 32);
+    public global::System.Span<float> db_hh1 => new(_gradients, _g + 352, 32);
     /// <summary>LSTM2 W_ih [16, 8], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_ih2 { get { ForgetActivations(); return new(_parameters, 384, 128); } }
+    public global::System.Span<float> W_ih2 { get { ForgetActivations(); return new(_parameters, _p + 384, 128); } }
     /// <summary>dLoss/dW_ih2 [16, 8]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_ih2 => new(_gradients, 384, 128);
+    public global::System.Span<float> dW_ih2 => new(_gradients, _g + 384, 128);
     /// <summary>LSTM2 W_hh [16, 4], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W_hh2 { get { ForgetActivations(); return new(_parameters, 512, 64); } }
+    public global::System.Span<float> W_hh2 { get { ForgetActivations(); return new(_parameters, _p + 512, 64); } }
     /// <summary>dLoss/dW_hh2 [16, 4]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW_hh2 => new(_gradients, 512, 64);
+    public global::System.Span<float> dW_hh2 => new(_gradients, _g + 512, 64);
     /// <summary>LSTM2 b_ih [16], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_ih2 { get { ForgetActivations(); return new(_parameters, 576, 16); } }
+    public global::System.Span<float> b_ih2 { get { ForgetActivations(); return new(_parameters, _p + 576, 16); } }
     /// <summary>dLoss/db_ih2 [16]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_ih2 => new(_gradients, 576, 16);
+    public global::System.Span<float> db_ih2 => new(_gradients, _g + 576, 16);
     /// <summary>LSTM2 b_hh [16], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b_hh2 { get { ForgetActivations(); return new(_parameters, 592, 16); } }
+    public global::System.Span<float> b_hh2 { get { ForgetActivations(); return new(_parameters, _p + 592, 16); } }
     /// <summary>dLoss/db_hh2 [16]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db_hh2 => new(_gradients, 592, 16);
+    public global::System.Span<float> db_hh2 => new(_gradients, _g + 592, 16);
     /// <summary>Dense3 weights [4, 3], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, 608, 12); } }
+    public global::System.Span<float> W3 { get { ForgetActivations(); return new(_parameters, _p + 608, 12); } }
     /// <summary>dLoss/dW3 [4, 3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> dW3 => new(_gradients, 608, 12);
+    public global::System.Span<float> dW3 => new(_gradients, _g + 608, 12);
     /// <summary>Dense3 bias [3], row-major: a view into <see cref="Parameters"/>.</summary>
-    public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, 620, 3); } }
+    public global::System.Span<float> b3 { get { ForgetActivations(); return new(_parameters, _p + 620, 3); } }
     /// <summary>dLoss/db3 [3]: a view into <see cref="Gradients"/>.</summary>
-    public global::System.Span<float> db3 => new(_gradients, 620, 3);
+    public global::System.Span<float> db3 => new(_gradients, _g + 620, 3);
 
     /// <summary>
     /// Opt-in checks for values that are not finite (NaN, ±∞), off by default: when on, Step, Forward, Loss and LossAtLastStep throw
@@ -330,16 +334,16 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> h1 = state._h1State;
         global::System.Span<float> h2 = state._h2State;
         global::System.Span<float> a3 = state._step_a3;
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-        global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
-        global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
-        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
-        global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
-        global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
-        global::System.Span<float> W3 = new(_parameters, 608, 12);
-        global::System.Span<float> b3 = new(_parameters, 620, 3);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 64, 256);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 320, 32);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, _p + 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, _p + 512, 64);
+        global::System.Span<float> b_ih2 = new(_parameters, _p + 576, 16);
+        global::System.Span<float> b_hh2 = new(_parameters, _p + 592, 16);
+        global::System.Span<float> W3 = new(_parameters, _p + 608, 12);
+        global::System.Span<float> b3 = new(_parameters, _p + 620, 3);
         // LSTM step (LSTM1): the state h1 (h₋₁ before this step) becomes h:
         //   a = W_ih1·x + b_ih1 + W_hh1·h₋₁ + b_hh1   (4H: blocks i, f, g, o)
         //   i = σ(a_i)    f = σ(a_f)    g = tanh(a_g)    o = σ(a_o)
@@ -436,16 +440,16 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> h2 = new(_h2, 0, batch * 4);
         global::System.Span<float> gates2 = new(_gates2, 0, batch * 24);
         global::System.Span<float> a3 = new(_a3, 0, batch * 3);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-        global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
-        global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
-        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
-        global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
-        global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
-        global::System.Span<float> W3 = new(_parameters, 608, 12);
-        global::System.Span<float> b3 = new(_parameters, 620, 3);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 64, 256);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 320, 32);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, _p + 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, _p + 512, 64);
+        global::System.Span<float> b_ih2 = new(_parameters, _p + 576, 16);
+        global::System.Span<float> b_hh2 = new(_parameters, _p + 592, 16);
+        global::System.Span<float> W3 = new(_parameters, _p + 608, 12);
+        global::System.Span<float> b3 = new(_parameters, _p + 620, 3);
         global::System.ReadOnlySpan<float> zeros = _zeros;
         input.CopyTo(x);
 
@@ -671,7 +675,7 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
             if (!inputGradient.IsEmpty) global::StaticNet.Kernels.Guard.Length(inputGradient.Length, _sequences * _steps * InputSize, nameof(inputGradient));
             BackwardFromLoss(inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -693,9 +697,9 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
             global::StaticNet.Kernels.Guard.LearningRate(learningRate);
             if (!_lossReady) global::StaticNet.Kernels.Guard.LossFirst(_parametersTaken);
             BackwardFromLoss(global::System.Span<float>.Empty);
-            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); // before any weight changes
+            if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); // before any weight changes
             _sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
-            global::StaticNet.Kernels.Recurrent.SgdStep(_parameters, _gradients, learningRate);
+            global::StaticNet.Kernels.Recurrent.SgdStep(new global::System.Span<float>(_parameters, _p, ParameterCount), new global::System.Span<float>(_gradients, _g, ParameterCount), learningRate);
         }
         finally { _busy = false; }
     }
@@ -761,7 +765,7 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
                 global::StaticNet.Kernels.Activation.SoftmaxBackward(y, outputGradient, da3, batch, 3);
             }
             BackwardLayers(sequences, steps, inputGradient);
-            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(_gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
+            if (CheckFinite) { global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); global::StaticNet.Kernels.Guard.FiniteGradients(inputGradient); }
         }
         finally { _busy = false; }
     }
@@ -782,21 +786,21 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> da3 = new(_da3, 0, batch * 3);
         global::System.Span<float> dgates1 = new(_dgates1, 0, batch * 32);
         global::System.Span<float> dgates2 = new(_dgates2, 0, batch * 16);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-        global::System.Span<float> dW_ih1 = new(_gradients, 0, 64);
-        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-        global::System.Span<float> dW_hh1 = new(_gradients, 64, 256);
-        global::System.Span<float> db_ih1 = new(_gradients, 320, 32);
-        global::System.Span<float> db_hh1 = new(_gradients, 352, 32);
-        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-        global::System.Span<float> dW_ih2 = new(_gradients, 384, 128);
-        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
-        global::System.Span<float> dW_hh2 = new(_gradients, 512, 64);
-        global::System.Span<float> db_ih2 = new(_gradients, 576, 16);
-        global::System.Span<float> db_hh2 = new(_gradients, 592, 16);
-        global::System.Span<float> W3 = new(_parameters, 608, 12);
-        global::System.Span<float> dW3 = new(_gradients, 608, 12);
-        global::System.Span<float> db3 = new(_gradients, 620, 3);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 64);
+        global::System.Span<float> dW_ih1 = new(_gradients, _g, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 64, 256);
+        global::System.Span<float> dW_hh1 = new(_gradients, _g + 64, 256);
+        global::System.Span<float> db_ih1 = new(_gradients, _g + 320, 32);
+        global::System.Span<float> db_hh1 = new(_gradients, _g + 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, _p + 384, 128);
+        global::System.Span<float> dW_ih2 = new(_gradients, _g + 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, _p + 512, 64);
+        global::System.Span<float> dW_hh2 = new(_gradients, _g + 512, 64);
+        global::System.Span<float> db_ih2 = new(_gradients, _g + 576, 16);
+        global::System.Span<float> db_hh2 = new(_gradients, _g + 592, 16);
+        global::System.Span<float> W3 = new(_parameters, _p + 608, 12);
+        global::System.Span<float> dW3 = new(_gradients, _g + 608, 12);
+        global::System.Span<float> db3 = new(_gradients, _g + 620, 3);
         global::System.Span<float> dhCarry = _dhCarry;
         global::System.Span<float> dcCarry = _dcCarry;
         global::System.ReadOnlySpan<float> zeros = _zeros;
@@ -914,14 +918,14 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> gates1 = new(_gates1, row0 * 48, batch * 48);
         global::System.Span<float> h2 = new(_h2, row0 * 4, batch * 4);
         global::System.Span<float> gates2 = new(_gates2, row0 * 24, batch * 24);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-        global::System.Span<float> b_ih1 = new(_parameters, 320, 32);
-        global::System.Span<float> b_hh1 = new(_parameters, 352, 32);
-        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
-        global::System.Span<float> b_ih2 = new(_parameters, 576, 16);
-        global::System.Span<float> b_hh2 = new(_parameters, 592, 16);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 64, 256);
+        global::System.Span<float> b_ih1 = new(_parameters, _p + 320, 32);
+        global::System.Span<float> b_hh1 = new(_parameters, _p + 352, 32);
+        global::System.Span<float> W_ih2 = new(_parameters, _p + 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, _p + 512, 64);
+        global::System.Span<float> b_ih2 = new(_parameters, _p + 576, 16);
+        global::System.Span<float> b_hh2 = new(_parameters, _p + 592, 16);
         global::System.ReadOnlySpan<float> zeros = _zeros;
         input.Slice(row0 * InputSize, batch * InputSize).CopyTo(x);
 
@@ -976,8 +980,8 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         if (batch == 0) return;
         global::System.Span<float> h2 = new(_h2, row0 * 4, batch * 4);
         global::System.Span<float> a3 = new(_a3, row0 * 3, batch * 3);
-        global::System.Span<float> W3 = new(_parameters, 608, 12);
-        global::System.Span<float> b3 = new(_parameters, 620, 3);
+        global::System.Span<float> W3 = new(_parameters, _p + 608, 12);
+        global::System.Span<float> b3 = new(_parameters, _p + 620, 3);
 
         // Affine forward (Dense3): a3 = h2·W3 + b3
         {
@@ -994,7 +998,7 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> dh2 = new(_dh2, row0 * 4, batch * 4);
         global::System.Span<float> da3 = new(_da3, row0 * 3, batch * 3);
         global::System.Span<float> scratch = new(_scratch, row0 * 7, batch * 7);
-        global::System.Span<float> W3 = new(_parameters, 608, 12);
+        global::System.Span<float> W3 = new(_parameters, _p + 608, 12);
 
         // Affine backward, these rows (Dense3): dh2 = da3·W3ᵀ
         {
@@ -1016,10 +1020,10 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> dgates1 = new(_dgates1, row0 * 32, batch * 32);
         global::System.Span<float> dgates2 = new(_dgates2, row0 * 16, batch * 16);
         global::System.Span<float> inputGradient = output.IsEmpty ? default : output.Slice(row0 * InputSize, batch * InputSize);
-        global::System.Span<float> W_ih1 = new(_parameters, 0, 64);
-        global::System.Span<float> W_hh1 = new(_parameters, 64, 256);
-        global::System.Span<float> W_ih2 = new(_parameters, 384, 128);
-        global::System.Span<float> W_hh2 = new(_parameters, 512, 64);
+        global::System.Span<float> W_ih1 = new(_parameters, _p, 64);
+        global::System.Span<float> W_hh1 = new(_parameters, _p + 64, 256);
+        global::System.Span<float> W_ih2 = new(_parameters, _p + 384, 128);
+        global::System.Span<float> W_hh2 = new(_parameters, _p + 512, 64);
         global::System.Span<float> dhCarry = _dhCarryParts[part]; // this part's own
         global::System.Span<float> dcCarry = _dcCarryParts[part]; // this part's own
         global::System.ReadOnlySpan<float> zeros = _zeros;
@@ -1084,16 +1088,16 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
         global::System.Span<float> da3 = new(_da3, 0, batch * 3);
         global::System.Span<float> dgates1 = new(_dgates1, 0, batch * 32);
         global::System.Span<float> dgates2 = new(_dgates2, 0, batch * 16);
-        global::System.Span<float> dW_ih1 = new(_gradients, 0, 64);
-        global::System.Span<float> dW_hh1 = new(_gradients, 64, 256);
-        global::System.Span<float> db_ih1 = new(_gradients, 320, 32);
-        global::System.Span<float> db_hh1 = new(_gradients, 352, 32);
-        global::System.Span<float> dW_ih2 = new(_gradients, 384, 128);
-        global::System.Span<float> dW_hh2 = new(_gradients, 512, 64);
-        global::System.Span<float> db_ih2 = new(_gradients, 576, 16);
-        global::System.Span<float> db_hh2 = new(_gradients, 592, 16);
-        global::System.Span<float> dW3 = new(_gradients, 608, 12);
-        global::System.Span<float> db3 = new(_gradients, 620, 3);
+        global::System.Span<float> dW_ih1 = new(_gradients, _g, 64);
+        global::System.Span<float> dW_hh1 = new(_gradients, _g + 64, 256);
+        global::System.Span<float> db_ih1 = new(_gradients, _g + 320, 32);
+        global::System.Span<float> db_hh1 = new(_gradients, _g + 352, 32);
+        global::System.Span<float> dW_ih2 = new(_gradients, _g + 384, 128);
+        global::System.Span<float> dW_hh2 = new(_gradients, _g + 512, 64);
+        global::System.Span<float> db_ih2 = new(_gradients, _g + 576, 16);
+        global::System.Span<float> db_hh2 = new(_gradients, _g + 592, 16);
+        global::System.Span<float> dW3 = new(_gradients, _g + 608, 12);
+        global::System.Span<float> db3 = new(_gradients, _g + 620, 3);
 
         // Affine backward, this part's rows of dW3 (Dense3): dW3 = h2ᵀ·da3 over inputs [start3, end3), each summed over the whole batch; db3 = Σ da3 by the part that starts at row 0
         {
