@@ -194,21 +194,8 @@ public sealed class ParallelTests : IDisposable
         holder.Join();
     }
 
-    /// <summary>
-    /// The bytes this thread allocates over 20 calls of <paramref name="step"/>, the least of 3 rounds: an allocation
-    /// per call shows in every round, a one-time one of the runtime's (a method compiled late) in one at most.
-    /// </summary>
-    internal static long LeastAllocated(Action step)
-    {
-        long least = long.MaxValue;
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++) step();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return least;
-    }
+    /// <summary>The bytes this thread allocates over 20 calls of <paramref name="step"/>, the least of 3 rounds (<see cref="Allocations.Least"/>).</summary>
+    internal static long LeastAllocated(Action step) => Allocations.Least(() => { for (int i = 0; i < 20; i++) step(); });
 
     private sealed class Blocker : IPartitioned
     {

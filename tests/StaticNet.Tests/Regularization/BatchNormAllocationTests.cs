@@ -50,9 +50,7 @@ public class BatchNormAllocationTests
 
         int[] batches = { 2, 7, 16 };
         foreach (int batch in batches) Everything(batch); // warm up
-        // The least of 3 rounds: an allocation per call shows in every round, a one-time one of the runtime's in one at most
-        // (a single window once counted 1,952 bytes in a CI run of the whole suite, and none when the test ran alone).
-        long allocated = StaticNet.Tests.Parallel.ParallelTests.LeastAllocated(() => { foreach (int batch in batches) Everything(batch); });
+        long allocated = Allocations.Least(() => { foreach (int batch in batches) Everything(batch); });
         Assert.Equal(0, allocated);
     }
 }
