@@ -63,14 +63,23 @@ public class ApiTests
             net.BackwardSgd(0.5f);
         }
         Assert.NotEqual(before, net.Parameters[0]);
+        AssertZeroAroundBlocks(net, TwoLayerNet.ParameterCount);
+    }
+
+    /// <summary>
+    /// The floats of a generated network's <c>_parameters</c> and <c>_gradients</c> arrays outside its blocks (before <c>_p</c>
+    /// and <c>_g</c>, and after <paramref name="parameterCount"/> floats from there) are all zero.
+    /// </summary>
+    internal static void AssertZeroAroundBlocks(object net, int parameterCount)
+    {
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
         foreach ((string array, string start) in new[] { ("_parameters", "_p"), ("_gradients", "_g") })
         {
-            var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
-            float[] block = (float[])typeof(TwoLayerNet).GetField(array, flags)!.GetValue(net)!;
-            int first = (int)typeof(TwoLayerNet).GetField(start, flags)!.GetValue(net)!;
-            Assert.Equal(TwoLayerNet.ParameterCount + 15, block.Length);
+            float[] block = (float[])net.GetType().GetField(array, flags)!.GetValue(net)!;
+            int first = (int)net.GetType().GetField(start, flags)!.GetValue(net)!;
+            Assert.Equal(parameterCount + 15, block.Length);
             for (int i = 0; i < block.Length; i++)
-                if (i < first || i >= first + TwoLayerNet.ParameterCount) Assert.True(block[i] == 0f, $"{array}[{i}] = {block[i]} outside the block at {first}");
+                if (i < first || i >= first + parameterCount) Assert.True(block[i] == 0f, $"{array}[{i}] = {block[i]} outside the block at {first}");
         }
     }
 

@@ -74,7 +74,7 @@ internal static partial class NetworkEmitter
         foreach (LayerSpec l in net.Layers.Where(l => l.Kind == BatchNorm.Instance))
         {
             var (_, columns, _) = l.Kind.WeightShape(l);
-            w.Line($"new {Span}(_parameters, {At("_p", l.ParameterOffset)}, {Literal(columns)}).Fill(1f); // {l.Kind.WeightName(l)} = 1, {l.Kind.BiasName(l)} = 0: {l.DisplayName} starts as the plain normalisation");
+            w.Line($"new {Span}(_parameters, {SharedEmit.At("_p", l.ParameterOffset)}, {Literal(columns)}).Fill(1f); // {l.Kind.WeightName(l)} = 1, {l.Kind.BiasName(l)} = 0: {l.DisplayName} starts as the plain normalisation");
         }
         foreach (var (name, offset, length, initial) in StateViews(net))
             if (initial != 0f)

@@ -179,10 +179,7 @@ internal static partial class NetworkEmitter
         w.Line(HasConv(net)
             ? "// Parameters and their gradients, one block each: every layer's weights row-major (Dense [in, out], Conv2D [F, C, K, K]), then its bias."
             : "// Parameters and their gradients, one block each: every Dense layer's weights [in, out] row-major, then its bias.");
-        w.Line("// Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.");
-        w.Line("private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
-        w.Line("private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
-        w.Line("private readonly int _p, _g;");
+        SharedEmit.WriteParameterStorage(w);
         w.Line("private readonly int _batchCapacity;");
         w.Line("private int _batch;        // rows in the latest Forward or Loss; 0 before the first");
         if (net.LossLayer is not null)
@@ -220,8 +217,7 @@ internal static partial class NetworkEmitter
         w.Open($"public {net.ClassName}(int batchCapacity = 1, int seed = 0)");
         w.Line($"{Guard}.BatchCapacity(batchCapacity, MaxBatchCapacity);");
         w.Line("_batchCapacity = batchCapacity;");
-        w.Line("_p = global::StaticNet.Kernels.Aligned.Start(_parameters);");
-        w.Line("_g = global::StaticNet.Kernels.Aligned.Start(_gradients);");
+        foreach (string line in SharedEmit.ParameterStarts) w.Line(line);
         foreach (var (name, width) in Activations(net))
             w.Line($"_{name} = new float[batchCapacity * {Literal(width)}];");
         if (net.LossLayer is not null)
@@ -258,9 +254,9 @@ internal static partial class NetworkEmitter
         w.Line("/// weight view such as <c>W1</c>) may change the weights, so the activations kept by the latest Forward or Loss");
         w.Line("/// no longer count: a backward pass needs a new Forward or Loss first, and says so.");
         w.Line("/// </summary>");
-        w.Line($"public {Span} Parameters {{ get {{ ForgetActivations(); return new(_parameters, _p, ParameterCount); }} }}");
+        w.Line($"public {Span} Parameters {{ get {{ ForgetActivations(); return {SharedEmit.AllParameters}; }} }}");
         w.Line("/// <summary>dLoss/dParameters, laid out as <see cref=\"Parameters\"/>; overwritten by each backward pass.</summary>");
-        w.Line($"public {Span} Gradients => new(_gradients, _g, ParameterCount);");
+        w.Line($"public {Span} Gradients => {SharedEmit.AllGradients};");
         w.Line("/// <summary>The named blocks of <see cref=\"Parameters\"/>, in order.</summary>");
         w.Line("public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;");
         w.Line();
@@ -282,13 +278,13 @@ internal static partial class NetworkEmitter
             int weights = rows * columns, bias = l.Kind.BiasLength(l);
             string shape = l.Kind.WeightDisplay(l);
             w.Line($"/// <summary>{l.DisplayName} weights {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {l.Kind.WeightName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {At("_p", l.ParameterOffset)}, {Literal(weights)}); }} }}");
+            w.Line($"public {Span} {l.Kind.WeightName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {SharedEmit.At("_p", l.ParameterOffset)}, {Literal(weights)}); }} }}");
             w.Line($"/// <summary>{l.DisplayName} bias [{Literal(bias)}]: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {l.Kind.BiasName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {At("_p", l.ParameterOffset + weights)}, {Literal(bias)}); }} }}");
+            w.Line($"public {Span} {l.Kind.BiasName(l)} {{ get {{ ForgetActivations(); return new(_parameters, {SharedEmit.At("_p", l.ParameterOffset + weights)}, {Literal(bias)}); }} }}");
             w.Line($"/// <summary>dLoss/d{l.Kind.WeightName(l)} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{l.Kind.WeightName(l)} => new(_gradients, {At("_g", l.ParameterOffset)}, {Literal(weights)});");
+            w.Line($"public {Span} d{l.Kind.WeightName(l)} => new(_gradients, {SharedEmit.At("_g", l.ParameterOffset)}, {Literal(weights)});");
             w.Line($"/// <summary>dLoss/d{l.Kind.BiasName(l)} [{Literal(bias)}]: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{l.Kind.BiasName(l)} => new(_gradients, {At("_g", l.ParameterOffset + weights)}, {Literal(bias)});");
+            w.Line($"public {Span} d{l.Kind.BiasName(l)} => new(_gradients, {SharedEmit.At("_g", l.ParameterOffset + weights)}, {Literal(bias)});");
         }
         WriteModeProperties(w, net);
         WriteParallelProperty(w, net);
@@ -344,14 +340,11 @@ internal static partial class NetworkEmitter
     {
         foreach (var (name, block, offset, length) in ParameterViews(net))
             if (uses(name))
-                w.Line($"{Span} {name} = new({block}, {At(block == "_parameters" ? "_p" : "_g", offset)}, {Literal(length)});");
+                w.Line($"{Span} {name} = new({block}, {SharedEmit.At(block == "_parameters" ? "_p" : "_g", offset)}, {Literal(length)});");
         foreach (var (name, offset, length, _) in StateViews(net))
             if (uses(name))
                 w.Line($"{Span} {name} = new(_state, {Literal(offset)}, {Literal(length)});");
     }
-
-    /// <summary>An index into a parameter block: <paramref name="start"/> (where the block starts in its array) plus <paramref name="offset"/>.</summary>
-    internal static string At(string start, int offset) => offset == 0 ? start : $"{start} + {Literal(offset)}";
 
     /// <summary>Each layer's weight and bias views and their gradients: name, array, offset, length.</summary>
     private static IEnumerable<(string Name, string Block, int Offset, int Length)> ParameterViews(NetworkSpec net)

@@ -224,10 +224,7 @@ internal static partial class RecurrentEmitter
     {
         w.Line("// Parameters and their gradients, one block each: per recurrent layer W_ih [gates·H, in], W_hh [gates·H, H],");
         w.Line("// b_ih, b_hh (PyTorch's layout), per Dense layer W [in, out] row-major then b.");
-        w.Line("// Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.");
-        w.Line("private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
-        w.Line("private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
-        w.Line("private readonly int _p, _g;");
+        SharedEmit.WriteParameterStorage(w);
         w.Line("private readonly int _maxSteps;");
         w.Line("private readonly int _batchCapacity;");
         w.Line("private int _sequences;    // sequences in the latest Forward or Loss; 0 before the first");
@@ -286,8 +283,7 @@ internal static partial class RecurrentEmitter
         w.Line($"{Kernels}.Capacity(maxSteps, batchCapacity, MaxRows);");
         w.Line("_maxSteps = maxSteps;");
         w.Line("_batchCapacity = batchCapacity;");
-        w.Line("_p = global::StaticNet.Kernels.Aligned.Start(_parameters);");
-        w.Line("_g = global::StaticNet.Kernels.Aligned.Start(_gradients);");
+        foreach (string line in SharedEmit.ParameterStarts) w.Line(line);
         w.Line("int rows = maxSteps * batchCapacity;");
         foreach (var (name, width) in n.Activations)
             w.Line($"_{name} = new float[rows * {I(width)}];");
@@ -309,12 +305,12 @@ internal static partial class RecurrentEmitter
             if (l.Kind is RecurrentKind r)
             {
                 foreach (var b in r.Blocks(l))
-                    w.Line($"{Kernels}.Uniform(new {Span}(_parameters, {NetworkEmitter.At("_p", b.Offset)}, {I(b.Length)}), hidden: {I(l.Units)}, ref random); // {b.Name}");
+                    w.Line($"{Kernels}.Uniform(new {Span}(_parameters, {SharedEmit.At("_p", b.Offset)}, {I(b.Length)}), hidden: {I(l.Units)}, ref random); // {b.Name}");
             }
             else
             {
                 string init = l.FollowedByReLU ? "He" : "Xavier";
-                w.Line($"global::StaticNet.Initializers.{init}(new {Span}(_parameters, {NetworkEmitter.At("_p", l.ParameterOffset)}, {I(l.InputSize * l.OutputSize)}), fanIn: {I(l.InputSize)}, ref random); // {Dense.Weights(l)}");
+                w.Line($"global::StaticNet.Initializers.{init}(new {Span}(_parameters, {SharedEmit.At("_p", l.ParameterOffset)}, {I(l.InputSize * l.OutputSize)}), fanIn: {I(l.InputSize)}, ref random); // {Dense.Weights(l)}");
             }
         }
         w.Close();
@@ -350,9 +346,9 @@ internal static partial class RecurrentEmitter
         w.Line("/// weights, so the activations kept by the latest Forward or Loss no longer count: a backward pass needs a new");
         w.Line("/// Forward or Loss first, and says so. The streaming state is kept.");
         w.Line("/// </summary>");
-        w.Line($"public {Span} Parameters {{ get {{ ForgetActivations(); return new(_parameters, _p, ParameterCount); }} }}");
+        w.Line($"public {Span} Parameters {{ get {{ ForgetActivations(); return {SharedEmit.AllParameters}; }} }}");
         w.Line("/// <summary>dLoss/dParameters, laid out as <see cref=\"Parameters\"/>; overwritten by each backward pass.</summary>");
-        w.Line($"public {Span} Gradients => new(_gradients, _g, ParameterCount);");
+        w.Line($"public {Span} Gradients => {SharedEmit.AllGradients};");
         w.Line("/// <summary>The named blocks of <see cref=\"Parameters\"/>, in order: a recurrent layer's W_ih, W_hh, b_ih, b_hh are");
         w.Line("/// PyTorch's weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l* ([rows, columns] as PyTorch's).</summary>");
         w.Line("public global::System.ReadOnlySpan<global::StaticNet.ParameterBlock> ParameterBlocks => s_parameterBlocks;");
@@ -367,9 +363,9 @@ internal static partial class RecurrentEmitter
             string shape = b.Weights ? "[" + I(b.Rows) + ", " + I(b.Columns) + "]" : "[" + I(b.Length) + "]";
             string what = b.Layer.Kind is RecurrentKind ? b.Layer.DisplayName + " " + b.Name.Substring(0, b.Name.Length - I(b.Layer.Number).Length) : b.Layer.DisplayName + (b.Weights ? " weights" : " bias");
             w.Line($"/// <summary>{what} {shape}, row-major: a view into <see cref=\"Parameters\"/>.</summary>");
-            w.Line($"public {Span} {b.Name} {{ get {{ ForgetActivations(); return new(_parameters, {NetworkEmitter.At("_p", b.Offset)}, {I(b.Length)}); }} }}");
+            w.Line($"public {Span} {b.Name} {{ get {{ ForgetActivations(); return new(_parameters, {SharedEmit.At("_p", b.Offset)}, {I(b.Length)}); }} }}");
             w.Line($"/// <summary>dLoss/d{b.Name} {shape}: a view into <see cref=\"Gradients\"/>.</summary>");
-            w.Line($"public {Span} d{b.Name} => new(_gradients, {NetworkEmitter.At("_g", b.Offset)}, {I(b.Length)});");
+            w.Line($"public {Span} d{b.Name} => new(_gradients, {SharedEmit.At("_g", b.Offset)}, {I(b.Length)});");
         }
         w.Line();
         SharedEmit.WriteCheckFinite(w, "Step, Forward, Loss and LossAtLastStep");
@@ -412,8 +408,8 @@ internal static partial class RecurrentEmitter
             w.Line($"{Span} scratch = new(_scratch, {first} * {I(n.ScratchWidth)}, {rows} * {I(n.ScratchWidth)});");
         foreach (var (name, _, _, offset, length, _, _) in Blocks(n))
         {
-            if (Uses(name)) w.Line($"{Span} {name} = new(_parameters, {NetworkEmitter.At("_p", offset)}, {I(length)});");
-            if (Uses("d" + name)) w.Line($"{Span} d{name} = new(_gradients, {NetworkEmitter.At("_g", offset)}, {I(length)});");
+            if (Uses(name)) w.Line($"{Span} {name} = new(_parameters, {SharedEmit.At("_p", offset)}, {I(length)});");
+            if (Uses("d" + name)) w.Line($"{Span} d{name} = new(_gradients, {SharedEmit.At("_g", offset)}, {I(length)});");
         }
         foreach (string carry in new[] { "cellScratch", "dhCarry", "dcCarry" })
             if (Uses(carry))
@@ -542,7 +538,7 @@ internal static partial class RecurrentEmitter
         Func<string, bool> names = SharedEmit.Names(text);
         foreach (var (name, _, _, offset, length, _, _) in Blocks(n))
             if (names(name))
-                w.Line($"{Span} {name} = new(_parameters, {NetworkEmitter.At("_p", offset)}, {I(length)});");
+                w.Line($"{Span} {name} = new(_parameters, {SharedEmit.At("_p", offset)}, {I(length)});");
         if (text.Contains("cellScratch")) w.Line($"{Span} cellScratch = state._cellScratch;");
         w.Raw(text);
         w.Close();
@@ -805,7 +801,7 @@ internal static partial class RecurrentEmitter
                 w.Line($"BackwardFromLoss({Span}.Empty);");
                 w.Line($"if (CheckFinite) {Guard}.FiniteGradients(Gradients); // before any weight changes");
                 w.Line("_sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them");
-                w.Line($"{Kernels}.SgdStep(new {Span}(_parameters, _p, ParameterCount), new {Span}(_gradients, _g, ParameterCount), learningRate);");
+                w.Line($"{Kernels}.SgdStep({SharedEmit.AllParameters}, {SharedEmit.AllGradients}, learningRate);");
             });
             w.Close();
             w.Line();

@@ -85,6 +85,33 @@ internal static class SharedEmit
     /// <summary>The opt-in finite check of a loss, as a statement.</summary>
     public const string FiniteLoss = "if (CheckFinite) " + Guard + ".FiniteLoss(loss);";
 
+    /// <summary>
+    /// The two parameter blocks' storage: pinned arrays a cache line longer than the block (<c>Kernels.Aligned</c>), and where
+    /// each block starts in its array, <c>_p</c> and <c>_g</c>, which <see cref="ParameterStarts"/> sets in the constructor.
+    /// Every view of a block is taken from there (<see cref="At"/>).
+    /// </summary>
+    public static void WriteParameterStorage(CodeWriter w)
+    {
+        w.Line("// Pinned and a cache line longer, each block starts on a line: at _p of _parameters, at _g of _gradients.");
+        w.Line("private readonly float[] _parameters = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
+        w.Line("private readonly float[] _gradients = global::StaticNet.Kernels.Aligned.Floats(ParameterCount);");
+        w.Line("private readonly int _p, _g;");
+    }
+
+    /// <summary>The constructor's lines that find where the blocks of <see cref="WriteParameterStorage"/> start.</summary>
+    public static readonly string[] ParameterStarts =
+    {
+        "_p = global::StaticNet.Kernels.Aligned.Start(_parameters);",
+        "_g = global::StaticNet.Kernels.Aligned.Start(_gradients);",
+    };
+
+    /// <summary>An index into a parameter block: <paramref name="start"/> (<c>_p</c> or <c>_g</c>, where the block starts in its array) plus <paramref name="offset"/>.</summary>
+    public static string At(string start, int offset) =>
+        offset == 0 ? start : $"{start} + {offset.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The whole of each block, as spans (the <c>Parameters</c> and <c>Gradients</c> properties and a whole-block step).</summary>
+    public const string AllParameters = "new(_parameters, _p, ParameterCount)", AllGradients = "new(_gradients, _g, ParameterCount)";
+
     /// <summary>The opt-in finite check of the gradients a backward pass wrote, as a statement.</summary>
     public const string FiniteGradients = "if (CheckFinite) { " + Guard + ".FiniteGradients(Gradients); " + Guard + ".FiniteGradients(inputGradient); }";
 

@@ -65,7 +65,7 @@ internal static class WeightDecayEmitter
         {
             w.Line("double squares = 0;");
             foreach (var (name, offset, length) in weights)
-                w.Line($"squares += {L2}.SumOfSquares(new {ReadOnlySpan}(_parameters, {NetworkEmitter.At("_p", offset)}, {I(length)})); // Σ {name}²");
+                w.Line($"squares += {L2}.SumOfSquares(new {ReadOnlySpan}(_parameters, {SharedEmit.At("_p", offset)}, {I(length)})); // Σ {name}²");
             w.Line("return (float)(0.5 * _weightDecay * squares);");
         }
         w.Close();
@@ -73,7 +73,7 @@ internal static class WeightDecayEmitter
         w.Line("/// <summary>Weight decay backward: dW += λ·W for every weight block (the biases' gradients are left as they are).</summary>");
         w.Open("private void AddWeightDecayGradient()");
         foreach (var (name, offset, length) in weights)
-            w.Line($"{L2}.AddGradient(new {ReadOnlySpan}(_parameters, {NetworkEmitter.At("_p", offset)}, {I(length)}), new global::System.Span<float>(_gradients, {NetworkEmitter.At("_g", offset)}, {I(length)}), _weightDecay); // d{name} += λ·{name}");
+            w.Line($"{L2}.AddGradient(new {ReadOnlySpan}(_parameters, {SharedEmit.At("_p", offset)}, {I(length)}), new global::System.Span<float>(_gradients, {SharedEmit.At("_g", offset)}, {I(length)}), _weightDecay); // d{name} += λ·{name}");
         w.Close();
         w.Line();
     }

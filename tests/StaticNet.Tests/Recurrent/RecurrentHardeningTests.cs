@@ -37,14 +37,7 @@ public class RecurrentHardeningTests
             net.BackwardSgd(0.1f);
             net.Loss(x, t, steps: 3);
             net.Backward();
-            foreach ((string array, string start) in new[] { ("_parameters", "_p"), ("_gradients", "_g") })
-            {
-                var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
-                float[] block = (float[])typeof(LstmNet).GetField(array, flags)!.GetValue(net)!;
-                int first = (int)typeof(LstmNet).GetField(start, flags)!.GetValue(net)!;
-                for (int j = 0; j < block.Length; j++)
-                    if (j < first || j >= first + LstmNet.ParameterCount) Assert.True(block[j] == 0f, $"{array}[{j}] = {block[j]} outside the block at {first}");
-            }
+            ApiTests.AssertZeroAroundBlocks(net, LstmNet.ParameterCount);
         }
     }
 

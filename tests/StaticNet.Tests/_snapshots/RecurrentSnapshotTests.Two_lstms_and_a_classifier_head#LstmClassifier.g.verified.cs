@@ -699,7 +699,7 @@ partial class LstmClassifier : global::StaticNet.ILossNetwork, global::StaticNet
             BackwardFromLoss(global::System.Span<float>.Empty);
             if (CheckFinite) global::StaticNet.Kernels.Guard.FiniteGradients(Gradients); // before any weight changes
             _sequences = 0; _lossReady = false; // the weights change: the kept activations no longer belong to them
-            global::StaticNet.Kernels.Recurrent.SgdStep(new global::System.Span<float>(_parameters, _p, ParameterCount), new global::System.Span<float>(_gradients, _g, ParameterCount), learningRate);
+            global::StaticNet.Kernels.Recurrent.SgdStep(new(_parameters, _p, ParameterCount), new(_gradients, _g, ParameterCount), learningRate);
         }
         finally { _busy = false; }
     }
