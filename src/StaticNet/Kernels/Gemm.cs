@@ -130,9 +130,10 @@ internal static class Gemm
     /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C, <paramref name="k"/> terms per sum and a panel that needs
     /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
-    /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors.
+    /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. With AVX-512, over 4 rows and a panel of B
+    /// too big for L1, tiles are tall instead: 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>).
     /// </summary>
-    private static (int Rows, int Vectors) Shape(int needed, int m, int k)
+    private static (int Rows, int Vectors) Shape(int needed, int m, int k, int vectorBytes)
     {
         if (m == 1) return (1, Math.Min(needed, 13));
         // A product over one or two steps of k (an outer product such as dW = xᵀ·dout at batch 1) reuses
@@ -143,11 +144,19 @@ internal static class Gemm
         if (!Simd.Use512 && k <= 2) return (1, Math.Min(needed, 13));
         if (Simd.Use512)
         {
+            if (m > 4 && (long)k * Math.Min(needed, 6) * vectorBytes > TallPanelBytes) return (8, Even(needed, 3));
             if (m == 2 || needed == 8) return (2, Math.Min(needed, 8));
             return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : (4, 6);
         }
         if (m == 2) return (2, Math.Min(needed, 4));
         return needed <= 2 ? (4, needed) : needed == 3 ? (3, 3) : needed == 4 ? (2, 4) : (4, 2);
+    }
+
+    /// <summary>Vectors per panel when <paramref name="needed"/> are taken in as few panels of at most <paramref name="most"/> as will do, as even as they can be (7 → 3, then 2 and 2).</summary>
+    private static int Even(int needed, int most)
+    {
+        int panels = (needed + most - 1) / most;
+        return (needed + panels - 1) / panels;
     }
 
     /// <summary>
@@ -176,7 +185,7 @@ internal static class Gemm
         {
             int remaining = end - j;
             if (remaining < w) return j;
-            (int rows, int vectors) = Shape((remaining + w - 1) / w, m, k);
+            (int rows, int vectors) = Shape((remaining + w - 1) / w, m, k, w * sizeof(float));
             bool lastPanel = vectors * w >= remaining;
             int width = lastPanel ? remaining : vectors * w;
             // Cache blocking: when several row tiles read the same panel of B and the whole panel would not
@@ -196,7 +205,7 @@ internal static class Gemm
                 for (int q = start; q < stop;)
                 {
                     int left = stop - q;
-                    (int qRows, int qVectors) = Shape((left + w - 1) / w, m, k);
+                    (int qRows, int qVectors) = Shape((left + w - 1) / w, m, k, w * sizeof(float));
                     bool qLast = qVectors * w >= left;
                     Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, k, ldb, ldc, q, qRows, qVectors, qLast ? left : 0, block, addToC);
                     q += qLast ? left : qVectors * w;
@@ -230,6 +239,16 @@ internal static class Gemm
             }
         }
     }
+
+    /// <summary>
+    /// Over this many bytes of B's panel (as a 4 × 6 tile would read it), B no longer stays in L1 while the row tiles go by: each
+    /// tile reads it from L2 again, and tall tiles (<see cref="TallTile{TW, TV, TR, TC}"/>, 8 rows × up to 3 vectors, the panels
+    /// as even as they can be) read it half as often for the same 24 accumulators. Under it the wide tiles are faster: they write
+    /// each row of C in one go. Measured on the Intel host (48 KiB L1, 2 MiB L2), paired in one process, tall over 4 × 6:
+    /// y = x·W1 (a 301 KB panel) 0.93-0.95 of the time at batch 32 and 100; dW1 = xᵀ·da1 and the fused step 0.92-0.94 at
+    /// batch 100 (a 38 KB panel of da1) but 1.07-1.15 at batch 32 (12 KB).
+    /// </summary>
+    private const int TallPanelBytes = 32 * 1024;
 
     /// <summary>Whether <see cref="TailColumns{TW, TV}"/> takes the last <paramref name="tail"/> columns for this layout and shape (see there).</summary>
     private static bool TailFits(int aRow, int aStep, int m, int k, int tail) =>
@@ -448,6 +467,11 @@ internal static class Gemm
     private static void Tile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
         where TW : struct, IWidth<TV> where TV : struct
     {
+        if (rows > 4)
+        {
+            TallTile<TW, TV>(rows, vectors, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k);
+            return;
+        }
         switch (vectors)
         {
             case 1: Tile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
@@ -827,6 +851,280 @@ internal static class Gemm
             if (vectors > 10) TW.Store(c310, ref cr, o10);
             if (vectors > 11) TW.Store(c311, ref cr, o11);
             if (vectors > 12) TW.Store(c312, ref cr, o12);
+        }
+    }
+
+    /// <summary>Picks the tall tile compiled for this shape: 5 to 8 rows, 1 to 3 vectors.</summary>
+    private static void TallTile<TW, TV>(int rows, int vectors, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        switch (vectors)
+        {
+            case 1: TallTile<TW, TV, Count1>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 2: TallTile<TW, TV, Count2>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            default: TallTile<TW, TV, Count3>(rows, ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+        }
+    }
+
+    private static void TallTile<TW, TV, TC>(int rows, ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
+        where TW : struct, IWidth<TV> where TV : struct where TC : struct, ICount
+    {
+        switch (rows)
+        {
+            case 5: TallTile<TW, TV, Count5, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 6: TallTile<TW, TV, Count6, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            case 7: TallTile<TW, TV, Count7, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+            default: TallTile<TW, TV, Count8, TC>(ref a, aRow, aStep, ref b, ldb, ref c, ldc, last, ref bias, hasBias, accumulate, addToC, k); break;
+        }
+    }
+
+    /// <summary>
+    /// A tall register tile: <typeparamref name="TR"/> rows (5 to 8) × <typeparamref name="TC"/> vectors (1 to 3) of C, summed over all k,
+    /// each element in the order of <see cref="Tile{TW, TV, TR, TC}"/> (so the same bits). The same 24 accumulators as a 4 × 6 tile,
+    /// but each vector of B loaded for 8 rows of A instead of 4, so a pass over the rows of C reads B half as often: the panel of B
+    /// comes from L2 for every tile, and on a core whose L2 gives fewer bytes per multiply-add (the Intel host of BENCHMARKS.md) that
+    /// read is what bounds the product.
+    /// </summary>
+    /// <remarks>Written out longhand, like <see cref="Tile{TW, TV, TR, TC}"/>: every accumulator a named local.</remarks>
+    [SkipLocalsInit]
+    private static void TallTile<TW, TV, TR, TC>(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, nint last, ref float bias, bool hasBias, bool accumulate, bool addToC, int k)
+        where TW : struct, IWidth<TV> where TV : struct where TR : struct, ICount where TC : struct, ICount
+    {
+        nint w = TW.Count;
+        int rows = TR.Value, vectors = TC.Value;
+        nint o0 = vectors == 1 ? last : 0 * w;
+        nint o1 = vectors == 2 ? last : 1 * w;
+        nint o2 = vectors == 3 ? last : 2 * w;
+        TV i0 = hasBias && !accumulate ? TW.Load(ref bias, o0) : TW.Zero;
+        TV i1 = vectors > 1 && hasBias && !accumulate ? TW.Load(ref bias, o1) : TW.Zero;
+        TV i2 = vectors > 2 && hasBias && !accumulate ? TW.Load(ref bias, o2) : TW.Zero;
+        TV c00 = i0, c01 = i1, c02 = i2;
+        TV c10 = i0, c11 = i1, c12 = i2;
+        TV c20 = i0, c21 = i1, c22 = i2;
+        TV c30 = i0, c31 = i1, c32 = i2;
+        TV c40 = i0, c41 = i1, c42 = i2;
+        TV c50 = i0, c51 = i1, c52 = i2;
+        TV c60 = i0, c61 = i1, c62 = i2;
+        TV c70 = i0, c71 = i1, c72 = i2;
+        if (accumulate)
+        {
+            // A later block of k: carry on from the sums stored so far (the same order of additions as in one pass).
+            {
+                ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+                c00 = TW.Load(ref cr, o0);
+                if (vectors > 1) c01 = TW.Load(ref cr, o1);
+                if (vectors > 2) c02 = TW.Load(ref cr, o2);
+            }
+            {
+                ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+                c10 = TW.Load(ref cr, o0);
+                if (vectors > 1) c11 = TW.Load(ref cr, o1);
+                if (vectors > 2) c12 = TW.Load(ref cr, o2);
+            }
+            {
+                ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+                c20 = TW.Load(ref cr, o0);
+                if (vectors > 1) c21 = TW.Load(ref cr, o1);
+                if (vectors > 2) c22 = TW.Load(ref cr, o2);
+            }
+            {
+                ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+                c30 = TW.Load(ref cr, o0);
+                if (vectors > 1) c31 = TW.Load(ref cr, o1);
+                if (vectors > 2) c32 = TW.Load(ref cr, o2);
+            }
+            {
+                ref float cr = ref Unsafe.Add(ref c, 4 * ldc);
+                c40 = TW.Load(ref cr, o0);
+                if (vectors > 1) c41 = TW.Load(ref cr, o1);
+                if (vectors > 2) c42 = TW.Load(ref cr, o2);
+            }
+            if (rows > 5) {
+                ref float cr = ref Unsafe.Add(ref c, 5 * ldc);
+                c50 = TW.Load(ref cr, o0);
+                if (vectors > 1) c51 = TW.Load(ref cr, o1);
+                if (vectors > 2) c52 = TW.Load(ref cr, o2);
+            }
+            if (rows > 6) {
+                ref float cr = ref Unsafe.Add(ref c, 6 * ldc);
+                c60 = TW.Load(ref cr, o0);
+                if (vectors > 1) c61 = TW.Load(ref cr, o1);
+                if (vectors > 2) c62 = TW.Load(ref cr, o2);
+            }
+            if (rows > 7) {
+                ref float cr = ref Unsafe.Add(ref c, 7 * ldc);
+                c70 = TW.Load(ref cr, o0);
+                if (vectors > 1) c71 = TW.Load(ref cr, o1);
+                if (vectors > 2) c72 = TW.Load(ref cr, o2);
+            }
+        }
+        // Rows past the tile alias row 4, so no reference points outside the arrays.
+        ref float a1 = ref Unsafe.Add(ref a, 1 * aRow);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * aRow);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * aRow);
+        ref float a4 = ref Unsafe.Add(ref a, 4 * aRow);
+        ref float a5 = ref rows > 5 ? ref Unsafe.Add(ref a, 5 * aRow) : ref a4;
+        ref float a6 = ref rows > 6 ? ref Unsafe.Add(ref a, 6 * aRow) : ref a4;
+        ref float a7 = ref rows > 7 ? ref Unsafe.Add(ref a, 7 * aRow) : ref a4;
+        for (nint p = 0; p < k; p++)
+        {
+            ref float bp = ref Unsafe.Add(ref b, p * ldb);
+            TV b0 = TW.Load(ref bp, o0);
+            TV b1 = vectors > 1 ? TW.Load(ref bp, o1) : default;
+            TV b2 = vectors > 2 ? TW.Load(ref bp, o2) : default;
+            nint ap = p * aStep;
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a, ap));
+                c00 = TW.MultiplyAdd(x, b0, c00);
+                if (vectors > 1) c01 = TW.MultiplyAdd(x, b1, c01);
+                if (vectors > 2) c02 = TW.MultiplyAdd(x, b2, c02);
+            }
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a1, ap));
+                c10 = TW.MultiplyAdd(x, b0, c10);
+                if (vectors > 1) c11 = TW.MultiplyAdd(x, b1, c11);
+                if (vectors > 2) c12 = TW.MultiplyAdd(x, b2, c12);
+            }
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a2, ap));
+                c20 = TW.MultiplyAdd(x, b0, c20);
+                if (vectors > 1) c21 = TW.MultiplyAdd(x, b1, c21);
+                if (vectors > 2) c22 = TW.MultiplyAdd(x, b2, c22);
+            }
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a3, ap));
+                c30 = TW.MultiplyAdd(x, b0, c30);
+                if (vectors > 1) c31 = TW.MultiplyAdd(x, b1, c31);
+                if (vectors > 2) c32 = TW.MultiplyAdd(x, b2, c32);
+            }
+            {
+                TV x = TW.Broadcast(Unsafe.Add(ref a4, ap));
+                c40 = TW.MultiplyAdd(x, b0, c40);
+                if (vectors > 1) c41 = TW.MultiplyAdd(x, b1, c41);
+                if (vectors > 2) c42 = TW.MultiplyAdd(x, b2, c42);
+            }
+            if (rows > 5) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a5, ap));
+                c50 = TW.MultiplyAdd(x, b0, c50);
+                if (vectors > 1) c51 = TW.MultiplyAdd(x, b1, c51);
+                if (vectors > 2) c52 = TW.MultiplyAdd(x, b2, c52);
+            }
+            if (rows > 6) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a6, ap));
+                c60 = TW.MultiplyAdd(x, b0, c60);
+                if (vectors > 1) c61 = TW.MultiplyAdd(x, b1, c61);
+                if (vectors > 2) c62 = TW.MultiplyAdd(x, b2, c62);
+            }
+            if (rows > 7) {
+                TV x = TW.Broadcast(Unsafe.Add(ref a7, ap));
+                c70 = TW.MultiplyAdd(x, b0, c70);
+                if (vectors > 1) c71 = TW.MultiplyAdd(x, b1, c71);
+                if (vectors > 2) c72 = TW.MultiplyAdd(x, b2, c72);
+            }
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c00 = TW.Add(TW.Load(ref cr, o0), c00);
+                if (vectors > 1) c01 = TW.Add(TW.Load(ref cr, o1), c01);
+                if (vectors > 2) c02 = TW.Add(TW.Load(ref cr, o2), c02);
+            }
+            TW.Store(c00, ref cr, o0);
+            if (vectors > 1) TW.Store(c01, ref cr, o1);
+            if (vectors > 2) TW.Store(c02, ref cr, o2);
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c10 = TW.Add(TW.Load(ref cr, o0), c10);
+                if (vectors > 1) c11 = TW.Add(TW.Load(ref cr, o1), c11);
+                if (vectors > 2) c12 = TW.Add(TW.Load(ref cr, o2), c12);
+            }
+            TW.Store(c10, ref cr, o0);
+            if (vectors > 1) TW.Store(c11, ref cr, o1);
+            if (vectors > 2) TW.Store(c12, ref cr, o2);
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c20 = TW.Add(TW.Load(ref cr, o0), c20);
+                if (vectors > 1) c21 = TW.Add(TW.Load(ref cr, o1), c21);
+                if (vectors > 2) c22 = TW.Add(TW.Load(ref cr, o2), c22);
+            }
+            TW.Store(c20, ref cr, o0);
+            if (vectors > 1) TW.Store(c21, ref cr, o1);
+            if (vectors > 2) TW.Store(c22, ref cr, o2);
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c30 = TW.Add(TW.Load(ref cr, o0), c30);
+                if (vectors > 1) c31 = TW.Add(TW.Load(ref cr, o1), c31);
+                if (vectors > 2) c32 = TW.Add(TW.Load(ref cr, o2), c32);
+            }
+            TW.Store(c30, ref cr, o0);
+            if (vectors > 1) TW.Store(c31, ref cr, o1);
+            if (vectors > 2) TW.Store(c32, ref cr, o2);
+        }
+        {
+            ref float cr = ref Unsafe.Add(ref c, 4 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c40 = TW.Add(TW.Load(ref cr, o0), c40);
+                if (vectors > 1) c41 = TW.Add(TW.Load(ref cr, o1), c41);
+                if (vectors > 2) c42 = TW.Add(TW.Load(ref cr, o2), c42);
+            }
+            TW.Store(c40, ref cr, o0);
+            if (vectors > 1) TW.Store(c41, ref cr, o1);
+            if (vectors > 2) TW.Store(c42, ref cr, o2);
+        }
+        if (rows > 5) {
+            ref float cr = ref Unsafe.Add(ref c, 5 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c50 = TW.Add(TW.Load(ref cr, o0), c50);
+                if (vectors > 1) c51 = TW.Add(TW.Load(ref cr, o1), c51);
+                if (vectors > 2) c52 = TW.Add(TW.Load(ref cr, o2), c52);
+            }
+            TW.Store(c50, ref cr, o0);
+            if (vectors > 1) TW.Store(c51, ref cr, o1);
+            if (vectors > 2) TW.Store(c52, ref cr, o2);
+        }
+        if (rows > 6) {
+            ref float cr = ref Unsafe.Add(ref c, 6 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c60 = TW.Add(TW.Load(ref cr, o0), c60);
+                if (vectors > 1) c61 = TW.Add(TW.Load(ref cr, o1), c61);
+                if (vectors > 2) c62 = TW.Add(TW.Load(ref cr, o2), c62);
+            }
+            TW.Store(c60, ref cr, o0);
+            if (vectors > 1) TW.Store(c61, ref cr, o1);
+            if (vectors > 2) TW.Store(c62, ref cr, o2);
+        }
+        if (rows > 7) {
+            ref float cr = ref Unsafe.Add(ref c, 7 * ldc);
+            if (addToC)
+            {
+                // C += the tile: every load of the row before any store, as the last vector may overlap another.
+                c70 = TW.Add(TW.Load(ref cr, o0), c70);
+                if (vectors > 1) c71 = TW.Add(TW.Load(ref cr, o1), c71);
+                if (vectors > 2) c72 = TW.Add(TW.Load(ref cr, o2), c72);
+            }
+            TW.Store(c70, ref cr, o0);
+            if (vectors > 1) TW.Store(c71, ref cr, o1);
+            if (vectors > 2) TW.Store(c72, ref cr, o2);
         }
     }
 

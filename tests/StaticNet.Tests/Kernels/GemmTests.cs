@@ -10,15 +10,15 @@ namespace StaticNet.Tests.Kernels;
 
 /// <summary>
 /// The matrix-product kernel at every vector width this machine can run, against a naive loop, over
-/// shapes that hit every tile (1-4 rows, 1-8 vectors, several panels, overlapping last vectors).
+/// shapes that hit every tile (1-8 rows, 1-8 vectors, several panels, overlapping last vectors, several blocks of k).
 /// The numeric tests cover the width the machine prefers; these cover the others too.
 /// </summary>
 public class GemmTests
 {
     public static IEnumerable<object[]> Shapes() =>
-        from m in new[] { 1, 2, 3, 4, 5, 7, 9 }
+        from m in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 14 } // over 4 rows, tall tiles of 5 to 8 rows (AVX-512), then a short one
         from n in new[] { 4, 5, 8, 13, 16, 17, 31, 33, 100, 112, 129, 140, 200 }
-        from k in new[] { 1, 3, 10, 45, 130 } // 45 and 130 take several blocks of k (cache blocking)
+        from k in new[] { 1, 3, 10, 45, 130, 1400 } // 1400 takes two blocks of k where several row tiles share a panel (cache blocking)
         select new object[] { m, n, k };
 
     private delegate void Kernel(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k);
