@@ -886,8 +886,8 @@ internal static class Gemm
     /// A tall register tile: <typeparamref name="TR"/> rows (5 to 8) × <typeparamref name="TC"/> vectors (1 to 3) of C, summed over all k,
     /// each element in the order of <see cref="Tile{TW, TV, TR, TC}"/> (so the same bits). With AVX-512, 8 × 3: the same 24
     /// accumulators as a 4 × 6 tile, but each vector of B loaded for 8 rows of A instead of 4, so a pass over the rows of C reads B
-    /// half as often: the panel of B comes from L2 for every tile, and on a core whose L2 gives fewer bytes per multiply-add (the
-    /// Intel host of BENCHMARKS.md) that read is what bounds the product. With 16 registers, 6 × 2 (see <see cref="Shape"/>).
+    /// half as often: the panel of B comes from L2 for every tile, and on the Intel host of BENCHMARKS.md halving that read made
+    /// y = x·W1 5-7% faster. With 16 registers, 6 × 2 (see <see cref="Shape"/>).
     /// </summary>
     /// <remarks>Written out longhand, like <see cref="Tile{TW, TV, TR, TC}"/>: every accumulator a named local.</remarks>
     [SkipLocalsInit]
