@@ -131,7 +131,8 @@ internal static class Gemm
     /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. Over 4 rows, tiles are tall: with
-    /// AVX-512, when the panel of B is too big for L1, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>); without, 6 × 2.
+    /// AVX-512, when the panel of B is too big for L1 and C small enough for L2, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>,
+    /// <see cref="TallOutputBytes"/>); without, 6 × 2.
     /// </summary>
     private static (int Rows, int Vectors) Shape(int needed, int m, int k, int vectorBytes)
     {
@@ -144,7 +145,8 @@ internal static class Gemm
         if (!Simd.Use512 && k <= 2) return (1, Math.Min(needed, 13));
         if (Simd.Use512)
         {
-            if (m > 4 && (long)k * Math.Min(needed, 6) * vectorBytes > TallPanelBytes) return (8, Even(needed, 3));
+            if (m > 4 && (long)k * Math.Min(needed, 6) * vectorBytes > TallPanelBytes && (long)m * needed * vectorBytes <= TallOutputBytes)
+                return (8, Even(needed, 3));
             if (m == 2 || needed == 8) return (2, Math.Min(needed, 8));
             return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : (4, 6);
         }
@@ -253,6 +255,14 @@ internal static class Gemm
     /// batch 100 (a 38 KB panel of da1) but 1.07-1.15 at batch 32 (12 KB).
     /// </summary>
     private const int TallPanelBytes = 32 * 1024;
+
+    /// <summary>
+    /// Tall tiles pass over C once a panel, twice as many passes as the wide tiles make; over this many bytes of C, the passes
+    /// after the first no longer find it in L2 (half of the 1 MiB of the Zen hosts). Measured on the Intel host for the fused
+    /// step of SimpleConvNet's Dense(100), W += xᵀ·(−lr·da) with W 4320 × 100 (1.7 MB), at batch 100: tall tiles took 1.06-1.19
+    /// of the time of wide ones, where for the 784 × 100 W1 (313 KB) they took 0.92-0.99.
+    /// </summary>
+    private const int TallOutputBytes = 512 * 1024;
 
     /// <summary>Whether <see cref="TailColumns{TW, TV}"/> takes the last <paramref name="tail"/> columns for this layout and shape (see there).</summary>
     private static bool TailFits(int aRow, int aStep, int m, int k, int tail) =>
