@@ -128,13 +128,13 @@ internal static class Gemm
 
     /// <summary>
     /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C, <paramref name="k"/> terms per sum and a panel that needs
-    /// <paramref name="needed"/> vectors: as many accumulators as the registers hold, 32 with AVX-512
+    /// <paramref name="needed"/> vectors, of <paramref name="all"/> in the product: as many accumulators as the registers hold, 32 with AVX-512
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. Over 4 rows, tiles are tall: with
     /// AVX-512, when the panel of B is too big for L1 and C small enough for L2, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>,
     /// <see cref="TallOutputBytes"/>); without, 6 × 2.
     /// </summary>
-    private static (int Rows, int Vectors) Shape(int needed, int m, int k, int vectorBytes)
+    private static (int Rows, int Vectors) Shape(int needed, int all, int m, int k, int vectorBytes)
     {
         if (m == 1) return (1, Math.Min(needed, 13));
         // A product over one or two steps of k (an outer product such as dW = xᵀ·dout at batch 1) reuses
@@ -145,7 +145,12 @@ internal static class Gemm
         if (!Simd.Use512 && k <= 2) return (1, Math.Min(needed, 13));
         if (Simd.Use512)
         {
-            if (m > 4 && (long)k * Math.Min(needed, 6) * vectorBytes > TallPanelBytes && (long)m * needed * vectorBytes <= TallOutputBytes)
+            // Not for a product of 4 vectors in all, where the wide tile already holds 16 accumulators and the tall one would
+            // split the panel in two 2-vector panels of 10 loads per 16 multiply-adds: 784 → 64 took 1.02-1.03 of the time in
+            // tall tiles (Intel host, paired), where 784 → 16, 32, 48, 80, 112, 128 and 256 took 0.78, 0.83-0.88, 0.78-0.80,
+            // 0.95-0.97, 0.80-0.84, 0.57-0.59 (against 2 × 8) and 0.90-0.96 at batch 32 and 100. The last 4 vectors of a wider
+            // product do take tall tiles: for 784 → 112, 3 + 2 + 2 vectors took 0.94-0.985 of the time of 3 + a wide 4.
+            if (m > 4 && all != 4 && (long)k * Math.Min(needed, 6) * vectorBytes > TallPanelBytes && (long)m * needed * vectorBytes <= TallOutputBytes)
                 return (8, Even(needed, 3));
             if (m == 2 || needed == 8) return (2, Math.Min(needed, 8));
             return needed <= 6 ? (4, needed) : needed == 7 ? (3, 7) : (4, 6);
@@ -187,11 +192,12 @@ internal static class Gemm
             if (to >= n) TailColumns<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, n - tail, addToC);
             end = n - tail;
         }
+        int all = (end - j0 + w - 1) / w;
         for (int j = j0; j < end;)
         {
             int remaining = end - j;
             if (remaining < w) return j;
-            (int rows, int vectors) = Shape((remaining + w - 1) / w, m, k, w * sizeof(float));
+            (int rows, int vectors) = Shape((remaining + w - 1) / w, all, m, k, w * sizeof(float));
             bool lastPanel = vectors * w >= remaining;
             int width = lastPanel ? remaining : vectors * w;
             // Cache blocking: when several row tiles read the same panel of B and the whole panel would not
@@ -211,7 +217,7 @@ internal static class Gemm
                 for (int q = start; q < stop;)
                 {
                     int left = stop - q;
-                    (int qRows, int qVectors) = Shape((left + w - 1) / w, m, k, w * sizeof(float));
+                    (int qRows, int qVectors) = Shape((left + w - 1) / w, all, m, k, w * sizeof(float));
                     bool qLast = qVectors * w >= left;
                     Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, k, ldb, ldc, q, qRows, qVectors, qLast ? left : 0, block, addToC);
                     q += qLast ? left : qVectors * w;
