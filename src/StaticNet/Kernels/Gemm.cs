@@ -157,9 +157,11 @@ internal static class Gemm
         }
         if (m == 2) return (2, Math.Min(needed, 4));
         // 6 × 2, the classic AVX2 tile: 12 accumulators (4 × 2 kept 8, fewer than two FMA units of latency 4 need) and each
-        // load of B used for 6 rows. Measured with AVX-512 hidden on the Intel host, paired in one process, over 4 × 2:
-        // y = x·W1 0.94-0.96 of the time at batch 32 and 100, dW1 and the fused step 0.95-0.98, Forward 0.93-0.98.
-        if (m > 4 && needed >= 5) return (6, 2);
+        // load of B used for 6 rows. Measured with AVX-512 hidden on the Intel host, paired in one process, over the tiles
+        // before: y = x·W1 0.94-0.96 of the time at batch 32 and 100, dW1 and the fused step 0.95-0.98, Forward 0.93-0.98;
+        // 784 → 16 (against 4 × 2) 0.86-0.94 and 784 → 32 (against 2 × 4) 0.87-0.91, y and dW. Not at 3 vectors, whose
+        // 3 × 3 tile is one panel where 6 × 2 would take two: 784 → 24 took 1.17-1.19.
+        if (m > 4 && needed >= 2 && needed != 3) return (6, 2);
         return needed <= 2 ? (4, needed) : needed == 3 ? (3, 3) : needed == 4 ? (2, 4) : (4, 2);
     }
 
