@@ -1044,110 +1044,30 @@ internal static class Gemm
                 if (vectors > 2) c72 = TW.MultiplyAdd(x, b2, c72);
             }
         }
+        StoreRow<TW, TV>(ref Unsafe.Add(ref c, 0 * ldc), vectors, o0, o1, o2, c00, c01, c02, addToC);
+        StoreRow<TW, TV>(ref Unsafe.Add(ref c, 1 * ldc), vectors, o0, o1, o2, c10, c11, c12, addToC);
+        StoreRow<TW, TV>(ref Unsafe.Add(ref c, 2 * ldc), vectors, o0, o1, o2, c20, c21, c22, addToC);
+        StoreRow<TW, TV>(ref Unsafe.Add(ref c, 3 * ldc), vectors, o0, o1, o2, c30, c31, c32, addToC);
+        StoreRow<TW, TV>(ref Unsafe.Add(ref c, 4 * ldc), vectors, o0, o1, o2, c40, c41, c42, addToC);
+        if (rows > 5) StoreRow<TW, TV>(ref Unsafe.Add(ref c, 5 * ldc), vectors, o0, o1, o2, c50, c51, c52, addToC);
+        if (rows > 6) StoreRow<TW, TV>(ref Unsafe.Add(ref c, 6 * ldc), vectors, o0, o1, o2, c60, c61, c62, addToC);
+        if (rows > 7) StoreRow<TW, TV>(ref Unsafe.Add(ref c, 7 * ldc), vectors, o0, o1, o2, c70, c71, c72, addToC);
+    }
+
+    /// <summary>A row of a tall tile into C (added to it with <paramref name="addToC"/>): every load of the row before any store, as the last vector may overlap another.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TW, TV>(ref float cr, int vectors, nint o0, nint o1, nint o2, TV c0, TV c1, TV c2, bool addToC)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        if (addToC)
         {
-            ref float cr = ref Unsafe.Add(ref c, 0 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c00 = TW.Add(TW.Load(ref cr, o0), c00);
-                if (vectors > 1) c01 = TW.Add(TW.Load(ref cr, o1), c01);
-                if (vectors > 2) c02 = TW.Add(TW.Load(ref cr, o2), c02);
-            }
-            TW.Store(c00, ref cr, o0);
-            if (vectors > 1) TW.Store(c01, ref cr, o1);
-            if (vectors > 2) TW.Store(c02, ref cr, o2);
+            c0 = TW.Add(TW.Load(ref cr, o0), c0);
+            if (vectors > 1) c1 = TW.Add(TW.Load(ref cr, o1), c1);
+            if (vectors > 2) c2 = TW.Add(TW.Load(ref cr, o2), c2);
         }
-        {
-            ref float cr = ref Unsafe.Add(ref c, 1 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c10 = TW.Add(TW.Load(ref cr, o0), c10);
-                if (vectors > 1) c11 = TW.Add(TW.Load(ref cr, o1), c11);
-                if (vectors > 2) c12 = TW.Add(TW.Load(ref cr, o2), c12);
-            }
-            TW.Store(c10, ref cr, o0);
-            if (vectors > 1) TW.Store(c11, ref cr, o1);
-            if (vectors > 2) TW.Store(c12, ref cr, o2);
-        }
-        {
-            ref float cr = ref Unsafe.Add(ref c, 2 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c20 = TW.Add(TW.Load(ref cr, o0), c20);
-                if (vectors > 1) c21 = TW.Add(TW.Load(ref cr, o1), c21);
-                if (vectors > 2) c22 = TW.Add(TW.Load(ref cr, o2), c22);
-            }
-            TW.Store(c20, ref cr, o0);
-            if (vectors > 1) TW.Store(c21, ref cr, o1);
-            if (vectors > 2) TW.Store(c22, ref cr, o2);
-        }
-        {
-            ref float cr = ref Unsafe.Add(ref c, 3 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c30 = TW.Add(TW.Load(ref cr, o0), c30);
-                if (vectors > 1) c31 = TW.Add(TW.Load(ref cr, o1), c31);
-                if (vectors > 2) c32 = TW.Add(TW.Load(ref cr, o2), c32);
-            }
-            TW.Store(c30, ref cr, o0);
-            if (vectors > 1) TW.Store(c31, ref cr, o1);
-            if (vectors > 2) TW.Store(c32, ref cr, o2);
-        }
-        {
-            ref float cr = ref Unsafe.Add(ref c, 4 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c40 = TW.Add(TW.Load(ref cr, o0), c40);
-                if (vectors > 1) c41 = TW.Add(TW.Load(ref cr, o1), c41);
-                if (vectors > 2) c42 = TW.Add(TW.Load(ref cr, o2), c42);
-            }
-            TW.Store(c40, ref cr, o0);
-            if (vectors > 1) TW.Store(c41, ref cr, o1);
-            if (vectors > 2) TW.Store(c42, ref cr, o2);
-        }
-        if (rows > 5) {
-            ref float cr = ref Unsafe.Add(ref c, 5 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c50 = TW.Add(TW.Load(ref cr, o0), c50);
-                if (vectors > 1) c51 = TW.Add(TW.Load(ref cr, o1), c51);
-                if (vectors > 2) c52 = TW.Add(TW.Load(ref cr, o2), c52);
-            }
-            TW.Store(c50, ref cr, o0);
-            if (vectors > 1) TW.Store(c51, ref cr, o1);
-            if (vectors > 2) TW.Store(c52, ref cr, o2);
-        }
-        if (rows > 6) {
-            ref float cr = ref Unsafe.Add(ref c, 6 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c60 = TW.Add(TW.Load(ref cr, o0), c60);
-                if (vectors > 1) c61 = TW.Add(TW.Load(ref cr, o1), c61);
-                if (vectors > 2) c62 = TW.Add(TW.Load(ref cr, o2), c62);
-            }
-            TW.Store(c60, ref cr, o0);
-            if (vectors > 1) TW.Store(c61, ref cr, o1);
-            if (vectors > 2) TW.Store(c62, ref cr, o2);
-        }
-        if (rows > 7) {
-            ref float cr = ref Unsafe.Add(ref c, 7 * ldc);
-            if (addToC)
-            {
-                // C += the tile: every load of the row before any store, as the last vector may overlap another.
-                c70 = TW.Add(TW.Load(ref cr, o0), c70);
-                if (vectors > 1) c71 = TW.Add(TW.Load(ref cr, o1), c71);
-                if (vectors > 2) c72 = TW.Add(TW.Load(ref cr, o2), c72);
-            }
-            TW.Store(c70, ref cr, o0);
-            if (vectors > 1) TW.Store(c71, ref cr, o1);
-            if (vectors > 2) TW.Store(c72, ref cr, o2);
-        }
+        TW.Store(c0, ref cr, o0);
+        if (vectors > 1) TW.Store(c1, ref cr, o1);
+        if (vectors > 2) TW.Store(c2, ref cr, o2);
     }
 
     /// <summary>
