@@ -259,7 +259,7 @@ internal static class Gemm
     /// tile reads it from L2 again, and tall tiles (<see cref="TallTile{TW, TV, TR, TC}"/>, 8 rows × up to 3 vectors, the panels
     /// as even as they can be) read it half as often for the same 24 accumulators. Under it the wide tiles are faster: they write
     /// each row of C in one go. Measured on the Intel host (48 KiB L1, 2 MiB L2), paired in one process, tall over 4 × 6:
-    /// y = x·W1 (a 301 KB panel) 0.93-0.95 of the time at batch 32 and 100; dW1 = xᵀ·da1 and the fused step 0.92-0.94 at
+    /// y = x·W1 (a 301 KB panel) 0.93-0.95 of the time at batch 32 and 100; dW1 = xᵀ·da1 and the fused step 0.92-0.99 at
     /// batch 100 (a 38 KB panel of da1) but 1.07-1.15 at batch 32 (12 KB).
     /// </summary>
     private const int TallPanelBytes = 32 * 1024;
