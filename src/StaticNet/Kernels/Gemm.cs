@@ -132,7 +132,7 @@ internal static class Gemm
     /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. Over 4 rows, tiles are tall: with
     /// AVX-512, when the panel of B is too big for L1 and C small enough for L2, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>,
-    /// <see cref="TallOutputBytes"/>); without, 6 × 2.
+    /// <see cref="TallOutputBytes"/>); without, 6 × 2 (<see cref="SplitInputBytes"/>).
     /// </summary>
     private static (int Rows, int Vectors) Shape(int needed, int all, int m, int k, int vectorBytes)
     {
@@ -160,8 +160,9 @@ internal static class Gemm
         // load of B used for 6 rows. Measured with AVX-512 hidden on the Intel host, paired in one process, over the tiles
         // before: y = x·W1 0.94-0.96 of the time at batch 32 and 100, dW1 and the fused step 0.95-0.98, Forward 0.93-0.98;
         // 784 → 16 (against 4 × 2) 0.86-0.94 and 784 → 32 (against 2 × 4) 0.87-0.91, y and dW. Not at 3 vectors, whose
-        // 3 × 3 tile is one panel where 6 × 2 would take two: 784 → 24 took 1.17-1.19.
-        if (m > 4 && needed >= 2 && needed != 3) return (6, 2);
+        // 3 × 3 tile is one panel where 6 × 2 would take two: 784 → 24 took 1.17-1.19. Nor at 4 vectors when A is large
+        // (SplitInputBytes), which the two panels of 6 × 2 read twice where the one panel of 2 × 4 reads it once.
+        if (m > 4 && needed >= 2 && needed != 3 && (needed != 4 || (long)m * k * sizeof(float) <= SplitInputBytes)) return (6, 2);
         return needed <= 2 ? (4, needed) : needed == 3 ? (3, 3) : needed == 4 ? (2, 4) : (4, 2);
     }
 
@@ -271,6 +272,16 @@ internal static class Gemm
     /// of the time of wide ones, where for the 784 × 100 W1 (313 KB) they took 0.92-0.99.
     /// </summary>
     private const int TallOutputBytes = 512 * 1024;
+
+    /// <summary>
+    /// Without AVX-512, a product of 4 vectors (32 columns at 256 bits) takes 6 × 2 tiles, in two panels that each read all
+    /// of A, only while A is at most this many bytes, so that the second pass finds it in L2; over it, one panel of 2 × 4.
+    /// Measured on the Intel host with AVX-512 hidden, paired in one process, 6 × 2 over 2 × 4: y = x·W (784 → 32) took
+    /// 0.91-0.95 of the time at 100 rows (A 313 KB) and 0.95-0.98 at 1000 (3.1 MB) but 1.12 at 4000 (12.5 MB); for 4320
+    /// inputs, the fused step W += xᵀ·step 0.87-0.88 at batch 32 (A 553 KB), where dW = xᵀ·dout at batch 100 (1.7 MB) took 1.04.
+    /// 1 MiB is under the 3.1 MB whose small gain it gives up, to keep clear of the loss that grows past it.
+    /// </summary>
+    private const int SplitInputBytes = 1024 * 1024;
 
     /// <summary>Whether <see cref="TailColumns{TW, TV}"/> takes the last <paramref name="tail"/> columns for this layout and shape (see there).</summary>
     private static bool TailFits(int aRow, int aStep, int m, int k, int tail) =>
