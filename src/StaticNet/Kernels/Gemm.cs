@@ -129,12 +129,12 @@ internal static class Gemm
     /// <summary>
     /// Rows per tile and vectors per tile row, for <paramref name="m"/> rows of C, <paramref name="k"/> terms per sum and a panel that needs
     /// <paramref name="needed"/> vectors, of <paramref name="all"/> in the product: as many accumulators as the registers hold, 32 with AVX-512
-    /// (its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
+    /// (<paramref name="use512"/>: its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. Over 4 rows, tiles are tall: with
     /// AVX-512, when the panel of B is too big for L1 and C small enough for L2, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>,
-    /// <see cref="TallOutputBytes"/>); without, 6 × 2 (<see cref="SplitInputBytes"/>).
+    /// <see cref="TallOutputBytes"/>); without, 6 × 2 (<see cref="SplitInputBytes"/>). Internal for the tests that pin these rules.
     /// </summary>
-    private static (int Rows, int Vectors) Shape(int needed, int all, int m, int k, int vectorBytes)
+    internal static (int Rows, int Vectors) Shape(int needed, int all, int m, int k, int vectorBytes, bool use512)
     {
         if (m == 1) return (1, Math.Min(needed, 13));
         // A product over one or two steps of k (an outer product such as dW = xᵀ·dout at batch 1) reuses
@@ -142,8 +142,8 @@ internal static class Gemm
         // over each row of W) was measured faster than 4 × 2 tiles in 16-column panels (batch-1 training
         // step 23.3 to 16.5 µs on Zen 4 with AVX-512 hidden); with 32 registers the 3 × 7 tile already
         // reads whole rows, and one-row tiles were slower (more tile calls: 12.3 to 20.0 µs).
-        if (!Simd.Use512 && k <= 2) return (1, Math.Min(needed, 13));
-        if (Simd.Use512)
+        if (!use512 && k <= 2) return (1, Math.Min(needed, 13));
+        if (use512)
         {
             // Not for a product of 4 vectors in all, where the wide tile already holds 16 accumulators and the tall one would
             // split the panel in two 2-vector panels of 10 loads per 16 multiply-adds: 784 → 64 took 1.02-1.03 of the time in
@@ -200,7 +200,7 @@ internal static class Gemm
         {
             int remaining = end - j;
             if (remaining < w) return j;
-            (int rows, int vectors) = Shape((remaining + w - 1) / w, all, m, k, w * sizeof(float));
+            (int rows, int vectors) = Shape((remaining + w - 1) / w, all, m, k, w * sizeof(float), Simd.Use512);
             bool lastPanel = vectors * w >= remaining;
             int width = lastPanel ? remaining : vectors * w;
             // Cache blocking: when several row tiles read the same panel of B and the whole panel would not
@@ -220,7 +220,7 @@ internal static class Gemm
                 for (int q = start; q < stop;)
                 {
                     int left = stop - q;
-                    (int qRows, int qVectors) = Shape((left + w - 1) / w, all, m, k, w * sizeof(float));
+                    (int qRows, int qVectors) = Shape((left + w - 1) / w, all, m, k, w * sizeof(float), Simd.Use512);
                     bool qLast = qVectors * w >= left;
                     Panel<TW, TV>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, k, ldb, ldc, q, qRows, qVectors, qLast ? left : 0, block, addToC);
                     q += qLast ? left : qVectors * w;
