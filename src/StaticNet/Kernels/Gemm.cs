@@ -132,7 +132,7 @@ internal static class Gemm
     /// (<paramref name="use512"/>: its EVEX encoding gives every width 32 registers), 16 without. A single row (batch 1) takes up
     /// to 13 vectors, so a 100-wide layer is read in one pass even with 8-wide vectors. Over 4 rows, tiles are tall: with
     /// AVX-512, when the panel of B is too big for L1 and C small enough for L2, 8 rows × up to 3 vectors (<see cref="TallPanelBytes"/>,
-    /// <see cref="TallOutputBytes"/>); without, 6 × 2 (<see cref="SplitInputBytes"/>). Internal for the tests that pin these rules.
+    /// <see cref="TallOutputBytes"/>); without, 6 × 2 (<see cref="SplitInputBytes"/>); a single vector, 8 × 1 on both. Internal for the tests that pin these rules.
     /// </summary>
     internal static (int Rows, int Vectors) Shape(int needed, int all, int m, int k, int vectorBytes, bool use512)
     {
@@ -143,6 +143,12 @@ internal static class Gemm
         // step 23.3 to 16.5 µs on Zen 4 with AVX-512 hidden); with 32 registers the 3 × 7 tile already
         // reads whole rows, and one-row tiles were slower (more tile calls: 12.3 to 20.0 µs).
         if (!use512 && k <= 2) return (1, Math.Min(needed, 13));
+        // One vector of columns (the 8 of Dense(10) at 256 bits, its last 2 apart; Dense(16) at 512): a 4 × 1 tile's 4
+        // accumulators are 4 chains of dependent multiply-adds, where two FMA units of latency 4 need 8 to stay busy.
+        // 8 × 1 keeps 8 on both register files. Measured on the Intel host, paired in one process, 8 × 1 over 4 × 1:
+        // h1·W2 (100 → 10) 0.84-0.86 of the time at batch 8, 32 and 100 with AVX-512, 0.82-0.87 without (6 × 1: 0.88-0.93);
+        // dW2 = h1ᵀ·da2 0.83-0.84 at batch 32 and 100 (1.00 at 8); 100 → 16 with AVX-512 0.74-0.80.
+        if (m > 4 && needed == 1) return (8, 1);
         if (use512)
         {
             // Not for a product of 4 vectors in all, where the wide tile already holds 16 accumulators and the tall one would

@@ -23,6 +23,8 @@ public class GemmShapeTests
     [InlineData("784 → 112, after the first panel", 4, 7, 32, 784, 64, true, 8, 2)]
     [InlineData("784 → 128: 8 vectors, tall 3, 3 and 2", 8, 8, 100, 784, 64, true, 8, 3)]
     [InlineData("two rows: 2 × 8", 8, 8, 2, 784, 64, true, 2, 8)]
+    [InlineData("100 → 16 at batch 32: one vector, 8 × 1 (4 × 1 keeps too few multiply-adds in flight)", 1, 1, 32, 100, 64, true, 8, 1)]
+    [InlineData("one vector over 4 rows only: 4 × 1", 1, 1, 4, 100, 64, true, 4, 1)]
     // 16 registers (AVX2, 8 floats a vector: 32 bytes). W1 is 13 vectors, the last overlapping.
     [InlineData("AVX2, batch 1: 13 vectors, one pass", 13, 13, 1, 784, 32, false, 1, 13)]
     [InlineData("AVX2, dW1 at batch 1 (k = 1): whole rows", 13, 13, 784, 1, 32, false, 1, 13)]
@@ -31,6 +33,7 @@ public class GemmShapeTests
     [InlineData("AVX2, 784 → 32 at batch 100: A (313 KB) read twice from L2, 6 × 2", 4, 4, 100, 784, 32, false, 6, 2)]
     [InlineData("AVX2, 784 → 32 at batch 4000: A (12.5 MB) read once, 2 × 4", 4, 4, 4000, 784, 32, false, 2, 4)]
     [InlineData("AVX2, 4 rows: 2 × 4", 4, 4, 4, 784, 32, false, 2, 4)]
+    [InlineData("AVX2, h1·W2 (100 → 10) at batch 100: its 8 columns, 8 × 1", 1, 1, 100, 100, 32, false, 8, 1)]
     [InlineData("AVX2, two rows: 2 × 4", 13, 13, 2, 784, 32, false, 2, 4)]
     public void Each_product_takes_the_tile_measured_for_it(string product, int needed, int all, int m, int k, int vectorBytes, bool use512, int rows, int vectors)
     {
