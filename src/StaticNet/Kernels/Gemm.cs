@@ -41,6 +41,11 @@ internal static class Gemm
             else OuterProduct<W128, Vector128<float>>(ref a, aRow, ref b, ref c, m, n, n, addToC);
             return;
         }
+        if (Simd.Use512 && IsNarrow(n))
+        {
+            Narrow(ref a, aRow, aStep, ref b, n, ref c, n, ref bias, hasBias, m, n, k, addToC);
+            return;
+        }
         // The widest vectors first; what they leave (fewer columns than one vector) goes to the next width.
         int j = 0;
         if (Simd.Use512 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
@@ -84,6 +89,12 @@ internal static class Gemm
             OuterProduct<TW, TV>(ref a, aRow, ref Unsafe.Add(ref b, from), ref Unsafe.Add(ref c, from), m, to - from, ldc, addToC);
             return;
         }
+        if (TW.Count >= 16 && IsNarrow(n))
+        {
+            // One block: n under 16 has no other place to split (blocks meet at multiples of 16).
+            Narrow(ref a, aRow, aStep, ref b, ldb, ref c, ldc, ref bias, hasBias, m, n, k, addToC);
+            return;
+        }
         int j = 0;
         if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
         if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, ldb, ldc, j, addToC, from, to);
@@ -119,6 +130,11 @@ internal static class Gemm
     internal static void RunUpTo<TW, TV>(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, bool addToC = false)
         where TW : struct, IWidth<TV> where TV : struct
     {
+        if (TW.Count >= 16 && IsNarrow(n))
+        {
+            Narrow(ref a, aRow, aStep, ref b, n, ref c, n, ref bias, hasBias, m, n, k, addToC);
+            return;
+        }
         int j = 0;
         if (TW.Count >= 16 && n - j >= 16) j = Columns<W512, Vector512<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
         if (TW.Count >= 8 && n - j >= 8) j = Columns<W256, Vector256<float>>(ref a, aRow, aStep, ref b, ref c, ref bias, hasBias, m, n, k, n, n, j, addToC);
@@ -1190,6 +1206,90 @@ internal static class Gemm
             Unsafe.Add(ref c, j) = addToC ? Unsafe.Add(ref c, j) + p : p;
         }
     }
+
+    /// <summary>
+    /// Whether C's <paramref name="n"/> columns go to <see cref="Narrow"/> with AVX-512: 9 to 15, more than one 256-bit
+    /// vector and less than one 512-bit one (a classifier's 10 outputs). Not on .NET 8, which has no masked loads and
+    /// stores to write it with: there, such a product stays as it was.
+    /// </summary>
+    private static bool IsNarrow(int n) =>
+#if NET9_0_OR_GREATER
+        n > 8 && n < 16;
+#else
+        false;
+#endif
+
+#if NET9_0_OR_GREATER
+    /// <summary>
+    /// All of C when its <paramref name="n"/> columns (9 to 15) fit one 512-bit vector: each row of B loaded and each row
+    /// of C stored under a mask of its n lanes, so nothing outside the rows is touched, in tiles of 8 rows (8
+    /// accumulators, as <see cref="Shape"/> gives a single vector) and then single rows. Each element is
+    /// <c>init</c> plus its terms p = 0, 1, ..., k − 1, one fused multiply-add each, whatever the tile, so a call over
+    /// part of the rows (a thread's) gives those rows the whole call's bits. Otherwise those columns would be one 256-bit
+    /// vector and a dot-product kernel for the 1 to 7 left over (or an overlapping vector, under 4 rows).
+    /// </summary>
+    [SkipLocalsInit]
+    private static unsafe void Narrow(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, ref float bias, bool hasBias, int m, int n, int k, bool addToC)
+    {
+        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+        fixed (float* pa = &a, pb = &b, pc = &c, pbias = &bias)
+        {
+            Vector512<float> init = hasBias ? System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(pbias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
+            int i = 0;
+            for (; i + 8 <= m; i += 8)
+                NarrowTile(pa + i * aRow, aRow, aStep, pb, ldb, pc + i * ldc, ldc, init, mask, k, addToC);
+            for (; i < m; i++)
+            {
+                float* ar = pa + i * aRow;
+                Vector512<float> s0 = init;
+                for (nint p = 0; p < k; p++)
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ar[p * aStep]), System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(pb + p * ldb, mask, Vector512<float>.Zero), s0);
+                NarrowStore(pc + i * ldc, s0, mask, addToC);
+            }
+        }
+    }
+
+    /// <summary>8 rows of <see cref="Narrow"/>: per step of k, one masked load of B, 8 broadcasts of A and 8 multiply-adds.</summary>
+    /// <remarks>Written out longhand, like <see cref="Tile{TW, TV, TR, TC}"/>: every accumulator a named local.</remarks>
+    [SkipLocalsInit]
+    private static unsafe void NarrowTile(float* a, nint aRow, nint aStep, float* b, nint ldb, float* c, nint ldc, Vector512<float> init, Vector512<float> mask, int k, bool addToC)
+    {
+        Vector512<float> s0 = init, s1 = init, s2 = init, s3 = init, s4 = init, s5 = init, s6 = init, s7 = init;
+        float* a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow, a4 = a + 4 * aRow, a5 = a + 5 * aRow, a6 = a + 6 * aRow, a7 = a + 7 * aRow;
+        for (nint p = 0; p < k; p++)
+        {
+            Vector512<float> y = System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(b + p * ldb, mask, Vector512<float>.Zero);
+            nint o = p * aStep;
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o]), y, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[o]), y, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[o]), y, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[o]), y, s3);
+            s4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[o]), y, s4);
+            s5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[o]), y, s5);
+            s6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[o]), y, s6);
+            s7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[o]), y, s7);
+        }
+        NarrowStore(c, s0, mask, addToC);
+        NarrowStore(c + ldc, s1, mask, addToC);
+        NarrowStore(c + 2 * ldc, s2, mask, addToC);
+        NarrowStore(c + 3 * ldc, s3, mask, addToC);
+        NarrowStore(c + 4 * ldc, s4, mask, addToC);
+        NarrowStore(c + 5 * ldc, s5, mask, addToC);
+        NarrowStore(c + 6 * ldc, s6, mask, addToC);
+        NarrowStore(c + 7 * ldc, s7, mask, addToC);
+    }
+
+    /// <summary>Writes (or with <paramref name="addToC"/> adds) the lanes of <paramref name="v"/> under <paramref name="mask"/> to a row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void NarrowStore(float* c, Vector512<float> v, Vector512<float> mask, bool addToC)
+    {
+        if (addToC) v = System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(c, mask, Vector512<float>.Zero) + v;
+        System.Runtime.Intrinsics.X86.Avx512F.MaskStore(c, mask, v);
+    }
+#else
+    private static void Narrow(ref float a, nint aRow, nint aStep, ref float b, nint ldb, ref float c, nint ldc, ref float bias, bool hasBias, int m, int n, int k, bool addToC) =>
+        throw new PlatformNotSupportedException();
+#endif
 
     /// <summary>Columns <paramref name="j0"/> to n (or to <paramref name="j1"/>), fewer than 4: plain loops.</summary>
     private static void Scalar(ref float a, int aRow, int aStep, ref float b, ref float c, ref float bias, bool hasBias, int m, int n, int k, int ldb, int ldc, int j0, bool addToC, int j1 = int.MaxValue)

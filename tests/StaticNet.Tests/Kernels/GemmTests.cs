@@ -17,7 +17,7 @@ public class GemmTests
 {
     public static IEnumerable<object[]> Shapes() =>
         from m in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 14 } // over 4 rows, tall tiles of 5 to 8 rows (AVX-512), then a short one
-        from n in new[] { 4, 5, 8, 13, 16, 17, 31, 33, 100, 112, 129, 140, 200 }
+        from n in new[] { 4, 5, 8, 10, 13, 16, 17, 31, 33, 100, 112, 129, 140, 200 } // 10 and 13: one masked 512-bit vector
         from k in new[] { 1, 3, 10, 45, 130, 1400 } // 1400 takes two blocks of k where several row tiles share a panel (cache blocking)
         select new object[] { m, n, k };
 
@@ -70,6 +70,47 @@ public class GemmTests
                 Assert.True(Math.Abs(added[i] - (initial[i] + product)) <= 1e-4 * (1 + Math.Abs(initial[i] + product)),
                     $"addToC, transposedA {transposedA}: C[{i / n}, {i % n}] = {added[i]}, expected {initial[i] + product}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A product 9 to 15 columns wide (a classifier's outputs) with AVX-512 sums each element in one order whatever rows
+    /// the call has, so threads that split the batch between them, in any parts, give the whole call's bits; and it
+    /// writes nothing past its rows of C. Without AVX-512 its last columns are dot products from 4 rows up, so there the
+    /// parts must have 4 rows or more (as <see cref="Partition"/> makes them).
+    /// </summary>
+    [Theory]
+    [InlineData(10, 100)]
+    [InlineData(9, 37)]
+    [InlineData(15, 784)]
+    public void A_narrow_product_gives_each_row_the_same_bits_in_any_split_of_the_rows(int n, int k)
+    {
+        const int m = 37;
+        var random = new Random64(n * 1000 + k);
+        float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
+        float[] a = Fill(m * k), b = Fill(k * n), bias = Fill(n), initial = Fill(m * n + 1);
+        foreach (bool addToC in new[] { false, true })
+        {
+            float[] whole = (float[])initial.Clone();
+            Gemm.Run(ref a[0], k, 1, ref b[0], ref whole[0], ref bias[0], true, m, n, k, addToC);
+            int[][] splits = Simd.MaxVectorBits >= 512
+                ? new[] { new[] { 1, 3, 4, 11, 20, 36 }, new[] { 8, 16, 24, 32 }, new[] { 5 } }
+                : new[] { new[] { 4, 11, 20, 33 }, new[] { 8, 16, 24, 32 }, new[] { 5 } };
+            foreach (int[] cuts in splits)
+            {
+                float[] parts = (float[])initial.Clone();
+                int start = 0;
+                foreach (int end in cuts.Append(m))
+                {
+                    Gemm.Run(ref a[start * k], k, 1, ref b[0], ref parts[start * n], ref bias[0], true, end - start, n, k, addToC);
+                    start = end;
+                }
+                for (int i = 0; i < m * n; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(whole[i]) == BitConverter.SingleToInt32Bits(parts[i]),
+                        $"addToC {addToC}, cuts {string.Join(",", cuts)}: C[{i / n}, {i % n}] = {parts[i]}, the whole call gave {whole[i]}");
+                Assert.Equal(initial[^1], parts[^1]);
+            }
+            Assert.Equal(initial[^1], whole[^1]);
         }
     }
 }
