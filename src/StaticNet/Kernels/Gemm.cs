@@ -1235,27 +1235,16 @@ internal static class Gemm
         fixed (float* pa = &a, pb = &b, pc = &c, pbias = &bias)
         {
             Vector512<float> init = hasBias ? System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(pbias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
-            int i = 0;
-            for (; m - i >= 2; i += 8)
+            for (int i = 0; i < m; i += 8)
                 NarrowTile(Math.Min(8, m - i), pa + i * aRow, aRow, aStep, pb, ldb, pc + i * ldc, ldc, init, mask, k, addToC);
-            if (i < m)
-            {
-                // One row left (batch 1): a tile would run 8 chains for it, and took 1.8 times as long as this one chain.
-                float* ar = pa + i * aRow;
-                Vector512<float> s0 = init;
-                for (nint p = 0; p < k; p++)
-                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ar[p * aStep]), System.Runtime.Intrinsics.X86.Avx512F.MaskLoad(pb + p * ldb, mask, Vector512<float>.Zero), s0);
-                NarrowStore(pc + i * ldc, s0, mask, addToC);
-            }
         }
     }
 
     /// <summary>
     /// Up to 8 rows of <see cref="Narrow"/>: per step of k, one masked load of B, 8 broadcasts of A and 8 multiply-adds.
-    /// Fewer <paramref name="rows"/> (2 to 7, the last tile) still run all 8 chains, those past the rows repeating row 0 and
-    /// never stored: 8 independent chains keep both FMA units busy, where one row at a time would wait on each multiply-add.
-    /// Measured on the Intel host, paired in one process, against single rows: h1·W2 (100 → 10) 0.52 of the time at batch
-    /// 5, 0.78 at 12 and 0.94 at 100 (4 rows left over); dW2 0.88-0.94.
+    /// Fewer <paramref name="rows"/> (the last tile) still run all 8 chains, those past the rows repeating row 0 and never
+    /// stored. Measured on the Intel host, paired in one process, against taking the rows left over one at a time:
+    /// h1·W2 (100 → 10) 0.41-0.44 of the time at batch 1, 0.52 at 5, 0.70 at 9, 0.78 at 12 and 0.94 at 100; dW2 0.88-0.99.
     /// </summary>
     /// <remarks>Written out longhand, like <see cref="Tile{TW, TV, TR, TC}"/>: every accumulator a named local.</remarks>
     [SkipLocalsInit]
