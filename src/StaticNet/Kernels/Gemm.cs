@@ -309,8 +309,17 @@ internal static class Gemm
     private static bool TailFits(int aRow, int aStep, int m, int k, int tail) =>
         // A transposed: over fewer than 16 steps of k (dW at a small batch) the writes down the columns cost more than
         // the lanes saved. A row-major: copying B's columns costs about as much as the wasted lanes of 3 rows
-        // (measured at k = 784, n = 100).
-        aRow == 1 ? k >= 16 : aStep == 1 && m >= 4 && tail * k <= TailCopyLimit;
+        // (measured at k = 784, n = 100), and over fewer than TailDotSteps the sums across each dot product's lanes
+        // cost more than the lanes saved.
+        aRow == 1 ? k >= 16 : aStep == 1 && m >= 4 && k >= TailDotSteps && tail * k <= TailCopyLimit;
+
+    /// <summary>
+    /// The fewest steps of k for which a row-major product takes its last columns as dot products. Measured on the Intel
+    /// host, paired in one process, the overlapping vector over the dot products for n = 100 (its last 4 columns) at
+    /// batch 32 and 100: k = 10 (dx = dout·W2ᵀ of a 100 → 10 layer) 0.72-0.81 of the time, 32 0.78-0.80, 64 0.93-0.94,
+    /// 100 0.89, 128 0.93-0.94; 160 1.00-1.03; 200 1.11, 784 1.17. Without AVX-512, at k = 10: 0.75-0.79.
+    /// </summary>
+    private const int TailDotSteps = 160;
 
     /// <summary>The most floats of B's last columns that <see cref="TailColumns{TW, TV}"/> copies to the stack (32 KiB).</summary>
     private const int TailCopyLimit = 8 * 1024;
@@ -327,8 +336,9 @@ internal static class Gemm
     /// a row of A with a column of B; the tail columns of B are copied once, as rows, to the stack, and
     /// <see cref="RunTransposedBUpTo{TW, TV}"/> takes the products, 64 rows of C at a time.</item>
     /// </list>
-    /// A transposed A over fewer than 16 steps of k, and a row-major A of fewer than 4 rows, are left to the
-    /// overlapping vector (false), where the copies and column writes would cost more than they save. So the
+    /// A transposed A over fewer than 16 steps of k, and a row-major A of fewer than 4 rows or over fewer than
+    /// <see cref="TailDotSteps"/>, are left to the overlapping vector (false), where the copies, the column writes and the
+    /// sums across lanes would cost more than they save. So the
     /// last columns of a row-major product round differently (the dot products sum in another order) in a
     /// call of 1 to 3 rows than in a call of 4 or more; a caller that splits rows between threads keeps this
     /// bit-exact by giving no thread fewer than 4 rows of a product it would otherwise run whole.
