@@ -23,6 +23,8 @@ namespace StaticNet.Kernels;
 /// is at most half a vector (100 = 6·16 + 4) and the product is large enough, those columns are
 /// computed apart (<see cref="TailColumns{TW, TV}"/>), so no lanes are spent on them twice: on Zen 5
 /// this made y = x·W1 (784 → 100) 11-12% faster at batch 32 and 100, dW1 7-8% at batch 100.</para>
+/// <para>A product 9 to 15 columns wide (a classifier's outputs) is, with AVX-512, one 512-bit vector under a mask
+/// (<see cref="Narrow"/>).</para>
 /// </remarks>
 internal static class Gemm
 {
