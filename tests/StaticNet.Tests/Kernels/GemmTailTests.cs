@@ -80,4 +80,37 @@ public class GemmTailTests
                 Assert.Equal(s, c[r * n + j]);
             }
     }
+
+    /// <summary>
+    /// With A row-major over fewer than 160 steps of k (as in Dense2's dx = da2·W2ᵀ, k = 10), the last columns take the
+    /// overlapping vector, not dot products: every element is summed from the bias, p = 0, 1, ..., one fused multiply-add
+    /// per term, bit for bit. From 160 steps on, the dot products sum in another order (the last case shows the test
+    /// can tell them apart).
+    /// </summary>
+    [Theory]
+    [InlineData(16, 100, 10, true)]
+    [InlineData(33, 100, 159, true)]
+    [InlineData(100, 20, 64, true)]
+    [InlineData(33, 100, 400, false)]
+    public void Row_major_tail_columns_under_160_steps_sum_in_the_order_of_the_vectors(int m, int n, int k, bool inOrder)
+    {
+        var random = new Random64(m * 7 + n * 3 + k);
+        float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextGaussian()).ToArray();
+        float[] a = Fill(m * k), b = Fill(k * n), bias = Fill(n);
+        float[] c = new float[m * n];
+        Gemm.Run(ref a[0], k, 1, ref b[0], ref c[0], ref bias[0], hasBias: true, m, n, k);
+        int differ = 0;
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = bias[j];
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[r * k + p], b[p * n + j], s);
+                if (inOrder) Assert.True(BitConverter.SingleToInt32Bits(s) == BitConverter.SingleToInt32Bits(c[r * n + j]), $"C[{r}, {j}] = {c[r * n + j]}, in order {s}");
+                else if (BitConverter.SingleToInt32Bits(s) != BitConverter.SingleToInt32Bits(c[r * n + j])) differ++;
+            }
+        // With 128-bit vectors, 100 columns are whole vectors: there are no last columns to take apart.
+        int w = Simd.MaxVectorBits / 32, tail = n % w;
+        if (!inOrder && tail != 0 && 2 * tail <= w)
+            Assert.True(differ > 0, "at k = 400 the last columns are dot products, which round otherwise somewhere");
+    }
 }
