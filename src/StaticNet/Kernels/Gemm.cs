@@ -164,8 +164,8 @@ internal static class Gemm
         // One vector of columns (the 8 of Dense(10) at 256 bits, its last 2 apart; Dense(16) at 512): a 4 × 1 tile's 4
         // accumulators are 4 chains of dependent multiply-adds, where two FMA units of latency 4 need 8 to stay busy.
         // 8 × 1 keeps 8 on both register files. Measured on the Intel host, paired in one process, 8 × 1 over 4 × 1:
-        // h1·W2 (100 → 10) 0.84-0.86 of the time at batch 8, 32 and 100 with AVX-512, 0.82-0.87 without (6 × 1: 0.88-0.93);
-        // dW2 = h1ᵀ·da2 0.83-0.84 at batch 32 and 100 (1.00 at 8); 100 → 16 with AVX-512 0.74-0.80.
+        // h1·W2 (100 → 10) 0.84-0.86 of the time at batch 32 and 100 with AVX-512, 0.82-0.87 without (6 × 1: 0.88-0.93);
+        // dW2 = h1ᵀ·da2 0.83-0.84; 100 → 16 with AVX-512 0.73-0.80.
         if (m > 4 && needed == 1) return (8, 1);
         if (use512)
         {

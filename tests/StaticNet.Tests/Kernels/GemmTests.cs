@@ -76,8 +76,8 @@ public class GemmTests
     /// <summary>
     /// A product 9 to 15 columns wide (a classifier's outputs) with AVX-512 sums each element in one order whatever rows
     /// the call has, so threads that split the batch between them, in any parts, give the whole call's bits; and it
-    /// writes nothing past its rows of C. Without AVX-512 its last columns are dot products from 4 rows up, so there the
-    /// parts must have 4 rows or more (as <see cref="Partition"/> makes them).
+    /// writes nothing past its rows of C. Without AVX-512 a row-major product's last columns are dot products from 4 rows
+    /// and 160 steps of k up, so there the parts have 4 rows or more (as <see cref="Partition"/> makes them).
     /// </summary>
     [Theory]
     [InlineData(10, 100)]
