@@ -361,9 +361,29 @@ public static class Affine
     {
         Check.Length(m, rows * columns, nameof(m));
         Check.AtLeast(t, rows * columns, nameof(t));
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < columns; j++)
-                t[j * rows + i] = m[i * columns + j];
+        // Row j of t is column j of m: written in order, read down the column four rows at a time, without bounds checks
+        // (the lengths are checked above). Row by row with checks, W2ᵀ of a 100 → 10 layer took 0.5 µs on Zen 5, this
+        // 0.53 of that; for 32 × 784 and 100 × 784 it took 0.54-0.56 of the time, for 784 × 32 and 784 × 100 0.85-1.02.
+        ref float source = ref MemoryMarshal.GetReference(m);
+        ref float target = ref MemoryMarshal.GetReference(t);
+        for (int j = 0; j < columns; j++)
+        {
+            ref float row = ref Unsafe.Add(ref target, (nint)j * rows);
+            ref float column = ref Unsafe.Add(ref source, j);
+            int i = 0;
+            for (; i + 4 <= rows; i += 4)
+            {
+                float a = Unsafe.Add(ref column, (nint)i * columns);
+                float b = Unsafe.Add(ref column, (nint)(i + 1) * columns);
+                float c = Unsafe.Add(ref column, (nint)(i + 2) * columns);
+                float d = Unsafe.Add(ref column, (nint)(i + 3) * columns);
+                Unsafe.Add(ref row, i) = a;
+                Unsafe.Add(ref row, i + 1) = b;
+                Unsafe.Add(ref row, i + 2) = c;
+                Unsafe.Add(ref row, i + 3) = d;
+            }
+            for (; i < rows; i++) Unsafe.Add(ref row, i) = Unsafe.Add(ref column, (nint)i * columns);
+        }
     }
 }
 

@@ -146,4 +146,24 @@ public class AffineTests
             Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(sums[j]), $"column {j}: {sums[j]}, expected {expected}");
         }
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(100, 10)]
+    [InlineData(10, 100)]
+    [InlineData(7, 3)]
+    [InlineData(3, 7)]
+    [InlineData(32, 784)]
+    [InlineData(784, 33)]
+    public void Transpose_moves_every_element_and_nothing_past_the_matrix(int rows, int columns)
+    {
+        var random = new Random64(rows * 17 + columns);
+        float[] m = Fill(random, rows * columns);
+        float[] t = Enumerable.Repeat(12345f, rows * columns + 3).ToArray();
+        Affine.Transpose(m, t, rows, columns);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+                Assert.Equal(m[i * columns + j], t[j * rows + i]);
+        Assert.All(t.Skip(rows * columns), v => Assert.Equal(12345f, v));
+    }
 }
