@@ -22,9 +22,12 @@ public static class Partition
 
     /// <summary>
     /// The least work one part is given, in multiply-adds: below it, waking a worker and waiting for it would cost more
-    /// than the share of the work it takes. Not yet swept for the break-even: the fork-join costs about 2 µs here
-    /// (BENCHMARKS.md's parallel section), and 150,000 multiply-adds take about 1.2 µs at the one-core peak, so this floor
-    /// errs towards splitting. Every batch under 32 rows (16 a part) stays on the caller, batch 1 included.
+    /// than the share of the work it takes. Swept on the Zen 5 host (<c>PartitionFloorBenchmarks</c>, BENCHMARKS.md's
+    /// parallel section). In one process, a split in two paid from about 50,000-100,000 multiply-adds a part and lost under
+    /// about 35,000. In BenchmarkDotNet's processes, splits of 67,000-264,000 a part were 1.4-2.5x slower than one thread
+    /// in some processes and faster in others, as that VM's scheduler packed both threads onto one core or did not. So
+    /// the floor stays where it was, above the break-even. Every batch under 32 rows (16 a part) stays on the caller,
+    /// batch 1 included.
     /// </summary>
     public const long MinWorkPerPart = 150_000;
 
