@@ -53,12 +53,15 @@ public sealed class WorkerTeam
     /// </summary>
     private const int JoinSpins = 2000;
 
-    // The job of the current Run, read by the workers after they see a new generation.
+    // The job of the current Run, read by whichever thread claims one of its parts (TryRunPart).
     private IPartitioned? _target;
     private int _stage;
     private unsafe float* _input, _output;
     private int _inputLength, _outputLength;
     private int _pending;
+    // The job's parts and the next one to hand out, in one word so that a claim sees both at once: a part claimed is one
+    // of the current job (which cannot end while that part runs), and no part is claimed twice.
+    private long _claim;
     private Exception? _failure;
 
     private WorkerTeam() { }
@@ -142,10 +145,6 @@ public sealed class WorkerTeam
         }
         finally { Volatile.Write(ref _taken, 0); }
     }
-
-    // The parts of the job running and the next one to hand out, in one word so that a claim sees both at once: a part
-    // claimed is one of the current job (which cannot end while that part runs), and no part is claimed twice.
-    private long _claim;
 
     private static long Claim(int parts, int next) => ((long)parts << 32) | (uint)next;
 
