@@ -88,6 +88,7 @@ public static class ReferenceNets
         new("StaticNet", capacity => new StaticNetReference(capacity), ZeroAllocation: true, ExactLoss: true),
         new("StaticNet (fused SGD)", capacity => new StaticNetReference(capacity, fused: true), ZeroAllocation: true, ExactLoss: true),
         new("StaticNet (Workspace)", capacity => new StaticNetReference(capacity, workspace: true), ZeroAllocation: true, ExactLoss: true),
+        new("StaticNet (2 threads, fused SGD)", capacity => new StaticNetReference(capacity, fused: true, degree: 2), ZeroAllocation: true, ExactLoss: true),
     ];
 }
 

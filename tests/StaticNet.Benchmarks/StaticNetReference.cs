@@ -15,7 +15,8 @@ public partial class ReferenceMlp;
 /// <c>Loss</c>, <c>Backward</c>, <c>Sgd.Step</c>, or with <c>fused</c>, <c>Loss</c> and <c>BackwardSgd</c>
 /// (the SGD step made inside the weight-gradient kernels; no gradient stored). With <c>workspace</c>, inference is
 /// <c>Forward(input, output, workspace)</c>, which reads the input where it lies: the plain <c>Forward</c> copies it,
-/// as <c>Backward(outputGradient, inputGradient)</c> may follow and needs it.
+/// as <c>Backward(outputGradient, inputGradient)</c> may follow and needs it. <c>degree</c> is its
+/// <c>DegreeOfParallelism</c>.
 /// </summary>
 public sealed class StaticNetReference : IReferenceNet
 {
@@ -25,9 +26,9 @@ public sealed class StaticNetReference : IReferenceNet
     // With a workspace, Forward is the form that reads the input where it lies (no copy kept for a backward pass).
     private readonly ReferenceMlp.Workspace? _workspace;
 
-    public StaticNetReference(int capacity, bool fused = false, bool workspace = false)
+    public StaticNetReference(int capacity, bool fused = false, bool workspace = false, int degree = 1)
     {
-        _net = new ReferenceMlp(capacity);
+        _net = new ReferenceMlp(capacity) { DegreeOfParallelism = degree };
         _fused = fused;
         _workspace = workspace ? new ReferenceMlp.Workspace(capacity) : null;
     }
