@@ -89,6 +89,8 @@ public static class ReferenceNets
         new("StaticNet (fused SGD)", capacity => new StaticNetReference(capacity, fused: true), ZeroAllocation: true, ExactLoss: true),
         new("StaticNet (Workspace)", capacity => new StaticNetReference(capacity, workspace: true), ZeroAllocation: true, ExactLoss: true),
         new("StaticNet (2 threads, fused SGD)", capacity => new StaticNetReference(capacity, fused: true, degree: 2), ZeroAllocation: true, ExactLoss: true),
+        // libtorch allocates in native memory, which GC.GetAllocatedBytesForCurrentThread does not see: no claim either way.
+        .. LibTorchNet.IsAvailable ? [new ReferenceNetInfo("libtorch", capacity => new LibTorchNet(capacity), ZeroAllocation: false, ExactLoss: true)] : Array.Empty<ReferenceNetInfo>(),
     ];
 }
 
