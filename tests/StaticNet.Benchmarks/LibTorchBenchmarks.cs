@@ -7,10 +7,11 @@ using BenchmarkDotNet.Running;
 namespace StaticNet.Benchmarks;
 
 /// <summary>
-/// The reference network (784-100-10) in libtorch beside the generated StaticNet network, on the same weights, at
-/// batch 1, 32 and 100, with one thread and with two: inference (StaticNet's <c>Forward</c>, libtorch's forward under
-/// <c>InferenceMode</c> into the caller's array) and one SGD training step (StaticNet's <c>Loss</c> + <c>BackwardSgd</c>;
-/// libtorch's <c>zero_grad</c>, forward, <c>cross_entropy</c>, <c>backward</c>, <c>SGD::step</c>). With two threads
+/// The reference network (784-100-10) and the book's SimpleConvNet in libtorch beside the generated StaticNet networks,
+/// on the same weights, at batch 1, 32 and 100, with one thread and with two: inference (StaticNet's <c>Forward</c>,
+/// libtorch's forward under <c>InferenceMode</c> into the caller's array) and one SGD training step (StaticNet's
+/// <c>Loss</c> + <c>BackwardSgd</c>; libtorch's <c>zero_grad</c>, forward, <c>cross_entropy</c>, <c>backward</c>,
+/// <c>SGD::step</c>). With two threads
 /// StaticNet has <c>DegreeOfParallelism = 2</c> and libtorch <c>at::set_num_threads(2)</c>, its default on two cores.
 /// Setup checks that both give the same probabilities and the same weights after a step (1e-5) before anything is
 /// measured; the libtorch peer is <c>LibTorch/snet_torch.cpp</c>, built by <c>LibTorch/build.sh</c>.
@@ -31,12 +32,17 @@ namespace StaticNet.Benchmarks;
 [MedianColumn]
 public class LibTorchBenchmarks
 {
-    private ReferenceMlp _staticNet = null!;
+    private ReferenceMlp? _mlp;
+    private BenchSimpleConvNet? _conv;
     private LibTorchNet _torch = null!;
     private float[] _x = null!;
     private float[] _y = null!;
     private int[][] _labels = null!;
     private int _step;
+
+    /// <summary><c>MLP</c> (784-100-10) or <c>SimpleConvNet</c>.</summary>
+    [Params("MLP", "SimpleConvNet")]
+    public string Network { get; set; } = "MLP";
 
     [Params(1, 32, 100)]
     public int Batch { get; set; }
@@ -48,16 +54,27 @@ public class LibTorchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        float[] parameters = ReferenceData.CreateParameters(NetworkBenchmarks.Seed);
-        _x = ReferenceData.CreateInputs(NetworkBenchmarks.Seed + 1, Batch);
+        _x = ReferenceData.CreateInputs(NetworkBenchmarks.Seed + 1, Batch); // 784 pixels a row: a 1×28×28 image for the conv net
         _y = new float[Batch * RefShape.Output];
         // As NetworkBenchmarks: the steps take turns over four sets of labels, so that training does not converge on one
         // batch (where the gradients shrink towards subnormal numbers).
         _labels = new int[NetworkBenchmarks.LabelSets][];
         for (int s = 0; s < _labels.Length; s++) _labels[s] = ReferenceData.CreateLabels(NetworkBenchmarks.Seed + 2 + s, Batch);
-        _staticNet = new ReferenceMlp(Batch) { DegreeOfParallelism = Threads };
-        parameters.CopyTo(_staticNet.Parameters);
-        _torch = new LibTorchNet(Batch, Threads);
+        float[] parameters;
+        if (Network == "MLP")
+        {
+            parameters = ReferenceData.CreateParameters(NetworkBenchmarks.Seed);
+            _mlp = new ReferenceMlp(Batch) { DegreeOfParallelism = Threads };
+            parameters.CopyTo(_mlp.Parameters);
+            _torch = new LibTorchNet(Batch, Threads, LibTorchNetwork.Mlp);
+        }
+        else
+        {
+            parameters = SimpleConvNetVerification.CreateParameters(NetworkBenchmarks.Seed);
+            _conv = new BenchSimpleConvNet(Batch) { DegreeOfParallelism = Threads };
+            parameters.CopyTo(_conv.Parameters);
+            _torch = new LibTorchNet(Batch, Threads, LibTorchNetwork.SimpleConvNet);
+        }
         _torch.SetParameters(parameters);
         Console.WriteLine($"// libtorch, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")}, ATEN_CPU_CAPABILITY={Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY")}:");
         foreach (string line in LibTorchNet.Configuration.Split('\n'))
@@ -67,15 +84,17 @@ public class LibTorchBenchmarks
 
         // The same numbers, or nothing is measured: the probabilities, then the weights after one step.
         var expected = new float[_y.Length];
-        _staticNet.Forward(_x, expected);
+        Inference_StaticNet();
+        _y.CopyTo(expected);
         _torch.Forward(_x, _y);
         Compare("probabilities", expected, _y);
-        _staticNet.Loss(_x, _labels[0]);
-        _staticNet.BackwardSgd(NetworkBenchmarks.LearningRate);
-        _torch.TrainStep(_x, _labels[0], NetworkBenchmarks.LearningRate);
-        var torchParameters = new float[RefShape.ParameterCount];
+        TrainingStep_StaticNet();
+        _step = 0; // the same labels for both
+        TrainingStep_LibTorch();
+        _step = 0;
+        var torchParameters = new float[parameters.Length];
         _torch.GetParameters(torchParameters);
-        Compare("weights after a step", _staticNet.Parameters.ToArray(), torchParameters);
+        Compare("weights after a step", (_mlp is not null ? _mlp.Parameters : _conv!.Parameters).ToArray(), torchParameters);
     }
 
     [GlobalCleanup]
@@ -83,7 +102,11 @@ public class LibTorchBenchmarks
 
     [Benchmark(Baseline = true, Description = "StaticNet")]
     [BenchmarkCategory(Operations.Inference)]
-    public void Inference_StaticNet() => _staticNet.Forward(_x, _y);
+    public void Inference_StaticNet()
+    {
+        if (_mlp is not null) _mlp.Forward(_x, _y);
+        else _conv!.Forward(_x, _y);
+    }
 
     [Benchmark(Description = "libtorch")]
     [BenchmarkCategory(Operations.Inference)]
@@ -93,9 +116,16 @@ public class LibTorchBenchmarks
     [BenchmarkCategory(Operations.TrainingStep)]
     public float TrainingStep_StaticNet()
     {
-        float loss = _staticNet.Loss(_x, NextLabels());
-        _staticNet.BackwardSgd(NetworkBenchmarks.LearningRate);
-        return loss;
+        int[] labels = NextLabels();
+        if (_mlp is not null)
+        {
+            float loss = _mlp.Loss(_x, labels);
+            _mlp.BackwardSgd(NetworkBenchmarks.LearningRate);
+            return loss;
+        }
+        float convLoss = _conv!.Loss(_x, labels);
+        _conv.BackwardSgd(NetworkBenchmarks.LearningRate);
+        return convLoss;
     }
 
     [Benchmark(Description = "libtorch")]

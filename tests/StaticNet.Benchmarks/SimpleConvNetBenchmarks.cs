@@ -206,13 +206,15 @@ public static class SimpleConvNetVerification
         var oracle = new DoubleConvNet(p0);
         double[] yRef = oracle.Forward(x, batch);
         double loss1Ref = oracle.TrainStep(x, t1, batch, Lr), loss2Ref = oracle.TrainStep(x, t2, batch, Lr);
-        var candidates = new (string Name, IConvNet Net, bool ZeroAllocation)[]
-        {
+        (string Name, IConvNet Net, bool ZeroAllocation)[] candidates =
+        [
             ("StaticNet (Backward + Sgd.Step)", new StaticNetConvNet(batch, fused: false), true),
             ("StaticNet (BackwardSgd)", new StaticNetConvNet(batch, fused: true), true),
             ("TensorPrimitives", new TensorPrimitivesConvNet(batch), true),
             ("BookPort", new BookPortConvNet(), false),
-        };
+            // libtorch allocates in native memory, which the per-thread count does not see: no claim either way.
+            .. LibTorchNet.IsAvailable ? [("libtorch", new LibTorchNet(batch, network: LibTorchNetwork.SimpleConvNet), false)] : Array.Empty<(string, IConvNet, bool)>(),
+        ];
         var failures = new List<string>();
         foreach ((string name, IConvNet net, bool zeroAllocation) in candidates)
         {
@@ -257,6 +259,7 @@ public static class SimpleConvNetVerification
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                 if (allocated != 0) problems.Add($"allocated {allocated} bytes in a warm Forward + TrainStep");
             }
+            (net as IDisposable)?.Dispose();
             log.WriteLine($"verify SimpleConvNet, {name}, batch {batch}: " + (problems.Count == 0 ? string.Create(CultureInfo.InvariantCulture, $"ok (loss {loss1:F6})") : string.Join("; ", problems)));
             if (problems.Count > 0) failures.Add($"{name}, batch {batch}: {string.Join("; ", problems)}");
         }

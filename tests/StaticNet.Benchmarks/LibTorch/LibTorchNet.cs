@@ -5,28 +5,39 @@ using System.Runtime.InteropServices;
 
 namespace StaticNet.Benchmarks;
 
+/// <summary>The networks <c>LibTorch/snet_torch.cpp</c> builds.</summary>
+public enum LibTorchNetwork
+{
+    /// <summary>The reference 784-100-10 MLP, parameters in <see cref="RefShape"/>'s layout.</summary>
+    Mlp = 0,
+    /// <summary>The book's SimpleConvNet, parameters in <see cref="ConvNetShape"/>'s layout.</summary>
+    SimpleConvNet = 1,
+}
+
 /// <summary>
-/// The reference network in libtorch (PyTorch's C++ library): <c>LibTorch/snet_torch.cpp</c>, two <c>nn::Linear</c>,
-/// <c>relu</c>, <c>softmax</c> for inference and <c>cross_entropy</c>, <c>backward</c>, <c>optim::SGD</c> for a training
-/// step, called through P/Invoke. The native library is built by <c>LibTorch/build.sh</c> (Debian's libtorch-dev); when
+/// A network in libtorch (PyTorch's C++ library): <c>LibTorch/snet_torch.cpp</c>, built of <c>nn::Linear</c> (and
+/// <c>nn::Conv2d</c>, <c>max_pool2d</c>), <c>relu</c>, <c>softmax</c> for inference and <c>cross_entropy</c>,
+/// <c>backward</c>, <c>optim::SGD</c> for a training step, called through P/Invoke. The native library is built by <c>LibTorch/build.sh</c> (Debian's libtorch-dev); when
 /// it is not there, <see cref="IsAvailable"/> is false and the libtorch rows are left out of <c>--verify</c>.
 /// </summary>
 /// <remarks>
 /// libtorch's thread count (<c>at::set_num_threads</c>) belongs to the process, not to a network: the last network
 /// created sets it for all. BenchmarkDotNet runs each case in its own process, so each case has the count it asks for.
 /// </remarks>
-public sealed unsafe class LibTorchNet : IReferenceNet, IDisposable
+public sealed unsafe class LibTorchNet : IReferenceNet, IConvNet, IDisposable
 {
     private const string Library = "snet_torch";
     private IntPtr _handle;
+    private readonly int _parameterCount;
 
     static LibTorchNet() => NativeLibrary.SetDllImportResolver(typeof(LibTorchNet).Assembly, Resolve);
 
     /// <summary>Creates the network for batches of up to <paramref name="capacity"/> rows; sets libtorch's intra-op threads to <paramref name="threads"/>.</summary>
-    public LibTorchNet(int capacity, int threads = 1)
+    public LibTorchNet(int capacity, int threads = 1, LibTorchNetwork network = LibTorchNetwork.Mlp)
     {
         if (!IsAvailable) throw new InvalidOperationException($"{Library} was not found: build it with tests/StaticNet.Benchmarks/LibTorch/build.sh (see the README there).");
-        _handle = snt_create(capacity, threads);
+        _parameterCount = network == LibTorchNetwork.Mlp ? RefShape.ParameterCount : ConvNetShape.ParameterCount;
+        _handle = snt_create((int)network, capacity, threads);
         if (_handle == IntPtr.Zero) throw Failure("create");
         BatchCapacity = capacity;
     }
@@ -41,13 +52,13 @@ public sealed unsafe class LibTorchNet : IReferenceNet, IDisposable
 
     public void SetParameters(ReadOnlySpan<float> parameters)
     {
-        if (parameters.Length != RefShape.ParameterCount) throw new ArgumentException($"Expected {RefShape.ParameterCount} parameters.", nameof(parameters));
+        if (parameters.Length != _parameterCount) throw new ArgumentException($"Expected {_parameterCount} parameters.", nameof(parameters));
         fixed (float* p = parameters) Check(snt_set_parameters(_handle, p), "set_parameters");
     }
 
     public void GetParameters(Span<float> parameters)
     {
-        if (parameters.Length != RefShape.ParameterCount) throw new ArgumentException($"Expected {RefShape.ParameterCount} parameters.", nameof(parameters));
+        if (parameters.Length != _parameterCount) throw new ArgumentException($"Expected {_parameterCount} parameters.", nameof(parameters));
         fixed (float* p = parameters) Check(snt_get_parameters(_handle, p), "get_parameters");
     }
 
@@ -113,7 +124,7 @@ public sealed unsafe class LibTorchNet : IReferenceNet, IDisposable
 
     [DllImport(Library)] private static extern IntPtr snt_last_error();
     [DllImport(Library)] private static extern IntPtr snt_config();
-    [DllImport(Library)] private static extern IntPtr snt_create(int capacity, int threads);
+    [DllImport(Library)] private static extern IntPtr snt_create(int network, int capacity, int threads);
     [DllImport(Library)] private static extern void snt_destroy(IntPtr handle);
     [DllImport(Library)] private static extern int snt_set_parameters(IntPtr handle, float* parameters);
     [DllImport(Library)] private static extern int snt_get_parameters(IntPtr handle, float* parameters);
