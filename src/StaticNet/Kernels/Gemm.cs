@@ -1343,6 +1343,7 @@ internal static class Gemm
     /// dot product of two contiguous rows. This is the shape of a convolution's weight gradient
     /// <c>dW = dout·col</c> per sample (<c>dout [F, OH·OW]</c>, <c>colᵀ [C·K·K, OH·OW]</c>), where k, the output
     /// pixels, is long and m and n (filters, C·K·K) are short: <see cref="Run"/> would have to transpose B first.
+    /// It is also a dense layer's <c>dx = dout·Wᵀ</c> at a batch of a few rows (<see cref="Affine.BackwardInput"/>).
     /// </summary>
     /// <remarks>
     /// Register blocking: a tile of up to 5 rows of A × 5 rows of B (3 × 3 with 16 registers) keeps one vector

@@ -7,7 +7,7 @@ namespace StaticNet.Tests.Kernels;
 
 /// <summary>
 /// The Affine kernels called directly, against naive double-precision loops: dx = dout·Wᵀ (a small W, transposed
-/// on the stack, and a large one, through the two transposes), and the fused SGD step W ← W − lr·xᵀ·dout,
+/// on the stack, and a large one, as dot products of rows at a batch of up to 7, else through the two transposes), and the fused SGD step W ← W − lr·xᵀ·dout,
 /// b ← b − lr·Σ dout, at batch-like sizes with odd widths.
 /// </summary>
 public class AffineTests
@@ -22,8 +22,15 @@ public class AffineTests
     [InlineData(100, 100, 10)]
     [InlineData(7, 33, 5)]
     [InlineData(3, 1, 1)]
-    [InlineData(1, 784, 100)]   // large W, batch 1: one product over a single column
-    [InlineData(5, 784, 100)]   // large W: the two transposes
+    [InlineData(1, 784, 100)]   // large W, up to 7 rows: dot products of rows (4 full vectors and an overlapping last one)
+    [InlineData(2, 784, 100)]
+    [InlineData(3, 4320, 100)]  // SimpleConvNet's Dense(100)
+    [InlineData(5, 784, 100)]
+    [InlineData(7, 90, 100)]    // the last batch of dot products: a tile of 5 rows and one of 2
+    [InlineData(6, 3000, 3)]    // rows shorter than a vector: scalar dot products
+    [InlineData(4, 400, 33)]
+    [InlineData(8, 784, 100)]   // large W from 8 rows: the two transposes
+    [InlineData(9, 784, 100)]
     [InlineData(32, 90, 100)]   // 9,000 weights: just over the stack limit
     [InlineData(1, 100, 1)]     // batch 1, at most 16 outputs: a dot product per row of W, the last rows scalar
     [InlineData(1, 5, 3)]
@@ -50,6 +57,16 @@ public class AffineTests
                 }
                 Assert.True(Math.Abs(dx[r * inputs + i] - s) <= 1e-5 * (1 + size), $"dx[{r}, {i}] = {dx[r * inputs + i]}, expected {s}");
             }
+    }
+
+    [Fact]
+    public void The_batches_of_dot_products_are_never_split_between_threads()
+    {
+        // BackwardInput's kernel depends on the batch, and so do the bits of dx. A split batch's parts hold a granule of
+        // rows or more (ParallelTests), so while every batch of dot products is under a granule, a part takes the
+        // kernel its whole batch takes, and dx is the same at every degree of parallelism.
+        Assert.True(Affine.MaxDotRowsBatch < Partition.Granule);
+        for (int rows = 1; rows <= Affine.MaxDotRowsBatch; rows++) Assert.Equal(1, Partition.Parts(8, rows, 1_000_000_000));
     }
 
     [Fact]
