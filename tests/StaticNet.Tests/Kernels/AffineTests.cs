@@ -22,7 +22,7 @@ public class AffineTests
     [InlineData(100, 100, 10)]
     [InlineData(7, 33, 5)]
     [InlineData(3, 1, 1)]
-    [InlineData(1, 784, 100)]   // large W, up to 7 rows: dot products of rows (4 full vectors and an overlapping last one)
+    [InlineData(1, 784, 100)]   // large W, up to 7 rows: dot products of rows (with AVX-512, 6 whole vectors and an overlapping last one)
     [InlineData(2, 784, 100)]
     [InlineData(3, 4320, 100)]  // SimpleConvNet's Dense(100)
     [InlineData(5, 784, 100)]
