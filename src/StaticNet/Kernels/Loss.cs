@@ -24,19 +24,44 @@ public static class Loss
         Check.Length(y, batch * n, nameof(y));
         Activation.ExpShiftedRows(a, y, batch, n);
         double total = 0;
-        for (int r = 0; r < batch; r++)
-        {
-            ReadOnlySpan<float> ar = a.Slice(r * n, n), tr = t.Slice(r * n, n);
-            Span<float> yr = y.Slice(r * n, n);
-            float sum = Elementwise.Sum(yr);
-            Activation.Scale(yr, 1f / sum);
-            float logPartition = Elementwise.Max(ar) + MathF.Log(sum);
-            double row = 0;
-            for (int j = 0; j < n; j++)
-                if (tr[j] != 0) row += tr[j] * ((double)logPartition - ar[j]);
-            total += row;
-        }
+        for (int r = 0; r < batch; r++) total += SoftmaxCrossEntropyRow(a.Slice(r * n, n), t.Slice(r * n, n), y.Slice(r * n, n));
         return (float)(total / batch);
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxCrossEntropy"/> for some rows of a batch, as one part of a split forward pass computes them:
+    /// <c>y = softmax(a)</c> and each row's <c>-Σ t log y</c> (not yet averaged) in <paramref name="rowLoss"/>. Every value
+    /// is the one the whole call computes; <see cref="MeanOfRows"/> then adds them in the same order, so the loss is
+    /// the same bits as <see cref="SoftmaxCrossEntropy"/> over the whole batch, however the rows were split.
+    /// </summary>
+    public static void SoftmaxCrossEntropyRows(ReadOnlySpan<float> a, ReadOnlySpan<float> t, Span<float> y, Span<double> rowLoss, int rows, int n)
+    {
+        Check.Length(a, rows * n, nameof(a));
+        Check.Length(t, rows * n, nameof(t));
+        Check.Length(y, rows * n, nameof(y));
+        if (rowLoss.Length != rows) throw new ArgumentException($"Expected {rows} row losses, got {rowLoss.Length}.", nameof(rowLoss));
+        Activation.ExpShiftedRows(a, y, rows, n);
+        for (int r = 0; r < rows; r++) rowLoss[r] = SoftmaxCrossEntropyRow(a.Slice(r * n, n), t.Slice(r * n, n), y.Slice(r * n, n));
+    }
+
+    /// <summary>The mean of the rows' losses of <see cref="SoftmaxCrossEntropyRows"/>, added in row order as <see cref="SoftmaxCrossEntropy"/> adds them.</summary>
+    public static float MeanOfRows(ReadOnlySpan<double> rowLoss)
+    {
+        double total = 0;
+        for (int r = 0; r < rowLoss.Length; r++) total += rowLoss[r];
+        return (float)(total / rowLoss.Length);
+    }
+
+    // One row: y (holding exp(a − max a)) scaled to the softmax, and the row's −Σ t log y from the logits, in double.
+    private static double SoftmaxCrossEntropyRow(ReadOnlySpan<float> ar, ReadOnlySpan<float> tr, Span<float> yr)
+    {
+        float sum = Elementwise.Sum(yr);
+        Activation.Scale(yr, 1f / sum);
+        float logPartition = Elementwise.Max(ar) + MathF.Log(sum);
+        double row = 0;
+        for (int j = 0; j < ar.Length; j++)
+            if (tr[j] != 0) row += tr[j] * ((double)logPartition - ar[j]);
+        return row;
     }
 
     /// <summary>Softmax-with-loss backward: <c>dx = (y - t) / N</c>, N the batch size.</summary>

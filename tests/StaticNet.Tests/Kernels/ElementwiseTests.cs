@@ -41,4 +41,52 @@ public class ElementwiseTests
                 Assert.True(float.IsNaN(dx[count]), "wrote past the gradient");
             }
     }
+
+    /// <summary>
+    /// The loss by rows, as the parts of a split Loss compute it (each part's rows on granule boundaries, then the mean in
+    /// row order): the softmax and the loss are the very bits of the whole call, and the loss is -Σ t·log softmax
+    /// computed in double from the logits.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 10)] [InlineData(37, 10)] [InlineData(50, 3)] [InlineData(100, 10)] [InlineData(100, 17)] [InlineData(64, 1)]
+    public void SoftmaxCrossEntropy_by_rows_in_any_split_is_the_whole_batch_bit_for_bit(int batch, int n)
+    {
+        var random = new Random64(batch * 100 + n);
+        float[] a = Enumerable.Range(0, batch * n).Select(_ => (float)(4 * random.NextGaussian())).ToArray();
+        float[] t = new float[batch * n];
+        for (int r = 0; r < batch; r++)
+        {
+            if (r % 3 == 2) { for (int j = 0; j < n; j++) t[r * n + j] = 1f / n; } // a soft target
+            else t[r * n + (int)(random.NextDouble() * n)] = 1f;
+        }
+        float[] y = new float[batch * n];
+        float whole = Loss.SoftmaxCrossEntropy(a, t, y, batch, n);
+
+        double expected = 0;
+        for (int r = 0; r < batch; r++)
+        {
+            double max = Enumerable.Range(0, n).Max(j => (double)a[r * n + j]);
+            double log = max + Math.Log(Enumerable.Range(0, n).Sum(j => Math.Exp(a[r * n + j] - max)));
+            for (int j = 0; j < n; j++) expected += t[r * n + j] * (log - a[r * n + j]);
+        }
+        Assert.Equal(expected / batch, whole, 1e-5 * Math.Max(1, Math.Abs(expected / batch)));
+
+        for (int parts = 1; parts <= 3; parts++)
+        {
+            float[] yParts = Enumerable.Repeat(float.NaN, batch * n).ToArray();
+            double[] rowLoss = Enumerable.Repeat(double.NaN, batch).ToArray();
+            for (int part = 0; part < parts; part++)
+            {
+                var (start, end) = Partition.Rows(batch, part, parts);
+                int rows = end - start;
+                Loss.SoftmaxCrossEntropyRows(a.AsSpan(start * n, rows * n), t.AsSpan(start * n, rows * n), yParts.AsSpan(start * n, rows * n),
+                    rowLoss.AsSpan(start, rows), rows, n);
+            }
+            float mean = Loss.MeanOfRows(rowLoss);
+            Assert.True(BitConverter.SingleToInt32Bits(whole) == BitConverter.SingleToInt32Bits(mean), $"{parts} parts: {mean:R}, whole batch: {whole:R}");
+            for (int i = 0; i < y.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(y[i]) == BitConverter.SingleToInt32Bits(yParts[i]), $"{parts} parts, y[{i}]: {yParts[i]:R}, whole batch: {y[i]:R}");
+        }
+        Assert.Throws<ArgumentException>(() => Loss.SoftmaxCrossEntropyRows(a, t, y, new double[batch - 1], batch, n));
+    }
 }
